@@ -1,0 +1,48 @@
+"""nas-env: neural architecture search as a Gymnasium environment.
+
+``import nas_env`` registers ``nas_env/NB201-v0``, ``nas_env/Macro-v0``,
+``nas_env/Synthetic-v0`` and ``nas_env/ZophLeCNN-v0``.
+"""
+
+from nas_env.env import NASEnv
+from nas_env.evaluators import Evaluator, FunctionEvaluator, TableEvaluator, failure_metrics, make_metrics
+from nas_env.registration import ENV_IDS, register_envs
+from nas_env.rewards import Penalized, make_reward
+from nas_env.spaces import (
+    Decision,
+    DecisionSpace,
+    FixedSearchSpace,
+    InvalidArchitectureError,
+    MacroSpace,
+    NB201Space,
+    SearchSpace,
+    ZophLeCNNSpace,
+)
+from nas_env.wrappers import ArchitectureAction, MaskedObservation
+
+__version__ = "0.1.0"
+
+register_envs()
+
+__all__ = [
+    "ENV_IDS",
+    "ArchitectureAction",
+    "Decision",
+    "DecisionSpace",
+    "Evaluator",
+    "FixedSearchSpace",
+    "FunctionEvaluator",
+    "InvalidArchitectureError",
+    "MacroSpace",
+    "MaskedObservation",
+    "NASEnv",
+    "NB201Space",
+    "Penalized",
+    "SearchSpace",
+    "TableEvaluator",
+    "ZophLeCNNSpace",
+    "__version__",
+    "failure_metrics",
+    "make_metrics",
+    "register_envs",
+]

@@ -1,0 +1,251 @@
+"""The token-level NAS environment: one decision per step, the trained child's accuracy at the end.
+
+``NASEnv(space, evaluator)`` turns any search space (a grammar of decisions)
+and any evaluator (table, training, synthetic, dict, callable) into a
+Gymnasium environment. The registered envs (``nas_env/NB201-v0`` ...) are thin
+subclasses that pick a space and an evaluator.
+
+## Action space
+
+``Discrete(space.max_choices)``: the index of the chosen option at the current
+decision. Decisions with fewer choices than ``max_choices`` mask the rest.
+
+## Observation space
+
+``MultiDiscrete([max_choices + 1] * max_length)``: slot ``i`` holds ``0`` while
+decision ``i`` is still open and ``token + 1`` once taken. The position of the
+next decision is the number of non-zero slots.
+
+## Action masks (three ways)
+
+- ``env.unwrapped.action_masks()`` -> ``bool`` array (sb3-contrib ``MaskablePPO``);
+- ``info["action_mask"]`` -> ``np.int8`` array, in ``reset`` and every ``step``;
+- :class:`nas_env.wrappers.MaskedObservation` puts the mask in a ``Dict`` observation.
+
+After the last token the mask is all ones (no decision is pending).
+
+## Rewards
+
+``0.0`` for every token but the last. The last token's reward is
+``reward(metrics)`` for a successful child (default: validation accuracy as a
+fraction; ``"cubed"`` for the paper's cube; any callable), and
+``failure_reward`` (default ``0.0``) for a child whose status is not ``"ok"``.
+Test accuracy is reported in ``info``, never used as reward.
+
+## Episode end
+
+``terminated=True`` after the last decision of the grammar (or after a masked
+action under ``invalid_action="penalty"``). ``truncated`` is always ``False``.
+
+## Info
+
+Every step: ``action_mask``. Terminal step also: ``arch`` (canonical
+string), ``tokens`` (tuple), ``metrics`` (dict with ``status``,
+``val_accuracy``, ``test_accuracy``, ``cost_seconds``, ``params``, ``error``
+and evaluator-specific extras), and for a masked action ``invalid_action`` (why).
+
+## Masked actions
+
+An action inside ``Discrete(max_choices)`` but beyond the current decision's
+choices is *masked*. With ``invalid_action="penalty"`` (default) the episode
+ends at once with ``failure_reward``, ``metrics["status"] == "invalid"`` and
+``info["invalid_action"]`` explaining; nothing is evaluated. With
+``invalid_action="raise"`` it raises ``ValueError``. Actions outside the action
+space (negative, too large, floats, arrays of wrong shape) always raise
+``ValueError``.
+
+## Arguments
+
+==================  =================================================================
+``space``           a :class:`nas_env.spaces.SearchSpace`
+``evaluator``       an :class:`nas_env.evaluators.Evaluator`, a dict or a callable
+``fidelity``        passed to the evaluator (e.g. epochs); ``None`` = its default
+``reward``          ``"accuracy"`` (default), ``"cubed"`` or ``fn(metrics) -> float``
+``failure_reward``  reward of a failed or invalid child (default ``0.0``)
+``invalid_action``  ``"penalty"`` (default) or ``"raise"``
+``render_mode``     ``None`` or ``"ansi"``
+==================  =================================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from nas_env.evaluators.base import Evaluator, failure_metrics
+from nas_env.evaluators.function import as_evaluator
+from nas_env.rewards import RewardFn, make_reward
+from nas_env.spaces.base import Decision, SearchSpace
+
+__all__ = ["INVALID_ACTION_POLICIES", "NASEnv"]
+
+INVALID_ACTION_POLICIES = ("penalty", "raise")
+
+
+class NASEnv(gym.Env):
+    """Design one child network per episode, one token per step. See the module docstring."""
+
+    metadata = {"render_modes": ["ansi"], "render_fps": 4}
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        evaluator: Evaluator | Mapping[Any, Any] | Callable[..., Any],
+        *,
+        fidelity: Any = None,
+        reward: str | RewardFn = "accuracy",
+        failure_reward: float = 0.0,
+        invalid_action: str = "penalty",
+        render_mode: str | None = None,
+    ):
+        if not isinstance(space, SearchSpace):
+            raise ValueError(f"space must be a nas_env.spaces.SearchSpace, got {space!r}")
+        if invalid_action not in INVALID_ACTION_POLICIES:
+            raise ValueError(f"invalid_action must be one of {INVALID_ACTION_POLICIES}, got {invalid_action!r}")
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None, got {render_mode!r}")
+        self.space = space
+        self.evaluator = as_evaluator(evaluator, space)
+        self.fidelity = self.evaluator.check_fidelity(fidelity)
+        self.reward_fn = make_reward(reward)
+        self.reward_spec = reward if isinstance(reward, str) else getattr(reward, "__name__", repr(reward))
+        self.failure_reward = float(failure_reward)
+        self.invalid_action = invalid_action
+        self.render_mode = render_mode
+
+        n, length = space.max_choices, space.max_length
+        self.action_space = spaces.Discrete(n)
+        self.observation_space = spaces.MultiDiscrete(np.full(length, n + 1, dtype=np.int64))
+        # masks are cached per number of choices and copied out
+        self._masks = {k: np.arange(n) < k for k in range(1, n + 1)}
+        self._masks_i8 = {k: m.astype(np.int8) for k, m in self._masks.items()}
+
+        self._tokens: list[int] = []
+        self._obs = np.zeros(length, dtype=np.int64)
+        self._decision: Decision | None = None
+        self._last_info: dict[str, Any] = {}
+        self._last_reward = 0.0
+
+    # ----------------------------------------------------------------- API
+    @property
+    def tokens(self) -> tuple[int, ...]:
+        """Tokens chosen so far in this episode."""
+        return tuple(self._tokens)
+
+    @property
+    def current_decision(self) -> Decision | None:
+        """The decision the next action answers, or ``None`` once the episode is over."""
+        return self._decision
+
+    def action_masks(self) -> np.ndarray:
+        """Boolean mask of valid actions at the current decision (sb3-contrib's hook)."""
+        d = self._decision
+        if d is None:
+            return np.ones(self.space.max_choices, dtype=bool)
+        return self._masks[d.num_choices].copy()
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        super().reset(seed=seed)
+        self._tokens = []
+        self._obs[:] = 0
+        self._decision = self.space.next_decision(self._tokens)
+        self._last_info = {"action_mask": self._masks_i8[self._decision.num_choices].copy()}  # type: ignore[union-attr]
+        self._last_reward = 0.0
+        return self._obs.copy(), dict(self._last_info)
+
+    def step(self, action: Any):
+        d = self._decision
+        if d is None:
+            raise RuntimeError("step() called after the episode ended; call reset() first")
+        a = self._as_action(action)
+        if a >= d.num_choices:
+            msg = (
+                f"action {a} is masked at decision {d.name!r}: valid actions are 0..{d.num_choices - 1} "
+                f"for {list(d.choices)}"
+            )
+            if self.invalid_action == "raise":
+                raise ValueError(msg)
+            return self._finish(failure_metrics("invalid", msg), arch=None, invalid=msg)
+        self._tokens.append(a)
+        self._obs[len(self._tokens) - 1] = a + 1
+        nxt = self.space.next_decision(self._tokens)
+        if nxt is not None:
+            self._decision = nxt
+            self._last_reward = 0.0
+            self._last_info = {"action_mask": self._masks_i8[nxt.num_choices].copy()}
+            return self._obs.copy(), 0.0, False, False, dict(self._last_info)
+        arch = self.space.decode(self._tokens)
+        metrics = self.evaluator.evaluate(arch, fidelity=self.fidelity, seed=self.np_random)
+        return self._finish(metrics, arch=arch)
+
+    def render(self) -> str | None:
+        if self.render_mode is None:
+            gym.logger.warn("render() called without render_mode; pass render_mode='ansi' to the env")
+            return None
+        return self._render_ansi()
+
+    # ------------------------------------------------------------ helpers
+    def _as_action(self, action: Any) -> int:
+        n = self.space.max_choices
+        if type(action) is int:
+            a = action
+        elif isinstance(action, np.integer):
+            a = int(action)
+        elif (
+            isinstance(action, np.ndarray)
+            and action.shape == ()
+            and np.issubdtype(action.dtype, np.integer)
+        ):
+            a = int(action)
+        else:
+            shape = getattr(action, "shape", None)
+            raise ValueError(
+                f"action {action!r} (type {type(action).__name__}"
+                + (f", shape {shape}" if shape is not None else "")
+                + f") is not valid: expected an integer in 0..{n - 1} (Discrete({n}))"
+            )
+        if not 0 <= a < n:
+            raise ValueError(f"action {a} is outside the action space: expected an integer in 0..{n - 1}")
+        return a
+
+    def _finish(self, metrics: dict[str, Any], arch: Any, invalid: str | None = None):
+        if metrics.get("status") == "ok":
+            reward = float(self.reward_fn(metrics))
+        else:
+            reward = self.failure_reward
+        self._decision = None
+        info: dict[str, Any] = {
+            "action_mask": np.ones(self.space.max_choices, dtype=np.int8),
+            "arch": None if arch is None else str(arch),
+            "tokens": tuple(self._tokens),
+            "metrics": metrics,
+        }
+        if invalid is not None:
+            info["invalid_action"] = invalid
+        self._last_info, self._last_reward = info, reward
+        return self._obs.copy(), reward, True, False, info
+
+    def _render_ansi(self) -> str:
+        lines = [f"{self.space.name}: {len(self._tokens)} of {self.space.max_length} tokens"]
+        for i, tok in enumerate(self._tokens):
+            d = self.space.next_decision(self._tokens[:i])
+            if d is not None:
+                lines.append(f"  {d.name:<28} = {d.choices[tok]}")
+        if self._decision is not None:
+            lines.append(f"  {self._decision.name:<28} ? {' | '.join(self._decision.choices)}")
+        elif "metrics" in self._last_info:
+            info = self._last_info
+            m = info["metrics"]
+            if info["arch"] is not None:
+                lines.append(f"  arch: {info['arch']}")
+            lines.append(
+                f"  status={m['status']} val_accuracy={m['val_accuracy']} "
+                f"test_accuracy={m['test_accuracy']} reward={self._last_reward:.4f}"
+            )
+            if m.get("error"):
+                lines.append(f"  error: {m['error']}")
+        return "\n".join(lines) + "\n"

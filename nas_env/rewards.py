@@ -1,0 +1,73 @@
+"""Reward transforms: metrics dict -> float.
+
+==================  ==========================================================
+name                reward of a successful child
+==================  ==========================================================
+``"accuracy"``      ``val_accuracy`` (a fraction in [0, 1]); the default
+``"cubed"``         ``val_accuracy ** 3`` (Zoph & Le's CIFAR-10 reward)
+callable            ``fn(metrics) -> float``, anything you like
+:class:`Penalized`  accuracy times ``(metric / target) ** weight`` (MnasNet-style
+                    soft constraint on parameters, latency, FLOPs...)
+==================  ==========================================================
+
+A failed child (``status != "ok"``) never reaches the transform: the env pays
+its ``failure_reward`` instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["REWARDS", "Penalized", "RewardFn", "accuracy", "cubed", "make_reward"]
+
+RewardFn = Callable[[Mapping[str, Any]], float]
+
+
+def accuracy(metrics: Mapping[str, Any]) -> float:
+    """Validation accuracy as a fraction in [0, 1]."""
+    return float(metrics["val_accuracy"])
+
+
+def cubed(metrics: Mapping[str, Any]) -> float:
+    """Zoph & Le's reward: validation accuracy cubed (sharpens differences near the top)."""
+    return float(metrics["val_accuracy"]) ** 3
+
+
+REWARDS: dict[str, RewardFn] = {"accuracy": accuracy, "cubed": cubed}
+
+
+def _lookup(metrics: Mapping[str, Any], key: str) -> float:
+    value: Any = metrics
+    for part in key.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            raise KeyError(f"metric {key!r} not in metrics; available: {sorted(metrics)}")
+        value = value[part]
+    return float(value)
+
+
+@dataclass(frozen=True)
+class Penalized:
+    """``base(metrics) * (metrics[key] / target) ** weight``; use a negative weight to penalise.
+
+    ``key`` may be dotted for nested metrics, e.g. ``"latency_ms.pixel3"``.
+    """
+
+    key: str
+    target: float
+    weight: float = -0.07
+    base: str | RewardFn = "accuracy"
+
+    def __call__(self, metrics: Mapping[str, Any]) -> float:
+        base = make_reward(self.base)(metrics)
+        return base * (_lookup(metrics, self.key) / self.target) ** self.weight
+
+
+def make_reward(spec: str | RewardFn) -> RewardFn:
+    """Turn a reward name or callable into a reward function."""
+    if callable(spec):
+        return spec
+    if isinstance(spec, str) and spec in REWARDS:
+        return REWARDS[spec]
+    raise ValueError(f"unknown reward {spec!r}; valid: {sorted(REWARDS)} or a callable metrics -> float")

@@ -1,0 +1,263 @@
+"""The search-space grammar: which decision comes next, and what a finished sequence means.
+
+A search space is a *grammar of decisions*. Given the tokens chosen so far it
+says which :class:`Decision` comes next (its name, its type and its choices) or
+that the architecture is complete (``None``). A finished token sequence decodes
+into an architecture object: a plain, hashable, printable value whose ``str()``
+is the space's canonical string. Encoding goes the other way.
+
+Variable length and decisions whose number depends on earlier tokens are
+normal: :meth:`SearchSpace.next_decision` sees the whole prefix.
+
+Spaces whose sequence of decisions never depends on earlier tokens derive from
+:class:`FixedSearchSpace`, which gets fast stepping, exact size, sampling and
+enumeration from its list of decisions.
+"""
+
+from __future__ import annotations
+
+import itertools
+from abc import ABC, abstractmethod
+from collections.abc import Hashable, Iterator, Sequence
+from dataclasses import dataclass
+from math import prod
+
+import numpy as np
+
+__all__ = ["Decision", "FixedSearchSpace", "SearchSpace", "InvalidArchitectureError"]
+
+
+class InvalidArchitectureError(ValueError):
+    """A token sequence or architecture that the space cannot decode or encode."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One step of the grammar.
+
+    Attributes:
+        name: unique name of this position, e.g. ``"edge_2<-1"`` or ``"layer3/skip_from_1"``.
+        type: the decision *type* shared by positions that choose from the same
+            vocabulary, e.g. ``"op"`` or ``"filter_height"``. Controllers keep one
+            softmax head (and one embedding table) per type.
+        choices: printable labels of the choices; token ``k`` means ``choices[k]``.
+        skip: ``True`` for a binary anchor-point token (Zoph & Le): token 1 means
+            layer ``source`` feeds layer ``target``. Controllers may score these with
+            the anchor-point attention instead of a softmax head.
+        source: for skip tokens, the earlier layer.
+        target: for skip tokens, the layer being wired.
+    """
+
+    name: str
+    type: str
+    choices: tuple[str, ...]
+    skip: bool = False
+    source: int | None = None
+    target: int | None = None
+
+    def __post_init__(self) -> None:
+        if len(self.choices) < 1:
+            raise ValueError(f"decision {self.name!r} has no choices")
+        if self.skip and len(self.choices) != 2:
+            raise ValueError(f"skip decision {self.name!r} must have 2 choices, got {self.choices!r}")
+
+    @property
+    def num_choices(self) -> int:
+        return len(self.choices)
+
+
+class SearchSpace(ABC):
+    """A grammar of decisions. Subclasses implement the four abstract methods.
+
+    Class attributes every space sets:
+        name: short identifier used in canonical keys and stores.
+        max_length: the largest number of tokens of any architecture.
+        max_choices: the largest number of choices of any decision (the size of
+            the env's ``Discrete`` action space).
+    """
+
+    name: str = "space"
+    max_length: int
+    max_choices: int
+
+    # ------------------------------------------------------------------ grammar
+    @abstractmethod
+    def next_decision(self, tokens: Sequence[int]) -> Decision | None:
+        """The decision after ``tokens`` (assumed valid), or ``None`` when complete."""
+
+    @abstractmethod
+    def decode(self, tokens: Sequence[int]) -> Hashable:
+        """Turn a complete, valid token sequence into an architecture object."""
+
+    @abstractmethod
+    def encode(self, arch: Hashable) -> tuple[int, ...]:
+        """Turn an architecture object back into its tokens."""
+
+    @abstractmethod
+    def from_string(self, text: str) -> Hashable:
+        """Parse a canonical string (``str(arch)``) back into an architecture."""
+
+    def config(self) -> dict:
+        """The arguments that define this space (stored with every evaluation)."""
+        return {"name": self.name}
+
+    @property
+    def decision_types(self) -> dict[str, int]:
+        """Every decision type the grammar can emit, with its number of choices."""
+        return self._decision_types()
+
+    def _decision_types(self) -> dict[str, int]:
+        types: dict[str, int] = {}
+        for tokens in self._walk_all_prefixes():
+            d = self.next_decision(tokens)
+            if d is not None:
+                types.setdefault(d.type, d.num_choices)
+        return types
+
+    def _walk_all_prefixes(self, limit: int = 200_000) -> Iterator[tuple[int, ...]]:
+        stack: list[tuple[int, ...]] = [()]
+        seen = 0
+        while stack and seen < limit:
+            prefix = stack.pop()
+            seen += 1
+            yield prefix
+            d = self.next_decision(prefix)
+            if d is not None:
+                stack.extend(prefix + (k,) for k in range(d.num_choices))
+
+    # ----------------------------------------------------------------- checking
+    def validate(self, tokens: Sequence[int]) -> tuple[int, ...]:
+        """Return ``tokens`` as a tuple, or raise naming the first bad token."""
+        out: list[int] = []
+        for pos, tok in enumerate(tokens):
+            d = self.next_decision(out)
+            if d is None:
+                raise InvalidArchitectureError(
+                    f"{self.name}: sequence is complete after {pos} tokens, "
+                    f"got {len(tokens)} tokens {tuple(tokens)}"
+                )
+            if not isinstance(tok, (int, np.integer)) or not 0 <= tok < d.num_choices:
+                raise InvalidArchitectureError(
+                    f"{self.name}: token {tok!r} at position {pos} ({d.name}) is not valid; "
+                    f"valid: 0..{d.num_choices - 1} for {list(d.choices)}"
+                )
+            out.append(int(tok))
+        if self.next_decision(out) is not None:
+            raise InvalidArchitectureError(
+                f"{self.name}: sequence {tuple(out)} is incomplete; "
+                f"next decision is {self.next_decision(out).name!r}"  # type: ignore[union-attr]
+            )
+        return tuple(out)
+
+    def decisions(self, tokens: Sequence[int]) -> list[Decision]:
+        """The decision taken at every position of a complete sequence."""
+        return [self.next_decision(tokens[:i]) for i in range(len(tokens))]  # type: ignore[misc]
+
+    # ------------------------------------------------- sampling and enumeration
+    def sample(self, rng: np.random.Generator) -> tuple[int, ...]:
+        """Sample a complete sequence, each token uniform over its decision's choices."""
+        tokens: list[int] = []
+        d = self.next_decision(tokens)
+        while d is not None:
+            tokens.append(int(rng.integers(d.num_choices)))
+            d = self.next_decision(tokens)
+        return tuple(tokens)
+
+    @property
+    def is_finite(self) -> bool:
+        return True
+
+    def size(self) -> int:
+        """Number of distinct complete token sequences (counted by walking the grammar)."""
+        return sum(1 for _ in self.enumerate())
+
+    def enumerate(self) -> Iterator[tuple[int, ...]]:
+        """All complete sequences in lexicographic token order (the grid order)."""
+        def walk(prefix: tuple[int, ...]) -> Iterator[tuple[int, ...]]:
+            d = self.next_decision(prefix)
+            if d is None:
+                yield prefix
+                return
+            for k in range(d.num_choices):
+                yield from walk(prefix + (k,))
+
+        return walk(())
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.config().items() if k != "name")
+        return f"{type(self).__name__}({args})"
+
+
+class FixedSearchSpace(SearchSpace):
+    """A space whose decisions form one fixed list (no dependence on earlier tokens).
+
+    Subclasses pass the list to ``__init__`` and implement decode/encode/from_string.
+    """
+
+    def __init__(self, decisions: Sequence[Decision]):
+        if not decisions:
+            raise ValueError(f"{type(self).__name__}: a search space needs at least one decision")
+        names = [d.name for d in decisions]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"{type(self).__name__}: duplicate decision names {dupes}")
+        self._decisions: tuple[Decision, ...] = tuple(decisions)
+        self.max_length = len(self._decisions)
+        self.max_choices = max(d.num_choices for d in self._decisions)
+        self._counts = tuple(d.num_choices for d in self._decisions)
+
+    @property
+    def fixed_decisions(self) -> tuple[Decision, ...]:
+        return self._decisions
+
+    @property
+    def choice_counts(self) -> tuple[int, ...]:
+        """Number of choices at every position (for ``MultiDiscrete`` actions)."""
+        return self._counts
+
+    def next_decision(self, tokens: Sequence[int]) -> Decision | None:
+        n = len(tokens)
+        return self._decisions[n] if n < self.max_length else None
+
+    def _decision_types(self) -> dict[str, int]:
+        types: dict[str, int] = {}
+        for d in self._decisions:
+            types.setdefault(d.type, d.num_choices)
+        return types
+
+    def decisions(self, tokens: Sequence[int]) -> list[Decision]:
+        return list(self._decisions[: len(tokens)])
+
+    def sample(self, rng: np.random.Generator) -> tuple[int, ...]:
+        return tuple(int(t) for t in rng.integers(0, self._counts))
+
+    def size(self) -> int:
+        return prod(self._counts)
+
+    def enumerate(self) -> Iterator[tuple[int, ...]]:
+        return itertools.product(*(range(c) for c in self._counts))
+
+    def index_of(self, tokens: Sequence[int]) -> int:
+        """Position of ``tokens`` in :meth:`enumerate`'s order (mixed radix)."""
+        index = 0
+        for tok, count in zip(tokens, self._counts):
+            index = index * count + int(tok)
+        return index
+
+    def tokens_at(self, index: int) -> tuple[int, ...]:
+        """Inverse of :meth:`index_of`."""
+        if not 0 <= index < self.size():
+            raise IndexError(f"{self.name}: index {index} out of range 0..{self.size() - 1}")
+        out = []
+        for count in reversed(self._counts):
+            index, tok = divmod(index, count)
+            out.append(tok)
+        return tuple(reversed(out))
+
+    def _check_complete(self, tokens: Sequence[int]) -> tuple[int, ...]:
+        if len(tokens) != self.max_length:
+            return self.validate(tokens)  # raises with a precise message
+        for pos, (tok, count) in enumerate(zip(tokens, self._counts)):
+            if not 0 <= tok < count:
+                return self.validate(tokens)
+        return tuple(int(t) for t in tokens)

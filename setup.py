@@ -1,0 +1,43 @@
+"""nas-env: neural architecture search as a Gymnasium environment."""
+
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+HERE = Path(__file__).parent
+
+EXTRAS = {
+    "sb3": ["stable-baselines3>=2.3", "sb3-contrib>=2.3"],
+    "ray": ["ray>=2.9"],
+    "train": ["scikit-learn>=1.2"],
+    "plots": ["matplotlib>=3.6", "scipy>=1.10"],
+    "dev": ["pytest>=7", "hypothesis>=6", "ruff>=0.5", "pytest-timeout>=2"],
+}
+EXTRAS["all"] = sorted({dep for group in ("sb3", "ray", "train", "plots") for dep in EXTRAS[group]})
+
+setup(
+    name="nas-env",
+    version="0.1.0",
+    description="Neural architecture search as a Gymnasium environment, with Zoph & Le's REINFORCE "
+    "controller, baselines and a benchmark harness",
+    long_description=(HERE / "README.md").read_text(encoding="utf-8"),
+    long_description_content_type="text/markdown",
+    license="MIT",
+    python_requires=">=3.10",
+    packages=find_packages(include=["nas_env", "nas_env.*", "agents", "agents.*", "benchmarks", "benchmarks.*"]),
+    package_data={"nas_env": ["data/*.npz", "data/*.txt.gz", "data/README.md"]},
+    include_package_data=True,
+    install_requires=[
+        "gymnasium>=1.0",
+        "numpy>=1.23",
+        "torch>=2.2",
+        "tqdm>=4.60",
+    ],
+    extras_require=EXTRAS,
+    entry_points={"console_scripts": ["nas-env=benchmarks.cli:main"]},
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "License :: OSI Approved :: MIT License",
+        "Topic :: Scientific/Engineering :: Artificial Intelligence",
+    ],
+)
