@@ -44,5 +44,6 @@ __all__ = [
     "__version__",
     "failure_metrics",
     "make_metrics",
+    "make_reward",
     "register_envs",
 ]

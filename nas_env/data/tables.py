@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zipfile
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +17,7 @@ class TableFileError(RuntimeError):
     """A bundled table is missing or unreadable."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_npz(name: str, required: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
     """Read every array of ``DATA_DIR/name`` into memory (once per process)."""
     path = DATA_DIR / name

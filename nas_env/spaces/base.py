@@ -257,7 +257,7 @@ class FixedSearchSpace(SearchSpace):
     def _check_complete(self, tokens: Sequence[int]) -> tuple[int, ...]:
         if len(tokens) != self.max_length:
             return self.validate(tokens)  # raises with a precise message
-        for pos, (tok, count) in enumerate(zip(tokens, self._counts)):
+        for tok, count in zip(tokens, self._counts):
             if not 0 <= tok < count:
                 return self.validate(tokens)
         return tuple(int(t) for t in tokens)

@@ -97,12 +97,17 @@ class ZophLeCNNSpace(SearchSpace):
         num_filters: Sequence[int] = (24, 36, 48, 64),
         strides: Sequence[int] = (1, 2, 3),
     ):
-        if isinstance(num_layers, bool) or not isinstance(num_layers, (int, tuple, list)):
-            raise ValueError(f"num_layers must be an int >= 1 or a (min, max) pair, got {num_layers!r}")
-        lo, hi = (num_layers, num_layers) if isinstance(num_layers, int) else tuple(num_layers)
-        if not (isinstance(lo, int) and isinstance(hi, int) and 1 <= lo <= hi):
-            raise ValueError(f"num_layers must be an int >= 1 or a (min, max) pair with 1 <= min <= max, got {num_layers!r}")
-        for label, values in (("filter_sizes", filter_sizes), ("num_filters", num_filters), ("strides", strides)):
+        msg = f"num_layers must be an int >= 1 or a (min, max) pair with 1 <= min <= max, got {num_layers!r}"
+        if isinstance(num_layers, int) and not isinstance(num_layers, bool):
+            lo = hi = num_layers
+        elif isinstance(num_layers, (tuple, list)) and len(num_layers) == 2:
+            lo, hi = num_layers
+        else:
+            raise ValueError(msg)
+        if not (type(lo) is int and type(hi) is int and 1 <= lo <= hi):
+            raise ValueError(msg)
+        options = (("filter_sizes", filter_sizes), ("num_filters", num_filters), ("strides", strides))
+        for label, values in options:
             if not values or any(not isinstance(v, int) or v < 1 for v in values):
                 raise ValueError(f"{label} must be a non-empty list of positive ints, got {values!r}")
         self.min_layers, self.max_layers = lo, hi
