@@ -69,7 +69,7 @@ space (negative, too large, floats, arrays of wrong shape) always raise
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
 import gymnasium as gym
@@ -158,6 +158,19 @@ class NASEnv(gym.Env):
         return self._obs.copy(), dict(self._last_info)
 
     def step(self, action: Any):
+        out = self.advance(action)
+        if type(out) is tuple:
+            return out
+        metrics = self.evaluator.evaluate(out, fidelity=self.fidelity, seed=self.np_random)
+        return self.finish(metrics, out)
+
+    def advance(self, action: Any) -> tuple | Hashable:
+        """First half of :meth:`step`: take the token; evaluate nothing.
+
+        Returns the usual step tuple, or, when the token completes an architecture,
+        the decoded architecture awaiting evaluation (hand its metrics to :meth:`finish`).
+        The vector env uses this split to evaluate many children concurrently.
+        """
         d = self._decision
         if d is None:
             raise RuntimeError("step() called after the episode ended; call reset() first")
@@ -169,7 +182,7 @@ class NASEnv(gym.Env):
             )
             if self.invalid_action == "raise":
                 raise ValueError(msg)
-            return self._finish(failure_metrics("invalid", msg), arch=None, invalid=msg)
+            return self.finish(failure_metrics("invalid", msg), None, invalid=msg)
         self._tokens.append(a)
         self._obs[len(self._tokens) - 1] = a + 1
         nxt = self.space.next_decision(self._tokens)
@@ -178,9 +191,8 @@ class NASEnv(gym.Env):
             self._last_reward = 0.0
             self._last_info = {"action_mask": self._masks_i8[nxt.num_choices].copy()}
             return self._obs.copy(), 0.0, False, False, dict(self._last_info)
-        arch = self.space.decode(self._tokens)
-        metrics = self.evaluator.evaluate(arch, fidelity=self.fidelity, seed=self.np_random)
-        return self._finish(metrics, arch=arch)
+        self._decision = None
+        return self.space.decode(self._tokens)
 
     def render(self) -> str | None:
         if self.render_mode is None:
@@ -212,7 +224,8 @@ class NASEnv(gym.Env):
             raise ValueError(f"action {a} is outside the action space: expected an integer in 0..{n - 1}")
         return a
 
-    def _finish(self, metrics: dict[str, Any], arch: Any, invalid: str | None = None):
+    def finish(self, metrics: dict[str, Any], arch: Any, invalid: str | None = None):
+        """Second half of :meth:`step`: turn an evaluation's metrics into the terminal step tuple."""
         if metrics.get("status") == "ok":
             reward = float(self.reward_fn(metrics))
         else:
