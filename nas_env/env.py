@@ -63,7 +63,7 @@ space (negative, too large, floats, arrays of wrong shape) always raise
 ``reward``          ``"accuracy"`` (default), ``"cubed"`` or ``fn(metrics) -> float``
 ``failure_reward``  reward of a failed or invalid child (default ``0.0``)
 ``invalid_action``  ``"penalty"`` (default) or ``"raise"``
-``render_mode``     ``None`` or ``"ansi"``
+``render_mode``     ``None``, ``"ansi"`` (text) or ``"rgb_array"`` (a drawing, ``(H, W, 3)`` uint8)
 ==================  =================================================================
 """
 
@@ -89,7 +89,7 @@ INVALID_ACTION_POLICIES = ("penalty", "raise")
 class NASEnv(gym.Env):
     """Design one child network per episode, one token per step. See the module docstring."""
 
-    metadata = {"render_modes": ["ansi"], "render_fps": 4}
+    metadata = {"render_modes": ["ansi", "rgb_array"], "render_fps": 4}
 
     def __init__(
         self,
@@ -194,10 +194,15 @@ class NASEnv(gym.Env):
         self._decision = None
         return self.space.decode(self._tokens)
 
-    def render(self) -> str | None:
+    def render(self) -> str | np.ndarray | None:
+        """``"ansi"``: the decisions so far as text; ``"rgb_array"``: a drawing of the architecture."""
         if self.render_mode is None:
-            gym.logger.warn("render() called without render_mode; pass render_mode='ansi' to the env")
+            gym.logger.warn("render() called without render_mode; pass render_mode='ansi' or 'rgb_array'")
             return None
+        if self.render_mode == "rgb_array":
+            from nas_env.rendering import draw_architecture
+
+            return draw_architecture(self.space, self._tokens)
         return self._render_ansi()
 
     # ------------------------------------------------------------ helpers

@@ -52,7 +52,7 @@ class MacroEnv(NASEnv):
     | ``train_kwargs``  | ``None``     | ``TrainEvaluator`` kwargs when ``backend="train"``        |
     | ``failure_reward``| ``0.0``      | reward of a failed or invalid child                       |
     | ``invalid_action``| ``penalty``  | ``penalty`` or ``raise``                                  |
-    | ``render_mode``   | ``None``     | ``None`` or ``ansi``                                      |
+    | ``render_mode``   | ``None``     | ``None``, ``ansi`` or ``rgb_array``                       |
     """
 
     def __init__(

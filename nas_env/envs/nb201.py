@@ -68,7 +68,7 @@ class NB201Env(NASEnv):
     | ``train_kwargs``  | ``None``     | ``TrainEvaluator`` kwargs when ``backend="train"``            |
     | ``failure_reward``| ``0.0``      | reward of a failed or invalid child                           |
     | ``invalid_action``| ``penalty``  | ``penalty`` or ``raise`` for masked actions                   |
-    | ``render_mode``   | ``None``     | ``None`` or ``ansi``                                          |
+    | ``render_mode``   | ``None``     | ``None``, ``ansi`` or ``rgb_array``                           |
 
     ```python
     import gymnasium as gym, nas_env

@@ -43,7 +43,7 @@ class SyntheticEnv(NASEnv):
     | ``reward``        | ``accuracy`` | ``accuracy``, ``cubed`` or a callable                |
     | ``failure_reward``| ``0.0``      | reward of an invalid child                           |
     | ``invalid_action``| ``penalty``  | ``penalty`` or ``raise``                             |
-    | ``render_mode``   | ``None``     | ``None`` or ``ansi``                                 |
+    | ``render_mode``   | ``None``     | ``None``, ``ansi`` or ``rgb_array``                  |
     """
 
     def __init__(

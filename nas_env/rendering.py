@@ -1,0 +1,176 @@
+"""Drawing the architecture being built, for ``render_mode="rgb_array"``.
+
+:func:`draw_architecture` turns a (possibly partial) token sequence into an
+``(H, W, 3)`` ``uint8`` image with matplotlib (Agg backend, no window):
+
+=======================  ==========================================================
+space                    picture
+=======================  ==========================================================
+``NB201Space``           the cell as a 4-node DAG, each edge labelled with its op
+``ZophLeCNNSpace``       layers left to right (filter size, filters, stride), the
+                         image input, skip connections as arcs, the classifier
+anything else            the decisions as a table, ``?`` for open ones
+=======================  ==========================================================
+
+Spaces may add a drawing by defining ``draw(ax, tokens)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from nas_env.spaces.base import SearchSpace
+
+__all__ = ["draw_architecture"]
+
+OP_COLOURS = {
+    "none": "#bbbbbb",
+    "skip_connect": "#4c72b0",
+    "nor_conv_1x1": "#dd8452",
+    "nor_conv_3x3": "#c44e52",
+    "avg_pool_3x3": "#55a868",
+}
+
+
+def _figure(width: float, height: float):  # type: ignore[no-untyped-def]
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=100)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_axis_off()
+    return fig, ax
+
+
+def _to_array(fig) -> np.ndarray:  # type: ignore[no-untyped-def]
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba())[:, :, :3].copy()
+
+
+def _draw_nb201(ax, space: SearchSpace, tokens: Sequence[int]) -> None:  # type: ignore[no-untyped-def]
+    from nas_env.spaces.nb201 import NB201_EDGES, NB201_OPS
+
+    pos = {0: (0.1, 0.5), 1: (0.37, 0.8), 2: (0.63, 0.2), 3: (0.9, 0.5)}
+    for k, (to, frm) in enumerate(NB201_EDGES):
+        (x0, y0), (x1, y1) = pos[frm], pos[to]
+        chosen = k < len(tokens)
+        op = NB201_OPS[tokens[k]] if chosen else "?"
+        colour = OP_COLOURS.get(op, "#888888")
+        rad = 0.25 if (frm, to) in ((0, 3), (1, 3), (0, 2)) else 0.0
+        ax.annotate(
+            "", xy=(x1, y1), xytext=(x0, y0),
+            arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 2.5 if chosen else 1.2,
+                        "linestyle": "-" if chosen else "--", "connectionstyle": f"arc3,rad={rad}",
+                        "shrinkA": 18, "shrinkB": 18},
+        )
+        mx, my = (x0 + x1) / 2 + rad * (y1 - y0) * 0.5, (y0 + y1) / 2 - rad * (x1 - x0) * 0.5
+        ax.text(mx, my, op, ha="center", va="center", fontsize=9, color=colour,
+                bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": colour, "lw": 0.8})
+    for node, (x, y) in pos.items():
+        ax.add_patch(_circle((x, y), 0.045))
+        ax.text(x, y, str(node), ha="center", va="center", fontsize=12, weight="bold")
+    ax.text(0.5, 0.97, f"NAS-Bench-201 cell ({len(tokens)}/6 edges chosen)", ha="center", va="top", fontsize=11)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+
+
+def _circle(xy: tuple[float, float], r: float, aspect: float = 16 / 9):  # type: ignore[no-untyped-def]
+    from matplotlib.patches import Ellipse
+
+    # axes span the whole (wider than tall) figure: squeeze x so the node looks round
+    return Ellipse(xy, 2 * r / aspect, 2 * r, fc="#f4f4f4", ec="black", lw=1.5, zorder=3)
+
+
+def _draw_zoph_le(ax, space, tokens: Sequence[int]) -> None:  # type: ignore[no-untyped-def]
+    from matplotlib.patches import FancyBboxPatch
+
+    names = [d.name for d in space.decisions(tokens)]
+    values = {n: space.next_decision(tokens[:i]).choices[t] for i, (n, t) in enumerate(zip(names, tokens))}
+    depth = space.max_layers if space.variable_depth else space.min_layers
+    if space.variable_depth and tokens:
+        depth = space.min_layers + int(tokens[0])
+    n = depth + 2  # image, layers, classifier
+    xs = [(i + 0.5) / n for i in range(n)]
+    w = min(0.8 / n, 0.12)
+
+    def box(i: int, label: str, colour: str) -> None:
+        ax.add_patch(FancyBboxPatch((xs[i] - w / 2, 0.35), w, 0.3, boxstyle="round,pad=0.01",
+                                    fc=colour, ec="black", lw=1.2))
+        ax.text(xs[i], 0.5, label, ha="center", va="center", fontsize=8)
+
+    box(0, "image", "#e8e8e8")
+    consumed: set[int] = set()
+    for layer in range(depth):
+        def get(key: str, layer: int = layer) -> str:
+            return values.get(f"layer{layer}/{key}", "?")
+
+        stride = f"\ns{get('stride')}" if space.predict_stride else ""
+        box(layer + 1, f"L{layer}\n{get('filter_height')}x{get('filter_width')}\n{get('num_filters')}{stride}",
+            "#fde0c5" if f"layer{layer}/num_filters" in values else "#ffffff")
+        inputs = [j for j in range(layer) if values.get(f"layer{layer}/skip_from_{j}") == "yes"]
+        consumed.update(inputs)
+        done = all(f"layer{layer}/skip_from_{j}" in values for j in range(layer))
+        if done and not inputs:
+            inputs = [-1]  # the image
+        for j in inputs:
+            x0, x1 = xs[j + 1] + w / 2, xs[layer + 1] - w / 2
+            rad = -0.35 if layer - j > 1 else 0.0
+            ax.annotate("", xy=(x1, 0.6 if rad else 0.5), xytext=(x0, 0.6 if rad else 0.5),
+                        arrowprops={"arrowstyle": "-|>", "color": "#4c72b0", "lw": 1.4,
+                                    "connectionstyle": f"arc3,rad={rad}"})
+    box(n - 1, "pool\n+\nclassifier", "#d5e8d4")
+    if len(tokens) == space.max_length or (space.variable_depth and space.next_decision(tokens) is None):
+        for i in range(depth):
+            if i not in consumed:
+                ax.annotate("", xy=(xs[n - 1] - w / 2, 0.4), xytext=(xs[i + 1], 0.35),
+                            arrowprops={"arrowstyle": "-|>", "color": "#55a868", "lw": 1.0,
+                                        "connectionstyle": "arc3,rad=0.3"})
+    ax.text(0.5, 0.97, f"Zoph & Le CNN ({len(tokens)}/{space.max_length} tokens)", ha="center", va="top",
+            fontsize=11)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+
+
+def _draw_table(ax, space: SearchSpace, tokens: Sequence[int]) -> None:  # type: ignore[no-untyped-def]
+    rows = []
+    for i, t in enumerate(tokens):
+        d = space.next_decision(tokens[:i])
+        rows.append((d.name, d.choices[t]))  # type: ignore[union-attr]
+    nxt = space.next_decision(tokens)
+    if nxt is not None:
+        rows.append((nxt.name, "?  (" + " | ".join(nxt.choices) + ")"))
+    rows = rows[-18:]
+    ax.text(0.5, 0.97, f"{space.name}: {len(tokens)} tokens", ha="center", va="top", fontsize=11)
+    for k, (name, value) in enumerate(rows):
+        y = 0.88 - k * 0.8 / max(len(rows), 8)
+        ax.text(0.05, y, name, fontsize=9, family="monospace", va="center")
+        ax.text(0.55, y, value, fontsize=9, family="monospace", va="center",
+                color="#c44e52" if value.startswith("?") else "black")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+
+
+def draw_architecture(space: SearchSpace, tokens: Sequence[int], width: float = 6.4,
+                      height: float = 3.6) -> np.ndarray:
+    """An RGB image (``uint8``, ``(H, W, 3)``) of the architecture given by ``tokens`` so far."""
+    from nas_env.spaces.nb201 import NB201Space
+    from nas_env.spaces.zoph_le_cnn import ZophLeCNNSpace
+
+    fig, ax = _figure(width, height)
+    tokens = list(tokens)
+    if hasattr(space, "draw"):
+        space.draw(ax, tokens)
+    elif isinstance(space, NB201Space):
+        _draw_nb201(ax, space, tokens)
+    elif isinstance(space, ZophLeCNNSpace):
+        _draw_zoph_le(ax, space, tokens)
+    else:
+        _draw_table(ax, space, tokens)
+    return _to_array(fig)
