@@ -1,4 +1,7 @@
-"""Search strategies. Importing this package registers the built-in agents."""
+"""Search strategies. Importing this package registers the built-in agents.
+
+(``ppo``/``maskable-ppo`` import stable-baselines3 lazily, when such an agent is built.)
+"""
 
 from agents.base import (
     AGENTS,
@@ -12,7 +15,11 @@ from agents.base import (
     play_tokens,
     register_agent,
 )
-from agents.random_search import RandomSearch
+from agents.evolution import EvolutionConfig, RegularizedEvolution
+from agents.grid import GridSearch, GridSearchConfig
+from agents.ppo import MaskablePPOAgent, PPOAgent, PPOConfig
+from agents.random_search import RandomSearch, RandomSearchConfig
+from agents.reinforce import Reinforce, ReinforceConfig
 
 __all__ = [
     "AGENTS",
@@ -20,7 +27,17 @@ __all__ = [
     "Budget",
     "BudgetExhausted",
     "Evaluation",
+    "EvolutionConfig",
+    "GridSearch",
+    "GridSearchConfig",
+    "MaskablePPOAgent",
+    "PPOAgent",
+    "PPOConfig",
     "RandomSearch",
+    "RandomSearchConfig",
+    "RegularizedEvolution",
+    "Reinforce",
+    "ReinforceConfig",
     "SearchResult",
     "SearchTracker",
     "make_agent",

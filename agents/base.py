@@ -17,6 +17,7 @@ A new agent is one new file::
 
 from __future__ import annotations
 
+import copy
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
@@ -132,11 +133,18 @@ class SearchTracker:
     evaluation; a callback returning ``False`` stops the search.
     """
 
-    def __init__(self, budget: Budget | int, callbacks: Iterable[Callback] = (), history: Sequence[Evaluation] = ()):
+    def __init__(
+        self,
+        budget: Budget | int,
+        callbacks: Iterable[Callback] = (),
+        history: Sequence[Evaluation] = (),
+        checkpoint_fn: Callable[[], Any] | None = None,
+    ):
         self.budget = Budget.of(budget)
         self.callbacks = list(callbacks)
         self.history: list[Evaluation] = list(history)
         self.stopped = False
+        self.checkpoint_fn = checkpoint_fn
         self._wall_origin = time.perf_counter() - (self.history[-1].total_wall_seconds if self.history else 0.0)
         self._episode_start = time.perf_counter()
 
@@ -161,6 +169,15 @@ class SearchTracker:
         if b.evaluations is not None and self.num_evaluations >= b.evaluations:
             return True
         return False
+
+    def checkpoint(self) -> None:
+        """Agents call this where their state is consistent (between evaluations or updates).
+
+        The runner sets ``checkpoint_fn`` to persist the agent's ``state_dict`` together
+        with the RNG states and the number of evaluations; without it this is a no-op.
+        """
+        if self.checkpoint_fn is not None and not self.exhausted:
+            self.checkpoint_fn()
 
     def remaining_evaluations(self) -> int | None:
         if self.budget.evaluations is None:
@@ -245,10 +262,20 @@ def make_agent(name: str, **hyperparameters: Any) -> Agent:
 
 
 class Agent(ABC):
-    """A search strategy. Subclasses set ``Config`` (a dataclass) and implement :meth:`search`."""
+    """A search strategy. Subclasses set ``Config`` (a dataclass) and implement :meth:`search`.
+
+    Resumable agents keep their mutable search state in attributes that
+    :meth:`search` initialises only when they are unset (``None``), expose it via
+    :meth:`state_dict` / :meth:`load_state_dict`, and call ``tracker.checkpoint()``
+    wherever that state is consistent. The base implementation covers stateless
+    agents (all their randomness is the ``rng`` that :meth:`run` saves).
+    ``self.extras`` (plain, JSON-serialisable values) ends up in ``SearchResult.extras``.
+    """
 
     name: ClassVar[str] = "agent"
     Config: ClassVar[type] = object
+    #: whether a resumed run reproduces an uninterrupted one exactly (SB3 agents: no)
+    exact_resume: ClassVar[bool] = True
 
     def __init__(self, config: Any = None, **overrides: Any):
         if config is None:
@@ -260,6 +287,19 @@ class Agent(ABC):
         elif overrides:
             raise ValueError("pass either a config object or keyword overrides, not both")
         self.config = config
+        self.extras: dict[str, Any] = {}
+
+    def hyperparameters(self) -> dict[str, Any]:
+        """The config as a plain dict (stored in summaries)."""
+        return asdict(self.config) if is_dataclass(self.config) else {}
+
+    def state_dict(self) -> dict[str, Any]:
+        """The agent's mutable search state (picklable); stateless agents keep only extras."""
+        return {"extras": copy.deepcopy(self.extras)}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned."""
+        self.extras = copy.deepcopy(state.get("extras", {}))
 
     @abstractmethod
     def search(self, env: gym.Env, tracker: SearchTracker, rng: np.random.Generator) -> None:
@@ -271,19 +311,65 @@ class Agent(ABC):
         budget: Budget | int,
         seed: int = 0,
         callbacks: Iterable[Callback] = (),
+        *,
+        history: Sequence[Evaluation] = (),
+        resume: dict[str, Any] | None = None,
+        checkpoint: Callable[[dict[str, Any]], Any] | None = None,
     ) -> SearchResult:
-        """Search until the budget is spent; returns the full history."""
-        tracker = SearchTracker(budget, callbacks)
+        """Search until the budget is spent; returns the full history.
+
+        Args:
+            env: the environment (a ``gym.make`` env or a ``NASEnv``).
+            budget: a :class:`Budget` or a number of evaluations.
+            seed: seeds the env, its action space, the agent's ``rng`` (and torch generators).
+            callbacks: called as ``cb(evaluation, tracker)`` after each counted evaluation.
+            history: evaluations already done (when resuming).
+            resume: a state from ``checkpoint`` to continue from (with the matching ``history``).
+            checkpoint: called with the full search state (agent, RNGs, number of
+                evaluations) wherever the agent calls ``tracker.checkpoint()``, and once at
+                the end with ``final=True`` (``complete`` says whether the budget is spent).
+        """
         env.reset(seed=seed)
         env.action_space.seed(seed)
         rng = np.random.default_rng(seed)
+        self.seed = seed
+        if resume is not None:
+            if resume["num_evaluations"] != len(history):
+                raise ValueError(
+                    f"resume state is at {resume['num_evaluations']} evaluations but {len(history)} "
+                    "history entries were given"
+                )
+            rng.bit_generator.state = resume["rng"]
+            env.unwrapped.np_random.bit_generator.state = resume["env_rng"]
+            self.load_state_dict(resume["agent"])
+
+        tracker = SearchTracker(budget, callbacks, history)
+        if checkpoint is not None:
+
+            def save(final: bool = False) -> None:
+                checkpoint(
+                    {
+                        "num_evaluations": tracker.num_evaluations,
+                        "rng": rng.bit_generator.state,
+                        "env_rng": env.unwrapped.np_random.bit_generator.state,
+                        "agent": self.state_dict(),
+                        "final": final,
+                        "complete": tracker.exhausted,
+                    }
+                )
+
+            tracker.checkpoint_fn = save
         try:
-            self.search(env, tracker, rng)
+            if not tracker.exhausted:
+                self.search(env, tracker, rng)
         except BudgetExhausted:
             pass
+        if checkpoint is not None:
+            save(final=True)  # the state after the search: a larger budget continues from here
         return SearchResult(
             agent=self.name,
             seed=seed,
             history=tracker.history,
-            config=asdict(self.config) if is_dataclass(self.config) else {},
+            config=self.hyperparameters(),
+            extras=self.extras,
         )

@@ -23,6 +23,7 @@ class RandomSearch(Agent):
 
     def search(self, env: gym.Env, tracker: SearchTracker, rng: np.random.Generator) -> None:
         while not tracker.exhausted:
+            tracker.checkpoint()  # all state is the rng, consistent between episodes
             env.reset()
             tracker.start_episode()
             terminated = False

@@ -1,0 +1,105 @@
+"""Regularized (aging) evolution (Real et al., AAAI 2019), as NAS-Bench-201 ran it.
+
+1. Fill a population with ``population_size`` random architectures (each evaluated).
+2. Repeat: draw ``sample_size`` members at random (the tournament), take the one with
+   the highest reward as parent, mutate ONE of its tokens to another valid value,
+   evaluate the child, append it, and remove the OLDEST member (aging, not the worst).
+
+Variable-length grammars: changing token ``i`` may change which decisions follow.
+The suffix is re-completed validly: each later token of the parent is kept if it is
+still a valid choice at that position (same decision name and in range), else
+re-sampled uniformly; new decisions are sampled and surplus tokens dropped.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+from agents.base import Agent, SearchTracker, play_tokens, register_agent
+from nas_env.spaces.base import SearchSpace
+
+
+@dataclass
+class EvolutionConfig:
+    """Hyperparameters (defaults: NAS-Bench-201's REA, P=10, S=3)."""
+
+    population_size: int = 10
+    sample_size: int = 3
+
+
+def mutate(space: SearchSpace, tokens: tuple[int, ...], rng: np.random.Generator) -> tuple[int, ...]:
+    """Change one token (chosen uniformly among positions with >= 2 choices) to another value.
+
+    Later tokens are kept where still valid, else re-sampled (variable-length grammars).
+    Returns the parent unchanged only if no decision has two choices.
+    """
+    decisions = space.decisions(tokens)
+    mutable = [i for i, d in enumerate(decisions) if d.num_choices > 1]
+    if not mutable:
+        return tuple(tokens)
+    pos = mutable[int(rng.integers(len(mutable)))]
+    d = decisions[pos]
+    new = int(rng.integers(d.num_choices - 1))
+    new += new >= tokens[pos]  # uniform over the other values
+    out = list(tokens[:pos]) + [new]
+    k = pos + 1
+    nxt = space.next_decision(out)
+    while nxt is not None:
+        old = decisions[k] if k < len(tokens) else None
+        if old is not None and old.name == nxt.name and tokens[k] < nxt.num_choices:
+            out.append(int(tokens[k]))
+        else:
+            out.append(int(rng.integers(nxt.num_choices)))
+        k += 1
+        nxt = space.next_decision(out)
+    return tuple(out)
+
+
+@register_agent("evolution")
+class RegularizedEvolution(Agent):
+    """Aging evolution: tournament of ``sample_size`` from a population of ``population_size``."""
+
+    Config = EvolutionConfig
+
+    def __init__(self, config: Any = None, **overrides: Any):
+        super().__init__(config, **overrides)
+        c = self.config
+        if isinstance(c.population_size, bool) or not isinstance(c.population_size, int) or c.population_size < 1:
+            raise ValueError(f"population_size must be an int >= 1, got {c.population_size!r}")
+        if not isinstance(c.sample_size, int) or not 1 <= c.sample_size <= c.population_size:
+            raise ValueError(
+                f"sample_size must be an int in 1..population_size={c.population_size}, got {c.sample_size!r}"
+            )
+        #: (tokens, reward) oldest first
+        self.population: deque[tuple[tuple[int, ...], float]] = deque()
+
+    def search(self, env: gym.Env, tracker: SearchTracker, rng: np.random.Generator) -> None:
+        c = self.config
+        space = env.unwrapped.space  # type: ignore[attr-defined]
+        while not tracker.exhausted:
+            tracker.checkpoint()  # population and rng are consistent between evaluations
+            if len(self.population) < c.population_size:
+                tokens = space.sample(rng)
+            else:
+                idx = rng.choice(len(self.population), size=c.sample_size, replace=False)
+                parent = max((self.population[int(i)] for i in idx), key=lambda p: p[1])
+                tokens = mutate(space, parent[0], rng)
+            tracker.start_episode()
+            reward, info = play_tokens(env, tokens)
+            if tracker.record(reward, info) is None:
+                return
+            self.population.append((tuple(tokens), float(reward)))
+            if len(self.population) > c.population_size:
+                self.population.popleft()  # aging: the oldest dies
+
+    def state_dict(self) -> dict[str, Any]:
+        return {**super().state_dict(), "population": [(list(t), r) for t, r in self.population]}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        super().load_state_dict(state)
+        self.population = deque((tuple(t), float(r)) for t, r in state.get("population", []))

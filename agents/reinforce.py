@@ -1,0 +1,331 @@
+"""REINFORCE with Zoph & Le's LSTM controller (ICLR 2017), CleanRL-style: read it top to bottom.
+
+Each update:
+
+1. the controller samples ``m`` architectures as ONE batch (one LSTM call per token position);
+2. each is PLAYED through the env token by token and counted by ``tracker.record``;
+3. the policy gradient ``-(R - b) * log p(tokens)`` (averaged over the batch, minus an
+   optional entropy bonus) takes one Adam step, and the exponential-moving-average
+   baseline ``b`` moves towards the batch's mean signal.
+
+The env reward (validation accuracy by default) is what the search is judged on; the
+*training signal* ``R`` is ``reward_transform(reward)``: ``"identity"`` or the paper's
+``"cubed"``. Diagnostics for reports and teaching plots land in ``SearchResult.extras``
+(see :class:`Reinforce`).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import torch
+
+from agents.base import Agent, SearchTracker, play_tokens, register_agent
+from agents.controller import Controller
+from nas_env.env import NASEnv
+from nas_env.spaces.base import SearchSpace
+
+REWARD_TRANSFORMS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "identity": lambda r: r,
+    "cubed": lambda r: r**3,  # the paper's CIFAR signal: (max validation accuracy)^3
+}
+
+
+@dataclass
+class ReinforceConfig:
+    """Hyperparameters; the paper's values where it gives them."""
+
+    # --- Zoph & Le 2017, section 4.1 / appendix
+    hidden_size: int = 35  # LSTM units per layer
+    num_layers: int = 2  # LSTM layers
+    lr: float = 0.0006  # Adam
+    init_range: float = 0.08  # weights ~ U(-0.08, 0.08)
+    # --- the paper is silent or its value is for 800 GPUs:
+    m: int = 4
+    """Architectures per update. The paper used 8 per replica with 100 replicas; on one
+    machine with a cheap (table) reward, fewer architectures per update means more updates
+    per budget: 4 keeps the gradient usable while doing 250 updates per 1,000 evaluations."""
+    baseline_decay: float = 0.9
+    """EMA baseline ``b <- decay * b + (1 - decay) * mean(R)`` (paper: "exponential moving
+    average of previous architecture accuracies", decay unspecified). 0.9 averages about the
+    last 10 updates (~40 architectures), tracking a fast-improving policy."""
+    reward_transform: str = "cubed"
+    """Training signal from the env reward: ``cubed`` (the paper's CIFAR choice: accuracy^3, which
+    stretches differences among good architectures) or ``identity``. Use ``identity`` when the env
+    already cubes (``reward="cubed"``)."""
+    entropy_coef: float = 0.0
+    """Entropy bonus per token (paper: none)."""
+    embedding_size: int | None = None  # None = hidden_size (paper silent)
+    # --- layer curriculum (paper: start at 6 layers, +2 every 1,600 samples); off by default
+    curriculum_start: int | None = None
+    """Start with this many layers (spaces with a fixed ``num_layers``); None = no curriculum."""
+    curriculum_step: int = 2
+    curriculum_every: int = 1600
+    # --- diagnostics
+    max_snapshots: int = 50
+    """Bounded number of controller snapshots kept for the end-of-search analysis."""
+    torch_threads: int | None = 1
+    """torch intra-op threads during the search (restored after). The controller is tiny:
+    one thread avoids large thread-synchronisation overheads; None leaves torch's setting."""
+
+
+@register_agent("reinforce")
+class Reinforce(Agent):
+    """Zoph & Le's controller trained with REINFORCE.
+
+    ``extras`` after a search:
+
+    - ``diagnostics``: per update, lists ``update``, ``evaluations`` (so far),
+      ``entropy_per_token`` (mean over the batch), ``baseline`` (after the update),
+      ``mean_reward`` (env reward of the batch), ``num_layers`` (curriculum phase);
+    - ``snapshots``: ``update``, ``evaluations`` of each kept snapshot (every few updates,
+      at most ``max_snapshots``, the final controller last), ``best_arch``/``best_tokens``
+      (the best architecture found), ``log_prob_best`` and ``prob_best`` (what each
+      snapshot assigns to it), ``decision_names`` and ``decision_probs`` (per snapshot,
+      the teacher-forced probability vector of every decision along the best architecture).
+
+    Layer curriculum: with ``curriculum_start`` set, the env's space must have an integer
+    ``num_layers`` in its ``config()`` (``ZophLeCNNSpace``). Architectures are then drawn
+    from a copy of the space with fewer layers, played through an env built by
+    ``self.env_factory(base_env, num_layers)`` (default: a ``NASEnv`` with the base env's
+    evaluator, fidelity, reward and RNG); set ``env_factory`` to supply your own.
+    """
+
+    Config = ReinforceConfig
+
+    def __init__(self, config: Any = None, **overrides: Any):
+        super().__init__(config, **overrides)
+        c = self.config
+        if c.reward_transform not in REWARD_TRANSFORMS:
+            raise ValueError(
+                f"unknown reward_transform {c.reward_transform!r}; valid: {sorted(REWARD_TRANSFORMS)}"
+            )
+        if isinstance(c.m, bool) or not isinstance(c.m, int) or c.m < 1:
+            raise ValueError(f"m must be an int >= 1, got {c.m!r}")
+        if not 0.0 <= c.baseline_decay < 1.0:
+            raise ValueError(f"baseline_decay must be in [0, 1), got {c.baseline_decay!r}")
+        if c.max_snapshots < 1:
+            raise ValueError(f"max_snapshots must be >= 1, got {c.max_snapshots!r}")
+        self.env_factory: Callable[[gym.Env, int], gym.Env] = default_env_factory
+        self.controller: Controller | None = None
+        self.optimizer: torch.optim.Optimizer | None = None
+        self.generator: torch.Generator | None = None
+        self.baseline: float | None = None
+        self.updates = 0
+        self.snapshot_every = 1
+        self.snapshots: list[tuple[int, int, dict[str, torch.Tensor]]] = []
+
+    # ------------------------------------------------------------------ setup
+    def _setup(self, space: SearchSpace, seed: int) -> None:
+        c = self.config
+        self.generator = torch.Generator().manual_seed(seed)  # weight init, then sampling
+        self.controller = Controller(
+            space, c.hidden_size, c.num_layers, c.embedding_size, c.init_range, generator=self.generator
+        )
+        self.optimizer = torch.optim.Adam(self.controller.parameters(), lr=c.lr)
+        self.extras = {
+            "diagnostics": {k: [] for k in ("update", "evaluations", "entropy_per_token", "baseline",
+                                            "mean_reward", "num_layers")},
+        }
+
+    def _phase_env(self, env: gym.Env, tracker: SearchTracker, cache: dict[int, gym.Env]) -> tuple[gym.Env, int | None]:
+        c = self.config
+        if c.curriculum_start is None:
+            return env, None
+        full = env.unwrapped.space.config().get("num_layers")  # type: ignore[attr-defined]
+        n = min(full, c.curriculum_start + c.curriculum_step * (tracker.num_evaluations // c.curriculum_every))
+        if n >= full:
+            return env, full
+        if n not in cache:
+            cache[n] = self.env_factory(env, n)
+        return cache[n], n
+
+    # ----------------------------------------------------------------- search
+    def search(self, env: gym.Env, tracker: SearchTracker, rng: np.random.Generator) -> None:
+        c = self.config
+        base = env.unwrapped
+        if c.curriculum_start is not None:
+            full = base.space.config().get("num_layers")  # type: ignore[attr-defined]
+            if not isinstance(full, int) or isinstance(full, bool):
+                raise ValueError(
+                    f"curriculum_start needs a space with a fixed integer num_layers; "
+                    f"{base.space!r} has num_layers={full!r}"  # type: ignore[attr-defined]
+                )
+        if getattr(self, "_pending_state", None) is not None:
+            self._restore(base.space)  # type: ignore[attr-defined]
+        elif self.controller is None:
+            self._setup(base.space, getattr(self, "seed", 0))  # type: ignore[attr-defined]
+        assert self.controller is not None and self.optimizer is not None
+        transform = REWARD_TRANSFORMS[c.reward_transform]
+        envs: dict[int, gym.Env] = {}
+        threads = torch.get_num_threads()
+        if c.torch_threads is not None:
+            torch.set_num_threads(c.torch_threads)
+        try:
+            while not tracker.exhausted:
+                tracker.checkpoint()  # controller, optimizer, baseline and RNGs are consistent here
+                play_env, n_layers = self._phase_env(env, tracker, envs)
+                space = play_env.unwrapped.space  # type: ignore[attr-defined]
+                # 1. sample m architectures as one batch
+                out = self.controller.sample(c.m, self.generator, space=space)
+                # 2. play each through the env; the tracker counts them
+                rewards = []
+                for tokens in out.tokens:
+                    if tracker.exhausted:
+                        break
+                    tracker.start_episode()
+                    reward, info = play_tokens(play_env, tokens)
+                    if tracker.record(reward, info) is None:
+                        break  # did not fit the cost budget: the search is over
+                    rewards.append(reward)
+                if len(rewards) < c.m:
+                    break  # budget spent mid-batch: no partial update
+                # 3. policy-gradient step with the EMA baseline
+                signal = transform(np.asarray(rewards, dtype=np.float64))
+                if self.baseline is None:
+                    self.baseline = float(signal.mean())
+                adv = torch.as_tensor(signal - self.baseline, dtype=torch.float32)
+                ent_per_token = out.entropy / out.num_tokens
+                loss = -(adv * out.log_prob).mean() - c.entropy_coef * ent_per_token.mean()
+                self.optimizer.zero_grad()
+                loss.backward()
+                self.optimizer.step()
+                self.baseline = c.baseline_decay * self.baseline + (1 - c.baseline_decay) * float(signal.mean())
+                self.updates += 1
+                self._log(tracker, float(ent_per_token.detach().mean()), float(np.mean(rewards)), n_layers)
+                self._maybe_snapshot(tracker)
+        finally:
+            self._finish(tracker)
+            torch.set_num_threads(threads)
+
+    # ------------------------------------------------------------ diagnostics
+    def _log(self, tracker: SearchTracker, entropy: float, mean_reward: float, n_layers: int | None) -> None:
+        d = self.extras["diagnostics"]
+        d["update"].append(self.updates)
+        d["evaluations"].append(tracker.num_evaluations)
+        d["entropy_per_token"].append(entropy)
+        d["baseline"].append(float(self.baseline))  # type: ignore[arg-type]
+        d["mean_reward"].append(mean_reward)
+        d["num_layers"].append(n_layers)
+
+    def _state_copy(self) -> dict[str, torch.Tensor]:
+        return {k: v.detach().clone() for k, v in self.controller.state_dict().items()}  # type: ignore[union-attr]
+
+    def _maybe_snapshot(self, tracker: SearchTracker) -> None:
+        """Keep a snapshot every ``snapshot_every`` updates; thin out by 2 when over the bound."""
+        if self.updates % self.snapshot_every:
+            return
+        self.snapshots.append((self.updates, tracker.num_evaluations, self._state_copy()))
+        if len(self.snapshots) > self.config.max_snapshots - 1:  # keep one slot for the final controller
+            self.snapshots = self.snapshots[1::2]
+            self.snapshot_every *= 2
+
+    def _finish(self, tracker: SearchTracker) -> None:
+        """Score the best architecture under every snapshot (and the final controller)."""
+        if self.controller is None or not tracker.history:
+            return
+        best = max(tracker.history, key=lambda e: (e.reward, -e.index))
+        final = self._state_copy()
+        snaps = list(self.snapshots) + [(self.updates, tracker.num_evaluations, final)]
+        probe = copy.deepcopy(self.controller)
+        try:
+            sp = self._space_for(best.tokens)  # a shallower phase's grammar under a curriculum
+            decisions = sp.decisions(best.tokens)
+        except Exception:  # the best tokens do not fit the controller's grammar
+            return
+        out: dict[str, Any] = {
+            "update": [], "evaluations": [], "log_prob_best": [], "prob_best": [], "decision_probs": [],
+            "best_arch": best.arch, "best_tokens": list(best.tokens),
+            "decision_names": [d.name for d in decisions],
+        }
+        for upd, evals, state in snaps:
+            probe.load_state_dict(state)
+            lp = probe.log_prob(best.tokens, space=sp)
+            out["update"].append(upd)
+            out["evaluations"].append(evals)
+            out["log_prob_best"].append(lp)
+            out["prob_best"].append(float(np.exp(lp)))
+            out["decision_probs"].append(probe.decision_probs(best.tokens, space=sp))
+        self.extras["snapshots"] = out
+
+    def _space_for(self, tokens: tuple[int, ...]) -> SearchSpace:
+        """The grammar ``tokens`` belong to (a curriculum phase's shallower space if needed)."""
+        space = self.controller.space  # type: ignore[union-attr]
+        try:
+            space.validate(tokens)
+            return space
+        except ValueError:
+            if self.config.curriculum_start is None:
+                raise
+        for n in range(1, space.config()["num_layers"]):
+            sp = _with_layers(space, n)
+            try:
+                sp.validate(tokens)
+                return sp
+            except ValueError:
+                continue
+        raise ValueError(f"tokens {tokens} fit no curriculum phase")
+
+    # ------------------------------------------------------------------ state
+    def state_dict(self) -> dict[str, Any]:
+        state = super().state_dict()
+        if getattr(self, "_pending_state", None) is not None:
+            return self._pending_state  # loaded but not yet restored into a controller
+        if self.controller is None:
+            return state
+        state.update(
+            controller=self._state_copy(),
+            optimizer=copy.deepcopy(self.optimizer.state_dict()),  # type: ignore[union-attr]
+            generator=self.generator.get_state(),  # type: ignore[union-attr]
+            baseline=self.baseline,
+            updates=self.updates,
+            snapshot_every=self.snapshot_every,
+            snapshots=[(u, e, {k: v.clone() for k, v in s.items()}) for u, e, s in self.snapshots],
+        )
+        return state
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        super().load_state_dict(state)
+        if "controller" not in state:
+            return
+        self._pending_state = state
+
+    def _restore(self, space: SearchSpace) -> None:
+        state = self._pending_state
+        self._setup(space, 0)
+        self.extras = copy.deepcopy(state["extras"])
+        self.controller.load_state_dict(state["controller"])  # type: ignore[union-attr]
+        self.optimizer.load_state_dict(state["optimizer"])  # type: ignore[union-attr]
+        self.generator.set_state(state["generator"])  # type: ignore[union-attr]
+        self.baseline = state["baseline"]
+        self.updates = state["updates"]
+        self.snapshot_every = state["snapshot_every"]
+        self.snapshots = state["snapshots"]
+        self._pending_state = None
+
+
+def _with_layers(space: SearchSpace, num_layers: int) -> SearchSpace:
+    """A copy of a layered space (``ZophLeCNNSpace``) with ``num_layers`` layers."""
+    kwargs = {k: v for k, v in space.config().items() if k != "name"}
+    kwargs["num_layers"] = num_layers
+    return type(space)(**kwargs)
+
+
+def default_env_factory(base_env: gym.Env, num_layers: int) -> gym.Env:
+    """A ``NASEnv`` over a ``num_layers`` copy of the base env's space, sharing its evaluator and RNG."""
+    base = base_env.unwrapped
+    env = NASEnv(
+        _with_layers(base.space, num_layers),  # type: ignore[attr-defined]
+        base.evaluator,  # type: ignore[attr-defined]
+        fidelity=base.fidelity,  # type: ignore[attr-defined]
+        reward=base.reward_fn,  # type: ignore[attr-defined]
+        failure_reward=base.failure_reward,  # type: ignore[attr-defined]
+        invalid_action=base.invalid_action,  # type: ignore[attr-defined]
+    )
+    env.np_random = base.np_random  # one RNG stream for the whole search (saved on checkpoints)
+    return env

@@ -1,0 +1,60 @@
+"""Kill ``nas-env search`` with SIGKILL midway, rerun the same command: same result as an uninterrupted run."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from agents import Budget
+from benchmarks.runs import DELAY_ENV_VAR, run_search
+
+REPO = Path(__file__).resolve().parents[1]
+BUDGET = 120
+
+
+def command(agent: str, out: Path) -> list[str]:
+    return [sys.executable, "-m", "benchmarks.cli", "search", "--env", "nas_env/NB201-v0", "--agent", agent,
+            "--budget", str(BUDGET), "--seed", "7", "--out", str(out), "--no-progress"]
+
+
+def lines(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    return [json.loads(x) for x in path.read_text().splitlines() if x.strip().endswith("}")]
+
+
+@pytest.mark.parametrize("agent", ["reinforce", "evolution"])
+def test_sigkill_then_rerun_matches_uninterrupted(tmp_path, agent):
+    env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    out = tmp_path / "run"
+    slow = {**env, DELAY_ENV_VAR: "0.03"}  # slows each evaluation so the kill lands midway
+    proc = subprocess.Popen(command(agent, out), env=slow, cwd=tmp_path,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 90
+    while len(lines(out / "history.jsonl")) < 50 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    killed_at = len(lines(out / "history.jsonl"))
+    assert 50 <= killed_at < BUDGET, killed_at
+    assert not (out / "summary.json").exists()
+
+    done = subprocess.run(command(agent, out), env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+
+    ref = run_search("nas_env/NB201-v0", {}, agent, {}, Budget(evaluations=BUDGET), 7, tmp_path / "ref",
+                     progress=False)
+    got = lines(out / "history.jsonl")
+    assert [(e["arch"], tuple(e["tokens"]), e["reward"]) for e in got] == [
+        (e.arch, e.tokens, e.reward) for e in ref.history
+    ]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["best"]["arch"] == ref.best.arch and summary["best"]["reward"] == ref.best.reward
+    assert summary["num_evaluations"] == BUDGET
