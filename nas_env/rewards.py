@@ -5,6 +5,12 @@ name                reward of a successful child
 ==================  ==========================================================
 ``"accuracy"``      ``val_accuracy`` (a fraction in [0, 1]); the default
 ``"cubed"``         ``val_accuracy ** 3`` (Zoph & Le's CIFAR-10 reward)
+``"ppl"``           ``80 / val_perplexity ** 2`` (Zoph & Le's Penn Treebank reward, c = 80;
+                    :class:`PerplexityReward` for another c)
+``"bpc"``           ``1 - val_loss / ln(vocab_size)`` = ``1 - val_bpc / log2(vocab_size)``,
+                    clipped at 0: the fraction of the uniform guess's code length saved,
+                    in [0, 1] (0 = no better than uniform, 1 = perfect); the default of
+                    character-level language modelling (``nas_env/ZophLeRNN-v0``)
 callable            ``fn(metrics) -> float``, anything you like
 :class:`Penalized`  accuracy times ``(metric / target) ** weight`` (MnasNet-style
                     soft constraint on parameters, latency, FLOPs...)
@@ -16,11 +22,21 @@ its ``failure_reward`` instead.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["REWARDS", "Penalized", "RewardFn", "accuracy", "cubed", "make_reward"]
+__all__ = [
+    "REWARDS",
+    "Penalized",
+    "PerplexityReward",
+    "RewardFn",
+    "accuracy",
+    "bits_saved",
+    "cubed",
+    "make_reward",
+]
 
 RewardFn = Callable[[Mapping[str, Any]], float]
 
@@ -35,7 +51,28 @@ def cubed(metrics: Mapping[str, Any]) -> float:
     return float(metrics["val_accuracy"]) ** 3
 
 
-REWARDS: dict[str, RewardFn] = {"accuracy": accuracy, "cubed": cubed}
+@dataclass(frozen=True)
+class PerplexityReward:
+    """Zoph & Le's language-modelling reward ``c / metrics[key] ** 2`` (c = 80 for word-level PTB)."""
+
+    c: float = 80.0
+    key: str = "val_perplexity"
+
+    def __call__(self, metrics: Mapping[str, Any]) -> float:
+        return self.c / float(metrics[self.key]) ** 2
+
+
+def bits_saved(metrics: Mapping[str, Any]) -> float:
+    """``max(0, 1 - val_loss / ln(vocab_size))``: 1 - bits per token over the bits of a uniform guess."""
+    return max(0.0, 1.0 - float(metrics["val_loss"]) / math.log(float(metrics["vocab_size"])))
+
+
+REWARDS: dict[str, RewardFn] = {
+    "accuracy": accuracy,
+    "cubed": cubed,
+    "ppl": PerplexityReward(80.0),
+    "bpc": bits_saved,
+}
 
 
 def _lookup(metrics: Mapping[str, Any], key: str) -> float:

@@ -1,0 +1,333 @@
+"""Reward by training a language model around a searched recurrent cell (Zoph & Le's PTB experiment).
+
+:class:`LMTrainEvaluator` builds :class:`nas_env.models.rnn_lm.RNNLanguageModel` around
+a decoded :class:`~nas_env.spaces.ZophLeRNNCell`, trains it with truncated BPTT
+(:mod:`nas_env.training.lm_trainer`) and reports perplexities. Metrics, beyond the
+standard keys:
+
+====================  ==========================================================================
+key                   meaning
+====================  ==========================================================================
+``val_perplexity``    ``exp`` of the validation cross-entropy: the search signal (rewards
+                      ``"ppl"``/``"char_ppl"`` in :mod:`nas_env.rewards`)
+``test_perplexity``   the same on the test split (reported, never a reward)
+``val_bpc``           bits per character on validation (char level; ``None`` for words)
+``test_bpc``          bits per character on test (char level; ``None`` for words)
+``val_loss``          validation cross-entropy, nats per token (``test_loss`` likewise)
+``train_loss``        the last training batch's loss
+``val_accuracy``      next-token top-1 accuracy on validation, a fraction (so the generic
+                      ``"accuracy"`` reward works too); ``test_accuracy`` likewise
+``cost_seconds``      measured wall seconds of training plus validation/test evaluation
+``params``            parameters of the whole language model
+``cell_params``       parameters of the searched cell layers only
+``epochs_completed``  full passes over the training stream; ``steps``, ``tokens_seen`` too
+``stopped_by``        ``"epochs"``, ``"time"`` (``epochs=None``) or ``"steps"`` (``max_steps``)
+``dataset``, ``level``, ``vocab_size``, ``device``, ``seed``  where and how it ran
+====================  ==========================================================================
+
+Failures never raise out of :meth:`LMTrainEvaluator.evaluate`: ``"diverged"`` (NaN,
+infinite or exploding loss, overflowing activations), ``"timeout"`` (``epochs`` set and
+``max_train_seconds`` exceeded) and ``"failed"`` (any other exception, with its text).
+Bad constructor arguments (unknown corpus, missing PTB files, ``seq_len < 2`` ...)
+raise ``ValueError`` before any training.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+import traceback
+from collections.abc import Hashable, Iterator
+from typing import Any
+
+import numpy as np
+import torch
+
+from nas_env.evaluators.base import Evaluator, as_generator, failure_metrics, make_metrics
+from nas_env.evaluators.train import _deterministic, _non_negative_float, _positive_int
+from nas_env.models.rnn_lm import RNNLanguageModel
+from nas_env.spaces.zoph_le_rnn import ZophLeRNNCell
+from nas_env.training.corpora import CORPORA, Corpus, bits_per_token, check_corpus_name, load_corpus
+from nas_env.training.lm_trainer import LM_OPTIMIZERS, train_lm
+from nas_env.training.trainer import resolve_device
+
+__all__ = ["LMTrainEvaluator", "perplexity"]
+
+#: Keys of a successful child's metrics that a failed child reports as ``None`` (one schema for both).
+_NO_SCORES: dict[str, None] = dict.fromkeys(
+    ("val_perplexity", "test_perplexity", "val_bpc", "test_bpc", "val_loss", "test_loss")
+)
+
+
+def perplexity(loss_nats: float | None) -> float | None:
+    """``exp(loss)``; ``inf`` past float range; ``None`` stays ``None``."""
+    if loss_nats is None:
+        return None
+    return math.exp(loss_nats) if loss_nats < 700 else math.inf
+
+
+@contextlib.contextmanager
+def _threads(n: int | None) -> Iterator[None]:
+    """Use ``n`` intra-op threads for one child, then restore the caller's setting."""
+    if n is None:
+        yield
+        return
+    previous = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+class LMTrainEvaluator(Evaluator):
+    """Train a language model around each cell and report its perplexity.
+
+    Args:
+        dataset: ``"tinyshakespeare"`` (char level, bundled) or ``"ptb"`` (word level, needs
+            ``data_root``), or a ready :class:`~nas_env.training.corpora.Corpus`.
+        data_root: directory with ``ptb.train.txt``, ``ptb.valid.txt``, ``ptb.test.txt``.
+        max_chars: use a prefix of the corpus (see :mod:`nas_env.training.corpora`); ``None`` = all.
+        epochs: passes over the training stream (the fidelity); ``None``: train until
+            ``max_train_seconds`` / ``max_steps`` runs out, then evaluate.
+        max_train_seconds: wall-clock budget; with ``epochs`` set, exceeding it is status ``"timeout"``.
+        max_steps: stop after this many optimiser steps and evaluate (a deterministic budget).
+        seq_len: truncated-BPTT length (>= 2).
+        batch_size: columns of the training stream.
+        hidden_size: size of ``h_t``/``c_t``.
+        embedding_size: input embedding size (``None`` = ``hidden_size``).
+        num_layers: 1 or 2 layers of the cell.
+        dropout: dropout on embeddings, between layers and before the softmax.
+        tie_weights: share embedding and softmax weights.
+        optimizer: ``"adam"`` or ``"sgd"``.
+        lr: learning rate (constant).
+        weight_decay: L2 weight decay.
+        grad_clip: clip the global gradient norm to this (``None``: no clipping).
+        diverge_loss: a training loss above this is ``"diverged"`` (``None``: ``3 * ln(vocab)``).
+        device: ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"``, ``"cuda:N"``.
+        seed: training seed used when ``evaluate`` gets ``seed=None``.
+        num_threads: intra-op threads while a child trains (restored afterwards); the default 1
+            is fastest for these small sequential ops on CPU; ``None`` leaves torch's setting.
+        eval_batch_size: columns of the validation/test streams.
+    """
+
+    fidelities = None
+
+    def __init__(
+        self,
+        dataset: str | Corpus = "tinyshakespeare",
+        *,
+        data_root: str | None = None,
+        max_chars: int | None = 100_000,
+        epochs: int | None = 1,
+        max_train_seconds: float | None = None,
+        max_steps: int | None = None,
+        seq_len: int = 32,
+        batch_size: int = 32,
+        hidden_size: int = 64,
+        embedding_size: int | None = None,
+        num_layers: int = 1,
+        dropout: float = 0.0,
+        tie_weights: bool = False,
+        optimizer: str = "adam",
+        lr: float = 1e-2,
+        weight_decay: float = 0.0,
+        grad_clip: float | None = 1.0,
+        diverge_loss: float | None = None,
+        device: str = "auto",
+        seed: int = 0,
+        num_threads: int | None = 1,
+        eval_batch_size: int = 16,
+    ):
+        if isinstance(dataset, Corpus):
+            self._dataset_name = dataset.name
+            self._corpus: Corpus | None = dataset
+        elif isinstance(dataset, str):
+            self._dataset_name = check_corpus_name(dataset)
+            self._corpus = None
+        else:
+            raise ValueError(f"dataset must be a name from {sorted(CORPORA)} or a Corpus, got {dataset!r}")
+        self.data_root = None if data_root is None else str(data_root)
+        self.max_chars = max_chars
+        self.epochs = None if epochs is None else _positive_int("epochs", epochs)
+        if max_train_seconds is not None and _non_negative_float("max_train_seconds", max_train_seconds) <= 0:
+            raise ValueError(f"max_train_seconds must be > 0 or None, got {max_train_seconds!r}")
+        self.max_train_seconds = None if max_train_seconds is None else float(max_train_seconds)
+        self.max_steps = None if max_steps is None else _positive_int("max_steps", max_steps)
+        if self.epochs is None and self.max_train_seconds is None and self.max_steps is None:
+            raise ValueError("give epochs, max_train_seconds or max_steps (all are None: training would never stop)")
+        if isinstance(seq_len, bool) or not isinstance(seq_len, int) or seq_len < 2:
+            raise ValueError(f"seq_len must be an int >= 2 (an input and a target per window), got {seq_len!r}")
+        self.seq_len = seq_len
+        self.batch_size = _positive_int("batch_size", batch_size)
+        self.hidden_size = _positive_int("hidden_size", hidden_size)
+        self.embedding_size = None if embedding_size is None else _positive_int("embedding_size", embedding_size)
+        if num_layers not in (1, 2) or isinstance(num_layers, bool):
+            raise ValueError(f"num_layers must be 1 or 2, got {num_layers!r}")
+        self.num_layers = num_layers
+        if not isinstance(dropout, (int, float)) or not 0.0 <= dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+        self.dropout = float(dropout)
+        self.tie_weights = bool(tie_weights)
+        if self.tie_weights and self.embedding_size not in (None, self.hidden_size):
+            raise ValueError(
+                f"tie_weights=True needs embedding_size == hidden_size, got {embedding_size} and {hidden_size}"
+            )
+        if optimizer not in LM_OPTIMIZERS:
+            raise ValueError(f"unknown optimizer {optimizer!r}; valid: {list(LM_OPTIMIZERS)}")
+        self.optimizer = optimizer
+        self.lr = _non_negative_float("lr", lr)
+        if self.lr == 0:
+            raise ValueError(f"lr must be > 0, got {lr!r}")
+        self.weight_decay = _non_negative_float("weight_decay", weight_decay)
+        if grad_clip is not None and _non_negative_float("grad_clip", grad_clip) <= 0:
+            raise ValueError(f"grad_clip must be > 0 or None, got {grad_clip!r}")
+        self.grad_clip = None if grad_clip is None else float(grad_clip)
+        if diverge_loss is not None and _non_negative_float("diverge_loss", diverge_loss) <= 0:
+            raise ValueError(f"diverge_loss must be > 0 or None, got {diverge_loss!r}")
+        self.diverge_loss = None if diverge_loss is None else float(diverge_loss)
+        self.device_spec = device
+        self.device = resolve_device(device)
+        self.seed = int(seed)
+        self.num_threads = None if num_threads is None else _positive_int("num_threads", num_threads)
+        self.eval_batch_size = _positive_int("eval_batch_size", eval_batch_size)
+        self.default_fidelity = self.epochs
+        self._device_corpus: Corpus | None = None
+        if self._corpus is None:
+            # load now: a bad max_chars or missing PTB files raise here, before any training
+            self._corpus = load_corpus(self._dataset_name, self.data_root, max_chars)
+        self._check_sizes(self._corpus)
+
+    def _check_sizes(self, corpus: Corpus) -> None:
+        if len(corpus.train) // self.batch_size < 2:
+            raise ValueError(
+                f"the training split has {len(corpus.train)} tokens: too few for batch_size={self.batch_size} "
+                f"(each column needs >= 2 tokens); raise max_chars or lower batch_size"
+            )
+
+    # ------------------------------------------------------------------ data
+    @property
+    def corpus(self) -> Corpus:
+        """The corpus (loaded at construction, on the CPU)."""
+        assert self._corpus is not None
+        return self._corpus
+
+    def _corpus_on_device(self) -> Corpus:
+        if self._device_corpus is None:
+            self._device_corpus = self.corpus.to(self.device)
+        return self._device_corpus
+
+    def build(self, cell: ZophLeRNNCell) -> RNNLanguageModel:
+        """The (untrained) language model of ``cell`` under this evaluator's settings."""
+        return RNNLanguageModel(
+            cell, self.corpus.vocab_size, hidden_size=self.hidden_size, embedding_size=self.embedding_size,
+            num_layers=self.num_layers, dropout=self.dropout, tie_weights=self.tie_weights,
+        )
+
+    # -------------------------------------------------------------- evaluate
+    def _int_seed(self, seed: int | np.random.Generator | None) -> int:
+        if seed is None:
+            return self.seed
+        if isinstance(seed, np.random.Generator):
+            return int(as_generator(seed).integers(2**31 - 1))
+        return int(seed)
+
+    def evaluate(
+        self,
+        arch: Hashable,
+        *,
+        fidelity: int | None = None,
+        seed: int | np.random.Generator | None = None,
+    ) -> dict[str, Any]:
+        """Train a language model around ``arch`` for ``fidelity`` epochs (default ``epochs``); never raises.
+
+        Raises:
+            ValueError: ``fidelity`` is not a positive int (a caller error, not a bad child).
+        """
+        fid = self.check_fidelity(fidelity)
+        epochs = None if fid is None else _positive_int("fidelity (epochs)", fid)
+        if epochs is None and self.max_train_seconds is None and self.max_steps is None:
+            raise ValueError("fidelity None with no max_train_seconds or max_steps: training would never stop")
+        int_seed = self._int_seed(seed)
+        corpus = self._corpus_on_device()
+        char = corpus.level == "char"
+        common: dict[str, Any] = {
+            "dataset": corpus.name, "level": corpus.level, "vocab_size": corpus.vocab_size,
+            "device": str(self.device), "epochs": epochs, "seed": int_seed,
+        }
+        params = cell_params = None
+        start = time.perf_counter()
+        try:
+            if not isinstance(arch, ZophLeRNNCell):
+                raise TypeError(f"LMTrainEvaluator needs a ZophLeRNNCell, got {type(arch).__name__} ({arch!s})")
+            with _threads(self.num_threads), _deterministic(self.device, int_seed):
+                model = self.build(arch).to(self.device)
+                params = sum(p.numel() for p in model.parameters())
+                cell_params = sum(p.numel() for p in model.layers.parameters())
+                result = train_lm(
+                    model, corpus, epochs=epochs, seq_len=self.seq_len, batch_size=self.batch_size,
+                    optimizer=self.optimizer, lr=self.lr, weight_decay=self.weight_decay, grad_clip=self.grad_clip,
+                    max_train_seconds=self.max_train_seconds, max_steps=self.max_steps,
+                    eval_batch_size=self.eval_batch_size, diverge_loss=self.diverge_loss,
+                )
+        except Exception as e:  # a bad child is a result, never a crash of the search
+            if self.device.type == "cuda":
+                torch.cuda.empty_cache()
+            last = traceback.extract_tb(e.__traceback__)[-1:] if e.__traceback__ else []
+            where = f" (at {last[0].filename.rsplit('/', 1)[-1]}:{last[0].lineno})" if last else ""
+            return failure_metrics(
+                "failed", f"{type(e).__name__}: {e}{where}", cost_seconds=time.perf_counter() - start,
+                params=params, cell_params=cell_params, **_NO_SCORES, **common,
+            )
+        progress = {
+            "epochs_completed": result.epochs_completed, "steps": result.steps,
+            "tokens_seen": result.tokens_seen, "stopped_by": result.stopped_by, "train_loss": result.train_loss,
+        }
+        if result.status != "ok":
+            return failure_metrics(
+                result.status, result.error or result.status, cost_seconds=result.seconds,
+                params=params, cell_params=cell_params, **_NO_SCORES, **progress, **common,
+            )
+        return make_metrics(
+            result.val_accuracy,
+            test_accuracy=result.test_accuracy,
+            cost_seconds=result.seconds,
+            params=params,
+            val_perplexity=perplexity(result.val_loss),
+            test_perplexity=perplexity(result.test_loss),
+            val_bpc=bits_per_token(result.val_loss) if char else None,
+            test_bpc=bits_per_token(result.test_loss) if char and result.test_loss is not None else None,
+            val_loss=result.val_loss,
+            test_loss=result.test_loss,
+            cell_params=cell_params,
+            **progress,
+            **common,
+        )
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "name": type(self).__name__,
+            "dataset": self._dataset_name,
+            "data_root": self.data_root,
+            "max_chars": self.max_chars,
+            "epochs": self.epochs,
+            "max_train_seconds": self.max_train_seconds,
+            "max_steps": self.max_steps,
+            "seq_len": self.seq_len,
+            "batch_size": self.batch_size,
+            "hidden_size": self.hidden_size,
+            "embedding_size": self.embedding_size,
+            "num_layers": self.num_layers,
+            "dropout": self.dropout,
+            "tie_weights": self.tie_weights,
+            "optimizer": self.optimizer,
+            "lr": self.lr,
+            "weight_decay": self.weight_decay,
+            "grad_clip": self.grad_clip,
+            "diverge_loss": self.diverge_loss,
+            "device": self.device_spec if isinstance(self.device_spec, str) else str(self.device_spec),
+            "seed": self.seed,
+            "num_threads": self.num_threads,
+            "eval_batch_size": self.eval_batch_size,
+        }
