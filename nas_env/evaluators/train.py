@@ -1,0 +1,279 @@
+"""Reward by real training: build the child network, train it, report validation accuracy.
+
+:class:`TrainEvaluator` works for every architecture :func:`nas_env.models.build_model`
+knows (``ZophLeCNNArch``, ``NB201Cell``, ``MacroArch``). Metrics, beyond the standard keys:
+
+==========================  =========================================================
+key                         meaning
+==========================  =========================================================
+``val_accuracy``            the search signal: ``val_accuracy_final`` when
+                            ``reward_metric="final"`` (default), else
+                            ``val_accuracy_max_last5`` (cube it with the env's
+                            ``reward="cubed"`` for the paper's CIFAR reward)
+``val_accuracy_final``      validation accuracy after the last epoch
+``val_accuracy_max_last5``  best validation accuracy of the last 5 epochs
+``val_accuracy_per_epoch``  list, one value per completed epoch
+``test_accuracy``           accuracy on the test split (reported, never a reward)
+``cost_seconds``            measured wall seconds of training (+ per-epoch validation)
+``params`` / ``flops``      parameters; FLOPs of one forward pass of one sample
+``device`` / ``epochs``     where it ran; the epochs asked for (the fidelity)
+``seed``                    the integer seed the child was trained with
+==========================  =========================================================
+
+Failures never raise out of :meth:`TrainEvaluator.evaluate`: a child that fails to
+build or crashes in training (too-small feature maps, out of memory, ...) is status
+``"failed"`` with the error text; ``"timeout"`` and ``"diverged"`` come from the
+trainer. Bad constructor arguments raise ``ValueError`` before any training.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+import traceback
+from collections.abc import Hashable, Iterator, Mapping
+from typing import Any
+
+import numpy as np
+import torch
+
+from nas_env.evaluators.base import Evaluator, as_generator, failure_metrics, make_metrics
+from nas_env.models import build_model, count_flops, count_params
+from nas_env.training.datasets import DATASETS, Dataset, check_dataset_name, load_dataset
+from nas_env.training.trainer import resolve_device, train_model
+
+__all__ = ["REWARD_METRICS", "TrainEvaluator"]
+
+REWARD_METRICS: tuple[str, ...] = ("final", "max_last5")
+
+
+def _positive_int(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+    return int(value)
+
+
+def _non_negative_float(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+        raise ValueError(f"{name} must be a number >= 0, got {value!r}")
+    return float(value)
+
+
+@contextlib.contextmanager
+def _deterministic(device: torch.device, seed: int) -> Iterator[None]:
+    """Seed torch for one child without leaking RNG or determinism settings to the caller."""
+    devices = [device.index or 0] if device.type == "cuda" else []
+    previous = torch.are_deterministic_algorithms_enabled()
+    previous_warn = torch.is_deterministic_algorithms_warn_only_enabled()
+    previous_bench = torch.backends.cudnn.benchmark
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        torch.use_deterministic_algorithms(True, warn_only=True)
+        torch.backends.cudnn.benchmark = False
+        try:
+            yield
+        finally:
+            torch.use_deterministic_algorithms(previous, warn_only=previous_warn)
+            torch.backends.cudnn.benchmark = previous_bench
+
+
+class TrainEvaluator(Evaluator):
+    """Train each child for ``fidelity`` epochs and report its validation accuracy.
+
+    Args:
+        dataset: a name from ``nas_env.training.DATASETS`` (``"digits"``, ``"fashion_mnist"``,
+            ``"cifar10"``) or a ready :class:`~nas_env.training.Dataset`.
+        epochs: default number of epochs (the default fidelity).
+        batch_size: training batch size.
+        lr: peak learning rate (SGD, Nesterov momentum, cosine decay per step).
+        momentum: SGD momentum (0.9 as in the paper).
+        weight_decay: L2 weight decay.
+        device: ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"``, ``"cuda:N"``.
+        max_train_seconds: wall-clock budget per child (checked per batch); exceeded -> ``"timeout"``.
+        reward_metric: ``"final"`` (last epoch) or ``"max_last5"`` (the paper's max over the last 5
+            epochs): which goes into ``val_accuracy``.
+        data_root: directory with the dataset files (not needed for digits).
+        download: allow downloading the dataset (CIFAR-10).
+        val_fraction: validation fraction of the training data (``None``: the dataset's default).
+        split_seed: seed of the train/validation split; fixed so every child sees the same split.
+        max_train_samples: train on the first N training samples only (quick experiments, tests).
+        model_options: builder options, e.g. ``{"channels": 16, "cells_per_stage": 5}`` for NB201.
+        seed: training seed used when ``evaluate`` gets ``seed=None``.
+        num_threads: if set, ``torch.set_num_threads(num_threads)`` before each child; ``None`` leaves
+            the process's setting alone.
+        eval_batch_size: batch size for validation and test.
+        count_flops: measure FLOPs with ``FlopCounterMode`` (one extra forward pass).
+    """
+
+    fidelities = None
+
+    def __init__(
+        self,
+        dataset: str | Dataset = "digits",
+        *,
+        epochs: int = 2,
+        batch_size: int = 64,
+        lr: float = 0.1,
+        momentum: float = 0.9,
+        weight_decay: float = 5e-4,
+        device: str = "auto",
+        max_train_seconds: float | None = None,
+        reward_metric: str = "final",
+        data_root: str | None = None,
+        download: bool = False,
+        val_fraction: float | None = None,
+        split_seed: int = 0,
+        max_train_samples: int | None = None,
+        model_options: Mapping[str, Any] | None = None,
+        seed: int = 0,
+        num_threads: int | None = None,
+        eval_batch_size: int = 2048,
+        count_flops: bool = True,
+    ):
+        if isinstance(dataset, Dataset):
+            self._dataset_name = dataset.name
+            self._data: Dataset | None = dataset
+        elif isinstance(dataset, str):
+            self._dataset_name = check_dataset_name(dataset)
+            self._data = None
+        else:
+            raise ValueError(f"dataset must be a name from {sorted(DATASETS)} or a Dataset, got {dataset!r}")
+        self.epochs = _positive_int("epochs", epochs)
+        self.batch_size = _positive_int("batch_size", batch_size)
+        self.lr = _non_negative_float("lr", lr)
+        if self.lr == 0:
+            raise ValueError(f"lr must be > 0, got {lr!r}")
+        self.momentum = _non_negative_float("momentum", momentum)
+        self.weight_decay = _non_negative_float("weight_decay", weight_decay)
+        self.device_spec = device
+        self.device = resolve_device(device)
+        if max_train_seconds is not None and _non_negative_float("max_train_seconds", max_train_seconds) <= 0:
+            raise ValueError(f"max_train_seconds must be > 0 or None, got {max_train_seconds!r}")
+        self.max_train_seconds = None if max_train_seconds is None else float(max_train_seconds)
+        if reward_metric not in REWARD_METRICS:
+            raise ValueError(f"unknown reward_metric {reward_metric!r}; valid: {list(REWARD_METRICS)}")
+        self.reward_metric = reward_metric
+        if val_fraction is not None and not (isinstance(val_fraction, (int, float)) and 0 < val_fraction < 1):
+            raise ValueError(f"val_fraction must be in (0, 1) or None, got {val_fraction!r}")
+        self.data_root = data_root
+        self.download = bool(download)
+        self.val_fraction = val_fraction
+        self.split_seed = int(split_seed)
+        self.max_train_samples = (
+            None if max_train_samples is None else _positive_int("max_train_samples", max_train_samples)
+        )
+        self.model_options = dict(model_options or {})
+        self.seed = int(seed)
+        self.num_threads = None if num_threads is None else _positive_int("num_threads", num_threads)
+        self.eval_batch_size = _positive_int("eval_batch_size", eval_batch_size)
+        self.count_flops = bool(count_flops)
+        self.default_fidelity = self.epochs
+        self._device_data: Dataset | None = None
+
+    # ------------------------------------------------------------------ data
+    @property
+    def data(self) -> Dataset:
+        """The dataset, loaded on first use and cached (on the CPU)."""
+        if self._data is None:
+            self._data = load_dataset(
+                self._dataset_name, self.data_root, val_fraction=self.val_fraction,
+                seed=self.split_seed, download=self.download,
+            )
+        return self._data
+
+    def _data_on_device(self) -> Dataset:
+        if self._device_data is None:
+            data = self.data
+            if self.max_train_samples is not None:
+                data = data.subset(train=self.max_train_samples)
+            self._device_data = data.to(self.device)
+        return self._device_data
+
+    # -------------------------------------------------------------- evaluate
+    def _int_seed(self, seed: int | np.random.Generator | None) -> int:
+        if seed is None:
+            return self.seed
+        if isinstance(seed, np.random.Generator):
+            return int(as_generator(seed).integers(2**31 - 1))
+        return int(seed)
+
+    def evaluate(
+        self,
+        arch: Hashable,
+        *,
+        fidelity: int | None = None,
+        seed: int | np.random.Generator | None = None,
+    ) -> dict[str, Any]:
+        """Build and train ``arch`` for ``fidelity`` epochs (default ``epochs``); a bad child never raises.
+
+        Raises:
+            ValueError: ``fidelity`` is not a positive int (a caller error, not a bad child).
+        """
+        epochs = _positive_int("fidelity (epochs)", self.check_fidelity(fidelity))
+        int_seed = self._int_seed(seed)
+        common = {"device": str(self.device), "epochs": epochs, "seed": int_seed}
+        data = self._data_on_device()  # dataset errors are configuration errors: they raise
+        if self.num_threads is not None:
+            torch.set_num_threads(self.num_threads)
+        params = flops = None
+        start = time.perf_counter()
+        try:
+            with _deterministic(self.device, int_seed):
+                model = build_model(
+                    arch, data.num_classes, data.in_channels, data.image_size, **self.model_options
+                ).to(self.device)
+                params = count_params(model)
+                if self.count_flops:
+                    flops = count_flops(model, data.input_shape, self.device)
+                result = train_model(
+                    model, data, epochs=epochs, batch_size=self.batch_size, lr=self.lr,
+                    momentum=self.momentum, weight_decay=self.weight_decay, seed=int_seed,
+                    max_train_seconds=self.max_train_seconds, eval_batch_size=self.eval_batch_size,
+                )
+        except Exception as e:  # a bad child is a result, never a crash of the search
+            if self.device.type == "cuda":
+                torch.cuda.empty_cache()
+            last = traceback.extract_tb(e.__traceback__)[-1:] if e.__traceback__ else []
+            where = f" (at {last[0].filename.rsplit('/', 1)[-1]}:{last[0].lineno})" if last else ""
+            return failure_metrics(
+                "failed", f"{type(e).__name__}: {e}{where}", cost_seconds=time.perf_counter() - start,
+                params=params, flops=flops, **common,
+            )
+        if result.status != "ok":
+            return failure_metrics(
+                result.status, result.error or result.status, cost_seconds=result.seconds, params=params,
+                flops=flops, val_accuracy_per_epoch=result.val_accuracy_per_epoch, **common,
+            )
+        final, best5 = result.val_accuracy, result.val_accuracy_max_last5
+        return make_metrics(
+            final if self.reward_metric == "final" else best5,
+            test_accuracy=result.test_accuracy,
+            cost_seconds=result.seconds,
+            params=params,
+            val_accuracy_final=final,
+            val_accuracy_max_last5=best5,
+            val_accuracy_per_epoch=result.val_accuracy_per_epoch,
+            flops=flops,
+            **common,
+        )
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "name": type(self).__name__,
+            "dataset": self._dataset_name,
+            "epochs": self.epochs,
+            "batch_size": self.batch_size,
+            "lr": self.lr,
+            "momentum": self.momentum,
+            "weight_decay": self.weight_decay,
+            "device": self.device_spec if isinstance(self.device_spec, str) else str(self.device_spec),
+            "max_train_seconds": self.max_train_seconds,
+            "reward_metric": self.reward_metric,
+            "data_root": self.data_root,
+            "val_fraction": self.val_fraction,
+            "split_seed": self.split_seed,
+            "max_train_samples": self.max_train_samples,
+            "model_options": dict(self.model_options),
+            "seed": self.seed,
+            "eval_batch_size": self.eval_batch_size,
+        }
