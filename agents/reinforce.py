@@ -25,7 +25,7 @@ import gymnasium as gym
 import numpy as np
 import torch
 
-from agents.base import Agent, SearchTracker, play_tokens, register_agent
+from agents.base import Agent, SearchTracker, play_batch, play_tokens, register_agent
 from agents.controller import Controller
 from nas_env.env import NASEnv
 from nas_env.spaces.base import SearchSpace
@@ -175,14 +175,23 @@ class Reinforce(Agent):
                 out = self.controller.sample(c.m, self.generator, space=space)
                 # 2. play each through the env; the tracker counts them
                 rewards = []
-                for tokens in out.tokens:
-                    if tracker.exhausted:
-                        break
-                    tracker.start_episode()
-                    reward, info = play_tokens(play_env, tokens)
-                    if tracker.record(reward, info) is None:
-                        break  # did not fit the cost budget: the search is over
-                    rewards.append(reward)
+                if self.executor is None:
+                    for tokens in out.tokens:
+                        if tracker.exhausted:
+                            break
+                        tracker.start_episode()
+                        reward, info = play_tokens(play_env, tokens)
+                        if tracker.record(reward, info) is None:
+                            break  # did not fit the cost budget: the search is over
+                        rewards.append(reward)
+                else:  # the m children train concurrently (vector env + executor)
+                    left = tracker.remaining_evaluations()
+                    batch = out.tokens[: c.m if left is None else min(c.m, left)]
+                    results, wall = play_batch(play_env, batch, self.executor)
+                    for reward, info in results:
+                        if tracker.record(reward, info, wall_seconds=wall / len(batch)) is None:
+                            break
+                        rewards.append(reward)
                 if len(rewards) < c.m:
                     break  # budget spent mid-batch: no partial update
                 # 3. policy-gradient step with the EMA baseline

@@ -141,6 +141,11 @@ class NASEnv(gym.Env):
         """The decision the next action answers, or ``None`` once the episode is over."""
         return self._decision
 
+    @property
+    def last_info(self) -> dict[str, Any]:
+        """The info of the last ``reset``/``step`` (a copy)."""
+        return dict(self._last_info)
+
     def action_masks(self) -> np.ndarray:
         """Boolean mask of valid actions at the current decision (sb3-contrib's hook)."""
         d = self._decision

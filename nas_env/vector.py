@@ -21,6 +21,7 @@ evaluator its Generator).
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -77,6 +78,15 @@ class NASVectorEnv(gym.vector.VectorEnv):
         self._autoreset = np.zeros(num_envs, dtype=bool)
         self.evaluations = 0
         self.store_hits = 0
+
+    @classmethod
+    def from_env(cls, env: gym.Env, num_envs: int, executor: Executor | None = None) -> NASVectorEnv:
+        """``num_envs`` copies of a NASEnv that share its space and evaluator (and store)."""
+        base = env.unwrapped
+        if not isinstance(base, NASEnv):
+            raise ValueError(f"NASVectorEnv.from_env needs a nas_env env, got {type(base).__name__}")
+        shared = {id(base.space): base.space, id(base.evaluator): base.evaluator}
+        return cls(lambda: copy.deepcopy(base, memo=dict(shared)), num_envs, executor)
 
     def action_masks(self) -> np.ndarray:
         """``(num_envs, max_choices)`` boolean masks (sb3-contrib style)."""
