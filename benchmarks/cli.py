@@ -69,11 +69,16 @@ def cmd_search(args: argparse.Namespace) -> int:
     budget = Budget(evaluations=args.budget, cost_seconds=args.budget_seconds)
     run_search(
         args.env, args.env_kwargs, args.agent, args.agent_kwargs, budget, args.seed, Path(args.out),
-        progress=not args.no_progress, tensorboard=args.tensorboard,
+        progress=not args.no_progress, tensorboard=args.tensorboard, executor=args.executor,
+        workers=args.workers, store=_store_arg(args.store), ray_address=args.ray_address,
     )
     summary = json.loads((Path(args.out) / "summary.json").read_text(encoding="utf-8"))
     print(format_summary(summary))
     return 0
+
+
+def _store_arg(value: str) -> str | bool:
+    return {"auto": "auto", "on": True, "off": False}.get(value, value)
 
 
 def format_summary(summary: dict[str, Any]) -> str:
@@ -100,6 +105,10 @@ def format_summary(summary: dict[str, Any]) -> str:
     if ref:
         acc = ref.get("test_accuracy", ref.get("val_accuracy_mean"))
         rows.append(("table optimum", f"{ref['arch']} ({pct(acc)})"))
+    st = summary.get("store")
+    if st:
+        rows.append(("evaluation store", f"{st['rows']} children stored, {st['hits']} requests served from it "
+                                         f"(hit rate {100 * st['hit_rate']:.1f}%)"))
     width = max(len(k) for k, _ in rows)
     return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)
 
@@ -154,6 +163,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", required=True, metavar="DIR", help="run directory (history, summary, checkpoint)")
     s.add_argument("--no-progress", action="store_true", help="no progress bar")
     s.add_argument("--tensorboard", default=None, metavar="DIR", help="TensorBoard log directory")
+    s.add_argument("--executor", default="auto", choices=["auto", "none", "inprocess", "process", "ray"],
+                   help="how batches of children are evaluated (auto: worker processes for training envs)")
+    s.add_argument("--workers", type=_positive_int, default=None, metavar="N",
+                   help="worker processes or Ray actors (default: CPU cores)")
+    s.add_argument("--store", default="auto", metavar="auto|on|off|PATH",
+                   help="SQLite evaluation store (auto: on for training envs, in DIR/evaluations.sqlite)")
+    s.add_argument("--ray-address", default=None, metavar="HOST:PORT", help="Ray cluster for --executor ray")
     s.set_defaults(func=cmd_search)
 
     e = sub.add_parser("envs", help="list the registered environments")

@@ -11,7 +11,14 @@ A run directory holds:
                     temporary file and ``os.replace``-d, so it is never half-written
 ``summary.json``    best architecture and metrics, totals, seed, hyperparameters, versions
 ``extras.json``     the agent's diagnostics (``SearchResult.extras``), when it has any
+``evaluations.sqlite``  the evaluation store (every finished child, written when it finishes;
+                    on by default for training envs): a resumed run replays the children it
+                    had trained since the last checkpoint from here, never retraining them
 ==================  =====================================================================
+
+Executors: agents that evaluate batches (REINFORCE's m children) train them
+concurrently when ``executor`` is ``"process"`` (local worker processes, the
+default for training envs) or ``"ray"``; ``"none"`` plays them one by one.
 
 Rerunning the same arguments on an interrupted directory resumes: history lines beyond
 the checkpoint are dropped (the checkpointed state has not seen them) and the agent
@@ -43,7 +50,12 @@ from agents.base import AGENTS, Agent, Budget, Evaluation, SearchResult, SearchT
 __all__ = ["RUN_FILES", "RunDirError", "load_history", "make_env", "run_search"]
 
 RUN_FORMAT = "nas-env-run"
-RUN_FILES = ("run.json", "history.jsonl", "checkpoint.pkl", "summary.json", "extras.json")
+RUN_FILES = (
+    "run.json", "history.jsonl", "checkpoint.pkl", "summary.json", "extras.json",
+    "evaluations.sqlite", "evaluations.sqlite-wal", "evaluations.sqlite-shm",
+)
+STORE_FILE = "evaluations.sqlite"
+EXECUTOR_CHOICES = ("auto", "none", "inprocess", "process", "ray")
 #: testing hook: seconds to sleep after each recorded evaluation (lets tests interrupt a run)
 DELAY_ENV_VAR = "NAS_ENV_RUN_DELAY"
 
@@ -172,7 +184,8 @@ def _check_out_dir(out_dir: Path, run: dict[str, Any]) -> dict[str, Any] | None:
         raise RunDirError(f"{out_dir / 'run.json'} is unreadable: {exc}") from exc
     if not isinstance(saved, dict) or saved.get("format") != RUN_FORMAT:
         raise RunDirError(f"{out_dir / 'run.json'} is not a nas-env run record")
-    for key in ("env_id", "env_kwargs", "agent", "agent_kwargs", "seed"):
+    # store and batching change training seeds (see nas_env.cache / nas_env.vector): never mixed
+    for key in ("env_id", "env_kwargs", "agent", "agent_kwargs", "seed", "store", "batched_evaluation"):
         if saved.get(key) != run[key]:
             raise RunDirError(
                 f"--out {out_dir} holds a run with {key}={saved.get(key)!r}, not {run[key]!r}; "
@@ -198,6 +211,10 @@ def run_search(
     callbacks: Iterable[Callable[[Evaluation, SearchTracker], Any]] = (),
     tensorboard: Path | str | None = None,
     checkpoint_interval_s: float = 0.5,
+    executor: str = "auto",
+    workers: int | None = None,
+    store: str | Path | bool = "auto",
+    ray_address: str | None = None,
 ) -> SearchResult:
     """Run (or resume) one search and write its run directory (see the module docstring).
 
@@ -214,6 +231,12 @@ def run_search(
         tensorboard: a directory for TensorBoard logs (needs ``tensorboard``).
         checkpoint_interval_s: minimum wall seconds between checkpoints (the first and the
             last are always written); 0 = at every consistent point.
+        executor: ``"auto"`` (``"process"`` for training envs, else ``"none"``), ``"none"``,
+            ``"inprocess"``, ``"process"`` or ``"ray"``: how batches of children are evaluated.
+        workers: worker processes / Ray actors (default: CPU cores).
+        store: ``"auto"`` (on for training envs), ``True``, ``False``, or a path to a shared store
+            file; by default the store is ``out_dir/evaluations.sqlite``.
+        ray_address: Ray cluster address for ``executor="ray"`` (default: Ray on this machine).
 
     Raises:
         ValueError: unknown agent or env, bad kwargs or budget.
@@ -230,8 +253,16 @@ def run_search(
 
     if agent not in AGENTS:
         raise ValueError(f"unknown agent {agent!r}; valid: {sorted(AGENTS)}")
+    if executor not in EXECUTOR_CHOICES:
+        raise ValueError(f"unknown executor {executor!r}; valid: {list(EXECUTOR_CHOICES)}")
     search_agent: Agent = make_agent(agent, **agent_kwargs)
     env = make_env(env_id, env_kwargs)
+    expensive = bool(getattr(env.unwrapped, "evaluator", None) and env.unwrapped.evaluator.expensive)
+    if store == "auto":
+        store = expensive
+    store_path = (out_dir / STORE_FILE) if store is True else (Path(store) if store else None)
+    if executor == "auto":
+        executor = "process" if expensive else "none"
     writer = _tensorboard_writer(tensorboard)  # fail before touching out_dir
     reference = reference_optimum(env)
 
@@ -244,6 +275,8 @@ def run_search(
         "agent_kwargs": agent_kwargs,
         "seed": seed,
         "budget": _budget_json(budget),
+        "store": None if store_path is None else str(store_path),
+        "batched_evaluation": executor != "none",
         "argv": list(sys.argv),
     }
     saved = _check_out_dir(out_dir, run)
@@ -310,12 +343,40 @@ def run_search(
         )
         _write_summary(out_dir, run, result, budget, env_id, env_kwargs, search_agent, reference)
         return result
+    evaluation_store = None
+    pool = None
     try:
+        if store_path is not None:
+            from nas_env.cache import attach_store
+
+            evaluation_store = attach_store(env, store_path)
+        if executor != "none":
+            from nas_env.cache import CachedEvaluator
+            from nas_env.executors import make_executor
+
+            inner = env.unwrapped.evaluator
+            inner = inner.inner if isinstance(inner, CachedEvaluator) else inner
+            options: dict[str, Any] = {}
+            if executor in ("process", "ray") and workers is not None:
+                options["num_workers"] = workers
+            if executor == "ray" and ray_address is not None:
+                options["address"] = ray_address
+            pool = make_executor(executor, inner, **options)
+            search_agent.executor = pool
         result = search_agent.run(
             env, budget, seed=seed, callbacks=all_callbacks, history=history, resume=resume,
             checkpoint=checkpoint,
         )
+        if evaluation_store is not None:
+            result.extras["store"] = {
+                "path": str(store_path), "rows": len(evaluation_store), "hits": evaluation_store.hits,
+                "misses": evaluation_store.misses, "hit_rate": evaluation_store.hit_rate,
+            }
     finally:
+        if pool is not None:
+            pool.close()
+        if evaluation_store is not None:
+            evaluation_store.close()
         hist_file.close()
         if bar is not None:
             bar[0].close()
@@ -353,6 +414,7 @@ def _write_summary(
         "total_wall_seconds": hist[-1].total_wall_seconds if hist else 0.0,
         "best": None if best is None else best.to_json(),
         "exact_resume": type(agent).exact_resume,
+        "store": result.extras.get("store"),
         "reference_optimum": reference,
         "versions": versions(),
     }

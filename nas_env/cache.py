@@ -46,6 +46,7 @@ class CachedEvaluator(Evaluator):
         self.num_seeds = int(num_seeds)
         self.fidelities = inner.fidelities
         self.default_fidelity = inner.default_fidelity
+        self.expensive = inner.expensive
 
     def lookup(self, arch: Hashable, fidelity: Any, seed: int) -> dict[str, Any] | None:
         found = self.store.get(str(arch), fidelity, seed)

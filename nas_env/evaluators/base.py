@@ -90,10 +90,14 @@ class Evaluator(ABC):
         fidelities: the fidelities this evaluator accepts (e.g. epochs ``(12, 200)``),
             or ``None`` if it has no notion of fidelity.
         default_fidelity: used when ``evaluate`` gets ``fidelity=None``.
+        expensive: ``True`` for evaluators that train (see the attribute's comment).
     """
 
     fidelities: tuple[Any, ...] | None = None
     default_fidelity: Any = None
+    #: evaluations cost real compute (training): runners then store them (resume never retrains)
+    #: and evaluate batches in worker processes by default. Table lookups leave it False.
+    expensive: bool = False
 
     @abstractmethod
     def evaluate(

@@ -113,6 +113,7 @@ class LMTrainEvaluator(Evaluator):
     """
 
     fidelities = None
+    expensive = True
 
     def __init__(
         self,

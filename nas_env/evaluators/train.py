@@ -106,6 +106,7 @@ class TrainEvaluator(Evaluator):
     """
 
     fidelities = None
+    expensive = True
 
     def __init__(
         self,
