@@ -1,7 +1,8 @@
 """nas-env: neural architecture search as a Gymnasium environment.
 
 ``import nas_env`` registers ``nas_env/NB201-v0``, ``nas_env/Macro-v0``,
-``nas_env/Synthetic-v0`` and ``nas_env/ZophLeCNN-v0``.
+``nas_env/Synthetic-v0``, ``nas_env/ZophLeCNN-v0`` and ``nas_env/ZophLeRNN-v0``
+(torch is imported only by the training envs, when they are made).
 """
 
 from nas_env.env import NASEnv
@@ -17,6 +18,7 @@ from nas_env.spaces import (
     NB201Space,
     SearchSpace,
     ZophLeCNNSpace,
+    ZophLeRNNSpace,
 )
 from nas_env.wrappers import ArchitectureAction, MaskedObservation
 
@@ -41,6 +43,7 @@ __all__ = [
     "SearchSpace",
     "TableEvaluator",
     "ZophLeCNNSpace",
+    "ZophLeRNNSpace",
     "__version__",
     "failure_metrics",
     "make_metrics",

@@ -9,6 +9,8 @@ space                    picture
 ``NB201Space``           the cell as a 4-node DAG, each edge labelled with its op
 ``ZophLeCNNSpace``       layers left to right (filter size, filters, stride), the
                          image input, skip connections as arcs, the classifier
+``ZophLeRNNSpace``       the cell's tree (combination/activation per node), the
+                         cell-inject node and the node ``c_t`` comes from
 anything else            the decisions as a table, ``?`` for open ones
 =======================  ==========================================================
 
@@ -138,6 +140,50 @@ def _draw_zoph_le(ax, space, tokens: Sequence[int]) -> None:  # type: ignore[no-
     ax.set_ylim(0, 1)
 
 
+def _draw_rnn(ax, space, tokens: Sequence[int]) -> None:  # type: ignore[no-untyped-def]
+    """The cell's tree: leaves at the bottom (fed by x_t and h_{t-1}), the root (h_t) on top."""
+    base, n = space.base, space.num_nodes
+    labels = {}
+    for node in range(n):
+        comb = space.fixed_decisions[2 * node].choices[tokens[2 * node]] if 2 * node < len(tokens) else "?"
+        act = space.fixed_decisions[2 * node + 1].choices[tokens[2 * node + 1]] if 2 * node + 1 < len(tokens) else "?"
+        labels[node] = ("+" if comb == "add" else "*" if comb == "elem_mult" else "?", act)
+    # positions: level by level, as the nodes are numbered
+    pos, level, start, width = {}, 0, 0, base
+    levels = base.bit_length()
+    while width >= 1:
+        for k in range(width):
+            pos[start + k] = ((k + 0.5) / width, 0.22 + 0.58 * level / max(levels - 1, 1))
+        start, width, level = start + width, width // 2, level + 1
+    children = {base + k: (2 * k, 2 * k + 1) for k in range(base - 1)}
+    for parent, (l, r) in children.items():
+        for child in (l, r):
+            ax.plot(*zip(pos[child], pos[parent]), color="#888888", lw=1.2, zorder=1)
+    k = 2 * n
+    inject = [space.fixed_decisions[k + i].choices[tokens[k + i]] if k + i < len(tokens) else "?" for i in range(2)]
+    c_index = int(tokens[k + 2]) if k + 2 < len(tokens) else None
+    inj_index = int(tokens[k + 3]) if k + 3 < len(tokens) else None
+    size = 0.9 / base
+    for node, (x, y) in pos.items():
+        comb, act = labels[node]
+        colour = "#fde0c5" if node == inj_index else "#d5e8d4" if node == c_index else "#f4f4f4"
+        aspect = ax.figure.get_figwidth() / ax.figure.get_figheight()
+        ax.add_patch(_circle((x, y), min(0.075, size / 1.4), aspect=aspect))
+        ax.patches[-1].set_facecolor(colour)
+        ax.text(x, y, f"{comb}\n{act}", ha="center", va="center", fontsize=7 if base > 4 else 9, zorder=4)
+        if node < base:
+            ax.text(x, y - 0.1, "x, h", ha="center", va="center", fontsize=7, color="#555555")
+    rx, ry = pos[n - 1]
+    ax.text(rx + 0.05, ry + 0.07, "h_t", ha="left", va="center", fontsize=10, weight="bold")
+    notes = [f"inject c_(t-1): {inject[0]}/{inject[1]} at node {inj_index if inj_index is not None else '?'} (orange)",
+             f"c_t = node {c_index if c_index is not None else '?'} before activation (green)"]
+    ax.text(0.01, 0.02, "   ".join(notes), fontsize=8, va="bottom")
+    ax.text(0.5, 0.99, f"Zoph & Le recurrent cell, base {base} ({len(tokens)}/{space.max_length} tokens)",
+            ha="center", va="top", fontsize=11)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+
+
 def _draw_table(ax, space: SearchSpace, tokens: Sequence[int]) -> None:  # type: ignore[no-untyped-def]
     rows = []
     for i, t in enumerate(tokens):
@@ -162,6 +208,7 @@ def draw_architecture(space: SearchSpace, tokens: Sequence[int], width: float = 
     """An RGB image (``uint8``, ``(H, W, 3)``) of the architecture given by ``tokens`` so far."""
     from nas_env.spaces.nb201 import NB201Space
     from nas_env.spaces.zoph_le_cnn import ZophLeCNNSpace
+    from nas_env.spaces.zoph_le_rnn import ZophLeRNNSpace
 
     fig, ax = _figure(width, height)
     tokens = list(tokens)
@@ -171,6 +218,8 @@ def draw_architecture(space: SearchSpace, tokens: Sequence[int], width: float = 
         _draw_nb201(ax, space, tokens)
     elif isinstance(space, ZophLeCNNSpace):
         _draw_zoph_le(ax, space, tokens)
+    elif isinstance(space, ZophLeRNNSpace):
+        _draw_rnn(ax, space, tokens)
     else:
         _draw_table(ax, space, tokens)
     return _to_array(fig)

@@ -280,7 +280,7 @@ def test_bad_constructor_arguments():
         NASEnv("nb201", lambda a: 0.5)
 
 
-@pytest.mark.parametrize("env_id", ["nas_env/NB201-v0", "nas_env/Macro-v0", "nas_env/Synthetic-v0"])
+@pytest.mark.parametrize("env_id", sorted(nas_env.ENV_IDS))
 def test_render_rgb_array_every_step(env_id):
     env = gym.make(env_id, render_mode="rgb_array")
     env.reset(seed=0)
@@ -290,6 +290,10 @@ def test_render_rgb_array_every_step(env_id):
     second = env.render()
     assert second.shape == first.shape and not np.array_equal(first, second)  # the drawing follows the tokens
     assert len(np.unique(second.reshape(-1, 3), axis=0)) > 10  # a picture, not a blank
+    text_env = gym.make(env_id, render_mode="ansi")
+    text_env.reset(seed=0)
+    text_env.step(1)
+    assert isinstance(text_env.render(), str) and "= " in text_env.render()
 
 
 def test_render_rgb_array_zoph_le_cnn_with_skips():

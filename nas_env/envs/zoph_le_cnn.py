@@ -87,7 +87,7 @@ class ZophLeCNNEnv(NASEnv):
     | ``train_kwargs``     | ``None``     | further ``TrainEvaluator`` kwargs (e.g. ``num_threads``) |
     | ``failure_reward``   | ``0.0``      | reward of a failed, timed-out, diverged or invalid child |
     | ``invalid_action``   | ``penalty``  | ``penalty`` or ``raise`` for masked actions              |
-    | ``render_mode``      | ``None``     | ``None`` or ``ansi``                                     |
+    | ``render_mode``      | ``None``     | ``None``, ``ansi`` or ``rgb_array``                      |
 
     Seeding goes through ``reset(seed=...)``: each child's training seed is drawn from
     the env's ``np_random``, so a seeded episode sequence trains reproducibly.

@@ -107,7 +107,7 @@ class ZophLeRNNEnv(NASEnv):
     |                      |                    | ``tie_weights``, ``optimizer``, ``grad_clip``, ...)         |
     | ``failure_reward``   | ``0.0``            | reward of a failed, diverged, timed-out or invalid child    |
     | ``invalid_action``   | ``penalty``        | ``penalty`` or ``raise`` for masked actions                 |
-    | ``render_mode``      | ``None``           | ``None`` or ``ansi``                                        |
+    | ``render_mode``      | ``None``           | ``None``, ``ansi`` or ``rgb_array``                         |
 
     With the defaults one child (base 8, 90,000 training characters, one epoch, 88
     steps of 32 x 32 characters) trains in about 4-6 s on one CPU core.

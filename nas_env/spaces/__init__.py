@@ -5,6 +5,7 @@ from nas_env.spaces.decisions import Config, DecisionSpace
 from nas_env.spaces.macro import MACRO_OPS, MacroArch, MacroSpace
 from nas_env.spaces.nb201 import NB201_EDGES, NB201_OPS, NB201Cell, NB201Space
 from nas_env.spaces.zoph_le_cnn import CNNLayer, ZophLeCNNArch, ZophLeCNNSpace
+from nas_env.spaces.zoph_le_rnn import ZophLeRNNCell, ZophLeRNNSpace
 
 __all__ = [
     "CNNLayer",
@@ -23,4 +24,6 @@ __all__ = [
     "SearchSpace",
     "ZophLeCNNArch",
     "ZophLeCNNSpace",
+    "ZophLeRNNCell",
+    "ZophLeRNNSpace",
 ]
