@@ -9,11 +9,11 @@ HERE = Path(__file__).parent
 EXTRAS = {
     "sb3": ["stable-baselines3>=2.3", "sb3-contrib>=2.3"],
     "ray": ["ray>=2.9"],
-    "train": ["scikit-learn>=1.2"],
-    "plots": ["matplotlib>=3.6", "scipy>=1.10"],
-    "dev": ["pytest>=7", "hypothesis>=6", "ruff>=0.5", "pytest-timeout>=2"],
+    "tensorboard": ["tensorboard>=2.10"],
+    "integrations": ["tianshou>=2.0"],
+    "dev": ["pytest>=7", "hypothesis>=6", "ruff>=0.5"],
 }
-EXTRAS["all"] = sorted({dep for group in ("sb3", "ray", "train", "plots") for dep in EXTRAS[group]})
+EXTRAS["all"] = sorted({dep for group in ("sb3", "ray", "tensorboard", "integrations") for dep in EXTRAS[group]})
 
 setup(
     name="nas-env",
@@ -32,6 +32,8 @@ setup(
         "numpy>=1.23",
         "torch>=2.2",
         "tqdm>=4.60",
+        "matplotlib>=3.6",  # rendering, reports
+        "scikit-learn>=1.2",  # the bundled digits dataset (default for real training)
     ],
     extras_require=EXTRAS,
     entry_points={"console_scripts": ["nas-env=benchmarks.cli:main"]},
