@@ -91,6 +91,8 @@ def _circle(xy: tuple[float, float], r: float, aspect: float = 16 / 9):  # type:
 
 
 def _draw_zoph_le(ax, space, tokens: Sequence[int]) -> None:  # type: ignore[no-untyped-def]
+    """Boxes left to right; inputs arc *above* the boxes (grey from the image, blue between
+    layers), outputs that no layer consumes arc *below* them into the classifier (green)."""
     from matplotlib.patches import FancyBboxPatch
 
     names = [d.name for d in space.decisions(tokens)]
@@ -99,43 +101,50 @@ def _draw_zoph_le(ax, space, tokens: Sequence[int]) -> None:  # type: ignore[no-
     if space.variable_depth and tokens:
         depth = space.min_layers + int(tokens[0])
     n = depth + 2  # image, layers, classifier
-    xs = [(i + 0.5) / n for i in range(n)]
-    w = min(0.8 / n, 0.12)
+    xs = [0.06 + 0.88 * i / (n - 1) for i in range(n)]
+    w = 0.55 * 0.88 / (n - 1)
+    y0, h = 0.38, 0.26
+    fs = 9 if n <= 7 else 7
 
     def box(i: int, label: str, colour: str) -> None:
-        ax.add_patch(FancyBboxPatch((xs[i] - w / 2, 0.35), w, 0.3, boxstyle="round,pad=0.01",
+        ax.add_patch(FancyBboxPatch((xs[i] - w / 2, y0), w, h, boxstyle="round,pad=0.005",
                                     fc=colour, ec="black", lw=1.2))
-        ax.text(xs[i], 0.5, label, ha="center", va="center", fontsize=8)
+        ax.text(xs[i], y0 + h / 2, label, ha="center", va="center", fontsize=fs)
+
+    def arc(x0: float, x1: float, y: float, colour: str, up: bool) -> None:
+        span = abs(x1 - x0)
+        ax.annotate("", xy=(x1, y), xytext=(x0, y),
+                    arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 1.3, "shrinkA": 0, "shrinkB": 0,
+                                "connectionstyle": f"arc3,rad={(-1 if up else 1) * min(0.5, 0.15 + span)}"})
 
     box(0, "image", "#e8e8e8")
     consumed: set[int] = set()
+    complete = space.next_decision(tokens) is None
     for layer in range(depth):
         def get(key: str, layer: int = layer) -> str:
             return values.get(f"layer{layer}/{key}", "?")
 
         stride = f"\ns{get('stride')}" if space.predict_stride else ""
+        chosen = f"layer{layer}/num_filters" in values
         box(layer + 1, f"L{layer}\n{get('filter_height')}x{get('filter_width')}\n{get('num_filters')}{stride}",
-            "#fde0c5" if f"layer{layer}/num_filters" in values else "#ffffff")
+            "#fde0c5" if chosen else "#ffffff")
         inputs = [j for j in range(layer) if values.get(f"layer{layer}/skip_from_{j}") == "yes"]
         consumed.update(inputs)
-        done = all(f"layer{layer}/skip_from_{j}" in values for j in range(layer))
-        if done and not inputs:
-            inputs = [-1]  # the image
+        wired = chosen and all(f"layer{layer}/skip_from_{j}" in values for j in range(layer))
+        if wired and not inputs:
+            inputs = [-1]  # no chosen input: the image
         for j in inputs:
-            x0, x1 = xs[j + 1] + w / 2, xs[layer + 1] - w / 2
-            rad = -0.35 if layer - j > 1 else 0.0
-            ax.annotate("", xy=(x1, 0.6 if rad else 0.5), xytext=(x0, 0.6 if rad else 0.5),
-                        arrowprops={"arrowstyle": "-|>", "color": "#4c72b0", "lw": 1.4,
-                                    "connectionstyle": f"arc3,rad={rad}"})
+            # leave from the right part of the source's top, arrive at the left part of the target's top
+            arc(xs[j + 1] + w / 4, xs[layer + 1] - w / 4, y0 + h, "#888888" if j < 0 else "#4c72b0", up=True)
     box(n - 1, "pool\n+\nclassifier", "#d5e8d4")
-    if len(tokens) == space.max_length or (space.variable_depth and space.next_decision(tokens) is None):
+    if complete:
         for i in range(depth):
             if i not in consumed:
-                ax.annotate("", xy=(xs[n - 1] - w / 2, 0.4), xytext=(xs[i + 1], 0.35),
-                            arrowprops={"arrowstyle": "-|>", "color": "#55a868", "lw": 1.0,
-                                        "connectionstyle": "arc3,rad=0.3"})
-    ax.text(0.5, 0.97, f"Zoph & Le CNN ({len(tokens)}/{space.max_length} tokens)", ha="center", va="top",
+                arc(xs[i + 1], xs[n - 1] - w / 4, y0, "#55a868", up=False)
+    ax.text(0.5, 0.98, f"Zoph & Le CNN ({len(tokens)}/{space.max_length} tokens)", ha="center", va="top",
             fontsize=11)
+    ax.text(0.01, 0.02, "above: inputs (grey: image, blue: skip connections)   below: to the classifier",
+            fontsize=8, color="#444444", va="bottom")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
 
