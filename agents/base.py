@@ -33,6 +33,7 @@ __all__ = [
     "Budget",
     "BudgetExhausted",
     "Evaluation",
+    "best_evaluation",
     "SearchResult",
     "SearchTracker",
     "make_agent",
@@ -97,6 +98,13 @@ class Evaluation:
         return cls(**{f.name: d[f.name] for f in fields(cls)})
 
 
+def best_evaluation(history: Sequence[Evaluation]) -> Evaluation | None:
+    """The evaluation with the highest reward, the earliest on ties; ``None`` for an empty history."""
+    if not history:
+        return None
+    return max(history, key=lambda e: (e.reward, -e.index))
+
+
 @dataclass
 class SearchResult:
     """What a search returns: the whole history and where the best architecture is."""
@@ -110,9 +118,7 @@ class SearchResult:
     @property
     def best(self) -> Evaluation | None:
         """The evaluation with the highest reward (the earliest on ties)."""
-        if not self.history:
-            return None
-        return max(self.history, key=lambda e: (e.reward, -e.index))
+        return best_evaluation(self.history)
 
     @property
     def rewards(self) -> np.ndarray:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agents.base import Evaluation
+from agents.base import Evaluation, best_evaluation
 
 __all__ = ["RunRecord", "load_benchmark_meta", "load_run", "load_runs", "run_dir"]
 
@@ -49,9 +49,7 @@ class RunRecord:
     @property
     def best(self) -> Evaluation | None:
         """Highest reward, earliest on ties (as ``SearchResult.best``)."""
-        if not self.history:
-            return None
-        return max(self.history, key=lambda e: (e.reward, -e.index))
+        return best_evaluation(self.history)
 
     @property
     def total_cost_seconds(self) -> float:

@@ -44,10 +44,10 @@ from typing import Any
 import numpy as np
 import torch
 
-from nas_env.evaluators.base import Evaluator, as_generator, failure_metrics, make_metrics
-from nas_env.evaluators.train import _deterministic, _non_negative_float, _positive_int
+from nas_env.evaluators.base import Evaluator, failure_metrics, make_metrics
 from nas_env.models.rnn_lm import RNNLanguageModel
 from nas_env.spaces.zoph_le_rnn import ZophLeRNNCell
+from nas_env.training.child import child_seed, deterministic, non_negative_float, positive_int
 from nas_env.training.corpora import CORPORA, Corpus, bits_per_token, check_corpus_name, load_corpus
 from nas_env.training.lm_trainer import LM_OPTIMIZERS, train_lm
 from nas_env.training.trainer import resolve_device
@@ -151,19 +151,19 @@ class LMTrainEvaluator(Evaluator):
             raise ValueError(f"dataset must be a name from {sorted(CORPORA)} or a Corpus, got {dataset!r}")
         self.data_root = None if data_root is None else str(data_root)
         self.max_chars = max_chars
-        self.epochs = None if epochs is None else _positive_int("epochs", epochs)
-        if max_train_seconds is not None and _non_negative_float("max_train_seconds", max_train_seconds) <= 0:
+        self.epochs = None if epochs is None else positive_int("epochs", epochs)
+        if max_train_seconds is not None and non_negative_float("max_train_seconds", max_train_seconds) <= 0:
             raise ValueError(f"max_train_seconds must be > 0 or None, got {max_train_seconds!r}")
         self.max_train_seconds = None if max_train_seconds is None else float(max_train_seconds)
-        self.max_steps = None if max_steps is None else _positive_int("max_steps", max_steps)
+        self.max_steps = None if max_steps is None else positive_int("max_steps", max_steps)
         if self.epochs is None and self.max_train_seconds is None and self.max_steps is None:
             raise ValueError("give epochs, max_train_seconds or max_steps (all are None: training would never stop)")
         if isinstance(seq_len, bool) or not isinstance(seq_len, int) or seq_len < 2:
             raise ValueError(f"seq_len must be an int >= 2 (an input and a target per window), got {seq_len!r}")
         self.seq_len = seq_len
-        self.batch_size = _positive_int("batch_size", batch_size)
-        self.hidden_size = _positive_int("hidden_size", hidden_size)
-        self.embedding_size = None if embedding_size is None else _positive_int("embedding_size", embedding_size)
+        self.batch_size = positive_int("batch_size", batch_size)
+        self.hidden_size = positive_int("hidden_size", hidden_size)
+        self.embedding_size = None if embedding_size is None else positive_int("embedding_size", embedding_size)
         if num_layers not in (1, 2) or isinstance(num_layers, bool):
             raise ValueError(f"num_layers must be 1 or 2, got {num_layers!r}")
         self.num_layers = num_layers
@@ -178,21 +178,21 @@ class LMTrainEvaluator(Evaluator):
         if optimizer not in LM_OPTIMIZERS:
             raise ValueError(f"unknown optimizer {optimizer!r}; valid: {list(LM_OPTIMIZERS)}")
         self.optimizer = optimizer
-        self.lr = _non_negative_float("lr", lr)
+        self.lr = non_negative_float("lr", lr)
         if self.lr == 0:
             raise ValueError(f"lr must be > 0, got {lr!r}")
-        self.weight_decay = _non_negative_float("weight_decay", weight_decay)
-        if grad_clip is not None and _non_negative_float("grad_clip", grad_clip) <= 0:
+        self.weight_decay = non_negative_float("weight_decay", weight_decay)
+        if grad_clip is not None and non_negative_float("grad_clip", grad_clip) <= 0:
             raise ValueError(f"grad_clip must be > 0 or None, got {grad_clip!r}")
         self.grad_clip = None if grad_clip is None else float(grad_clip)
-        if diverge_loss is not None and _non_negative_float("diverge_loss", diverge_loss) <= 0:
+        if diverge_loss is not None and non_negative_float("diverge_loss", diverge_loss) <= 0:
             raise ValueError(f"diverge_loss must be > 0 or None, got {diverge_loss!r}")
         self.diverge_loss = None if diverge_loss is None else float(diverge_loss)
         self.device_spec = device
         self.device = resolve_device(device)
         self.seed = int(seed)
-        self.num_threads = None if num_threads is None else _positive_int("num_threads", num_threads)
-        self.eval_batch_size = _positive_int("eval_batch_size", eval_batch_size)
+        self.num_threads = None if num_threads is None else positive_int("num_threads", num_threads)
+        self.eval_batch_size = positive_int("eval_batch_size", eval_batch_size)
         self.default_fidelity = self.epochs
         self._device_corpus: Corpus | None = None
         if self._corpus is None:
@@ -227,13 +227,6 @@ class LMTrainEvaluator(Evaluator):
         )
 
     # -------------------------------------------------------------- evaluate
-    def _int_seed(self, seed: int | np.random.Generator | None) -> int:
-        if seed is None:
-            return self.seed
-        if isinstance(seed, np.random.Generator):
-            return int(as_generator(seed).integers(2**31 - 1))
-        return int(seed)
-
     def evaluate(
         self,
         arch: Hashable,
@@ -247,10 +240,10 @@ class LMTrainEvaluator(Evaluator):
             ValueError: ``fidelity`` is not a positive int (a caller error, not a bad child).
         """
         fid = self.check_fidelity(fidelity)
-        epochs = None if fid is None else _positive_int("fidelity (epochs)", fid)
+        epochs = None if fid is None else positive_int("fidelity (epochs)", fid)
         if epochs is None and self.max_train_seconds is None and self.max_steps is None:
             raise ValueError("fidelity None with no max_train_seconds or max_steps: training would never stop")
-        int_seed = self._int_seed(seed)
+        int_seed = child_seed(seed, self.seed)
         corpus = self._corpus_on_device()
         char = corpus.level == "char"
         common: dict[str, Any] = {
@@ -262,7 +255,7 @@ class LMTrainEvaluator(Evaluator):
         try:
             if not isinstance(arch, ZophLeRNNCell):
                 raise TypeError(f"LMTrainEvaluator needs a ZophLeRNNCell, got {type(arch).__name__} ({arch!s})")
-            with _threads(self.num_threads), _deterministic(self.device, int_seed):
+            with _threads(self.num_threads), deterministic(self.device, int_seed):
                 model = self.build(arch).to(self.device)
                 params = sum(p.numel() for p in model.parameters())
                 cell_params = sum(p.numel() for p in model.layers.parameters())

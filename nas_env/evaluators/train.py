@@ -28,53 +28,23 @@ trainer. Bad constructor arguments raise ``ValueError`` before any training.
 
 from __future__ import annotations
 
-import contextlib
 import time
 import traceback
-from collections.abc import Hashable, Iterator, Mapping
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 import numpy as np
 import torch
 
-from nas_env.evaluators.base import Evaluator, as_generator, failure_metrics, make_metrics
+from nas_env.evaluators.base import Evaluator, failure_metrics, make_metrics
 from nas_env.models import build_model, count_flops, count_params
+from nas_env.training.child import child_seed, deterministic, non_negative_float, positive_int
 from nas_env.training.datasets import DATASETS, Dataset, check_dataset_name, load_dataset
 from nas_env.training.trainer import resolve_device, train_model
 
 __all__ = ["REWARD_METRICS", "TrainEvaluator"]
 
 REWARD_METRICS: tuple[str, ...] = ("final", "max_last5")
-
-
-def _positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return int(value)
-
-
-def _non_negative_float(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
-        raise ValueError(f"{name} must be a number >= 0, got {value!r}")
-    return float(value)
-
-
-@contextlib.contextmanager
-def _deterministic(device: torch.device, seed: int) -> Iterator[None]:
-    """Seed torch for one child without leaking RNG or determinism settings to the caller."""
-    devices = [device.index or 0] if device.type == "cuda" else []
-    previous = torch.are_deterministic_algorithms_enabled()
-    previous_warn = torch.is_deterministic_algorithms_warn_only_enabled()
-    previous_bench = torch.backends.cudnn.benchmark
-    with torch.random.fork_rng(devices=devices):
-        torch.manual_seed(seed)
-        torch.use_deterministic_algorithms(True, warn_only=True)
-        torch.backends.cudnn.benchmark = False
-        try:
-            yield
-        finally:
-            torch.use_deterministic_algorithms(previous, warn_only=previous_warn)
-            torch.backends.cudnn.benchmark = previous_bench
 
 
 class TrainEvaluator(Evaluator):
@@ -139,16 +109,16 @@ class TrainEvaluator(Evaluator):
             self._data = None
         else:
             raise ValueError(f"dataset must be a name from {sorted(DATASETS)} or a Dataset, got {dataset!r}")
-        self.epochs = _positive_int("epochs", epochs)
-        self.batch_size = _positive_int("batch_size", batch_size)
-        self.lr = _non_negative_float("lr", lr)
+        self.epochs = positive_int("epochs", epochs)
+        self.batch_size = positive_int("batch_size", batch_size)
+        self.lr = non_negative_float("lr", lr)
         if self.lr == 0:
             raise ValueError(f"lr must be > 0, got {lr!r}")
-        self.momentum = _non_negative_float("momentum", momentum)
-        self.weight_decay = _non_negative_float("weight_decay", weight_decay)
+        self.momentum = non_negative_float("momentum", momentum)
+        self.weight_decay = non_negative_float("weight_decay", weight_decay)
         self.device_spec = device
         self.device = resolve_device(device)
-        if max_train_seconds is not None and _non_negative_float("max_train_seconds", max_train_seconds) <= 0:
+        if max_train_seconds is not None and non_negative_float("max_train_seconds", max_train_seconds) <= 0:
             raise ValueError(f"max_train_seconds must be > 0 or None, got {max_train_seconds!r}")
         self.max_train_seconds = None if max_train_seconds is None else float(max_train_seconds)
         if reward_metric not in REWARD_METRICS:
@@ -161,12 +131,12 @@ class TrainEvaluator(Evaluator):
         self.val_fraction = val_fraction
         self.split_seed = int(split_seed)
         self.max_train_samples = (
-            None if max_train_samples is None else _positive_int("max_train_samples", max_train_samples)
+            None if max_train_samples is None else positive_int("max_train_samples", max_train_samples)
         )
         self.model_options = dict(model_options or {})
         self.seed = int(seed)
-        self.num_threads = None if num_threads is None else _positive_int("num_threads", num_threads)
-        self.eval_batch_size = _positive_int("eval_batch_size", eval_batch_size)
+        self.num_threads = None if num_threads is None else positive_int("num_threads", num_threads)
+        self.eval_batch_size = positive_int("eval_batch_size", eval_batch_size)
         self.count_flops = bool(count_flops)
         self.default_fidelity = self.epochs
         self._device_data: Dataset | None = None
@@ -191,13 +161,6 @@ class TrainEvaluator(Evaluator):
         return self._device_data
 
     # -------------------------------------------------------------- evaluate
-    def _int_seed(self, seed: int | np.random.Generator | None) -> int:
-        if seed is None:
-            return self.seed
-        if isinstance(seed, np.random.Generator):
-            return int(as_generator(seed).integers(2**31 - 1))
-        return int(seed)
-
     def evaluate(
         self,
         arch: Hashable,
@@ -210,8 +173,8 @@ class TrainEvaluator(Evaluator):
         Raises:
             ValueError: ``fidelity`` is not a positive int (a caller error, not a bad child).
         """
-        epochs = _positive_int("fidelity (epochs)", self.check_fidelity(fidelity))
-        int_seed = self._int_seed(seed)
+        epochs = positive_int("fidelity (epochs)", self.check_fidelity(fidelity))
+        int_seed = child_seed(seed, self.seed)
         common = {"device": str(self.device), "epochs": epochs, "seed": int_seed}
         data = self._data_on_device()  # dataset errors are configuration errors: they raise
         if self.num_threads is not None:
@@ -219,7 +182,7 @@ class TrainEvaluator(Evaluator):
         params = flops = None
         start = time.perf_counter()
         try:
-            with _deterministic(self.device, int_seed):
+            with deterministic(self.device, int_seed):
                 model = build_model(
                     arch, data.num_classes, data.in_channels, data.image_size, **self.model_options
                 ).to(self.device)
