@@ -58,7 +58,10 @@ def test_02_agent_is_about_thirty_lines() -> None:
 def test_06_bring_your_own_space() -> None:
     pytest.importorskip("sklearn")
     out = load_tutorial("06_bring_your_own_space").main(quick=True)
-    assert len(out["trained"]) == 3 and all(0.5 < r <= 1.0 for r, _ in out["trained"])
+    rewards = [r for r, _ in out["trained"]]
+    # real (tiny) training: a poor configuration may score low, but every score is an accuracy
+    # and the best of three configurations learns digits
+    assert len(rewards) == 3 and all(0.0 <= r <= 1.0 for r in rewards) and max(rewards) > 0.8
     space = out["chain_env"].space
     assert space.size() == 120
     assert {len(t) for t in space.enumerate()} == {2, 3, 4, 5}

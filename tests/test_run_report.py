@@ -1,0 +1,91 @@
+"""``nas-env report DIR`` on a single search run (benchmarks/run_report.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("matplotlib")
+
+from benchmarks.harness_cli import main as harness_main  # noqa: E402
+from benchmarks.run_report import build_run_report, is_benchmark_dir, is_run_dir, top_architectures  # noqa: E402
+from benchmarks.runs import load_history, run_search  # noqa: E402
+
+NB201 = "nas_env/NB201-v0"
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def reinforce_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("runs") / "reinforce"
+    run_search(NB201, {}, "reinforce", {"lr": 0.01}, 48, seed=0, out_dir=out, progress=False)
+    return out
+
+
+@pytest.fixture(scope="module")
+def random_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("runs") / "random"
+    run_search(NB201, {}, "random", {}, 24, seed=1, out_dir=out, progress=False)
+    return out
+
+
+def _assert_png(path: Path) -> None:
+    from matplotlib.image import imread
+
+    assert path.read_bytes()[:8] == PNG_MAGIC, path
+    image = imread(path)
+    assert image.ndim == 3 and image.shape[0] > 200 and image.shape[1] > 400, (path, image.shape)
+    assert np.ptp(image[..., :3]) > 0.5, f"{path} looks blank"
+
+
+def test_reinforce_run_report(reinforce_run: Path) -> None:
+    assert is_run_dir(reinforce_run) and not is_benchmark_dir(reinforce_run)
+    assert harness_main(["report", str(reinforce_run)]) == 0
+    figures = reinforce_run / "figures"
+    names = {"rewards.png", "token_probabilities.png", "controller.png", "top_architectures.png"}
+    assert names <= {p.name for p in figures.iterdir()}
+    for name in names:
+        _assert_png(figures / name)
+    report = (reinforce_run / "report.md").read_text()
+    summary = json.loads((reinforce_run / "summary.json").read_text())
+    best_arch = summary["best"]["arch"]
+    assert f"`{best_arch}`" in report  # the best architecture, spelled out
+    assert best_arch.replace("|", "\\|") in report  # and in the top-k table, with its pipes escaped
+    for name in names:
+        assert f"(figures/{name})" in report
+    extras = json.loads((reinforce_run / "extras.json").read_text())
+    for decision in extras["snapshots"]["decision_names"]:
+        assert f"| {decision} |" in report
+    assert "No controller figures" not in report
+    assert "first vs last quarter" in report
+
+
+def test_random_run_report_has_no_controller_figures(random_run: Path) -> None:
+    stale = random_run / "figures" / "controller.png"
+    stale.parent.mkdir(exist_ok=True)
+    stale.write_bytes(b"stale")  # a leftover from an earlier report must not survive
+    path = build_run_report(random_run)
+    report = path.read_text()
+    assert "No controller figures" in report and "`random`" in report
+    figures = {p.name for p in (random_run / "figures").iterdir()}
+    assert figures == {"rewards.png", "top_architectures.png"}
+    _assert_png(random_run / "figures" / "rewards.png")
+
+
+def test_top_architectures_are_distinct_and_sorted(random_run: Path) -> None:
+    history = load_history(random_run / "history.jsonl")
+    doubled = history + history  # every architecture twice
+    top = top_architectures(doubled, k=4)
+    assert len({e.arch for e in top}) == len(top) == 4
+    assert [e.reward for e in top] == sorted((e.reward for e in top), reverse=True)
+    assert all(e.index < len(history) for e in top)  # the first evaluation of each architecture
+
+
+def test_report_rejects_other_directories(tmp_path: Path, random_run: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert harness_main(["report", str(tmp_path)]) == 2
+    assert "neither" in capsys.readouterr().err
+    assert harness_main(["report", str(random_run), "--agents", "random"]) == 2
+    assert "--agents" in capsys.readouterr().err
