@@ -98,7 +98,7 @@ def format_summary(summary: dict[str, Any]) -> str:
         ("test accuracy", pct(m.get("test_accuracy"))),
         ("found at evaluation", "n/a" if not best else str(best["index"] + 1)),
         ("evaluations", str(summary["num_evaluations"])),
-        ("simulated hours", f"{summary['simulated_hours']:.2f}"),
+        ("cost hours", f"{summary['simulated_hours']:.2f} (simulated for tables, measured for training)"),
         ("wall seconds", f"{summary['total_wall_seconds']:.1f}"),
     ]
     ref = summary.get("reference_optimum")

@@ -127,8 +127,13 @@ def is_finished(job: Job) -> bool:
     return (job.run_path / "summary.json").is_file()
 
 
-def run_job(job: Job, progress: bool = False) -> JobOutcome:
-    """Run (or resume, or skip) one job in this process; never raises for a failing search."""
+def run_job(job: Job, progress: bool = False, executor: str = "none") -> JobOutcome:
+    """Run (or resume, or skip) one job in this process; never raises for a failing search.
+
+    ``executor`` is ``run_search``'s. Benchmarks keep ``"none"`` whether jobs run in the pool or
+    serially: the jobs are the parallelism (nested worker pools would oversubscribe the cores),
+    and a run resumed serially must evaluate the way it started (``run_search`` refuses a change).
+    """
     from agents.base import Budget
     from benchmarks.results import load_run
 
@@ -149,6 +154,7 @@ def run_job(job: Job, progress: bool = False) -> JobOutcome:
             seed=job.seed,
             out_dir=job.run_path,
             progress=progress,
+            executor=executor,
         )
     except Exception as exc:  # a failing agent is a result of the benchmark, not a crash of it
         return JobOutcome(job.agent, job.seed, "failed", error=f"{type(exc).__name__}: {exc}",

@@ -42,7 +42,7 @@ def test_search_writes_history_and_summary(tmp_path, agent, capsys):
     assert summary["best"]["arch"] == best["arch"]
     assert summary["reference_optimum"]["test_accuracy"] > 0.94
     printed = capsys.readouterr().out
-    assert "best arch" in printed and "table optimum" in printed and "simulated hours" in printed
+    assert "best arch" in printed and "table optimum" in printed and "cost hours" in printed
 
 
 def test_cost_budget_and_listing_commands(tmp_path, capsys):
