@@ -36,6 +36,10 @@ OP_COLOURS = {
 }
 
 
+#: where along each NB201 edge (0 = source, 1 = target) its label sits
+LABEL_POSITION = (0.5, 0.5, 0.3, 0.5, 0.72, 0.5)
+
+
 def _figure(width: float, height: float):  # type: ignore[no-untyped-def]
     import matplotlib
 
@@ -72,8 +76,15 @@ def _draw_nb201(ax, space: SearchSpace, tokens: Sequence[int]) -> None:  # type:
                         "linestyle": "-" if chosen else "--", "connectionstyle": f"arc3,rad={rad}",
                         "shrinkA": 18, "shrinkB": 18},
         )
-        mx, my = (x0 + x1) / 2 + rad * (y1 - y0) * 0.5, (y0 + y1) / 2 - rad * (x1 - x0) * 0.5
-        ax.text(mx, my, op, ha="center", va="center", fontsize=9, color=colour,
+        # a point of matplotlib's arc3 curve (a quadratic Bezier whose control point is offset in
+        # display units); edges that cross near the middle get their labels at different points
+        aspect = ax.figure.get_figwidth() / ax.figure.get_figheight()
+        cx = (x0 + x1) / 2 + rad * (y1 - y0) / aspect
+        cy = (y0 + y1) / 2 - rad * (x1 - x0) * aspect
+        t = LABEL_POSITION[k]
+        mx = (1 - t) ** 2 * x0 + 2 * (1 - t) * t * cx + t**2 * x1
+        my = (1 - t) ** 2 * y0 + 2 * (1 - t) * t * cy + t**2 * y1
+        ax.text(mx, my, op, ha="center", va="center", fontsize=9, color=colour, zorder=5,
                 bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": colour, "lw": 0.8})
     for node, (x, y) in pos.items():
         ax.add_patch(_circle((x, y), 0.045))
