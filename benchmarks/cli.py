@@ -105,6 +105,10 @@ def format_summary(summary: dict[str, Any]) -> str:
     if ref:
         acc = ref.get("test_accuracy", ref.get("val_accuracy_mean"))
         rows.append(("table optimum", f"{ref['arch']} ({pct(acc)})"))
+        rank = ref.get("best_found_rank")
+        if rank:
+            rows.append(("best found ranks", f"{rank['rank']:,} of {rank['of']:,} in the table "
+                                             f"(top {rank['top_percent']:.2f}% by 200-epoch {rank['by']})"))
     st = summary.get("store")
     if st:
         rows.append(("evaluation store", f"{st['rows']} children stored, {st['hits']} requests served from it "

@@ -155,6 +155,16 @@ def reference_optimum(env: gym.Env) -> dict[str, Any] | None:
     }
 
 
+def table_rank(env: gym.Env, arch: str | None) -> dict[str, Any] | None:
+    """For NB201 table envs: where ``arch`` ranks in the table by 200-epoch reported accuracy."""
+    table = getattr(getattr(env.unwrapped, "evaluator", None), "table", None)
+    if table is None or arch is None or not hasattr(table, "reported_accuracy"):
+        return None
+    acc, name = table.reported_accuracy(200)
+    better = int((acc > acc[table.row(arch)]).sum())
+    return {"rank": better + 1, "of": len(acc), "top_percent": 100.0 * (better + 1) / len(acc), "by": name}
+
+
 # ------------------------------------------------------------------------ run dir
 def _check_out_dir(out_dir: Path, run: dict[str, Any]) -> dict[str, Any] | None:
     """Validate ``out_dir`` for ``run``; returns the saved run.json when resuming."""
@@ -383,6 +393,8 @@ def run_search(
         if writer is not None:
             writer.close()
         env.close()
+    if reference is not None:
+        reference = {**reference, "best_found_rank": table_rank(env, result.best.arch if result.best else None)}
     _write_summary(out_dir, run, result, budget, env_id, env_kwargs, search_agent, reference)
     return result
 

@@ -42,7 +42,8 @@ def test_search_writes_history_and_summary(tmp_path, agent, capsys):
     assert summary["best"]["arch"] == best["arch"]
     assert summary["reference_optimum"]["test_accuracy"] > 0.94
     printed = capsys.readouterr().out
-    assert "best arch" in printed and "table optimum" in printed and "cost hours" in printed
+    for row in ("best arch", "table optimum", "cost hours", "best found ranks"):
+        assert row in printed
 
 
 def test_cost_budget_and_listing_commands(tmp_path, capsys):
@@ -183,3 +184,17 @@ def test_real_subprocess(tmp_path):
                           "--agent", "nope", "--budget", "3", "--out", str(tmp_path / "x")],
                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
     assert bad.returncode == 2 and "valid:" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_table_rank_counts_strictly_better_cells():
+    import gymnasium as gym
+
+    import nas_env  # noqa: F401
+    from benchmarks.runs import table_rank
+
+    env = gym.make("nas_env/NB201-v0")
+    best = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"
+    assert table_rank(env, best)["rank"] == 1  # tied at the top with one other cell: nothing is better
+    worst = table_rank(env, "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|")
+    assert worst["of"] == 15_625 and worst["rank"] > 15_000
+    assert table_rank(gym.make("nas_env/Synthetic-v0"), "x0=0") is None
