@@ -222,9 +222,13 @@ def build_run_report(out: Path | str) -> Path:
                      f"{_pct(best.metrics.get('test_accuracy'))} (reported, never rewarded)")
     ref = d.summary.get("reference_optimum")
     if ref:
-        acc = {k: v for k, v in ref.items() if k != "arch"}
+        acc = {k: v for k, v in ref.items() if k not in ("arch", "best_found_rank")}
         lines.append(f"- optimum of the table: `{ref.get('arch')}` "
                      f"({', '.join(f'{k} {_pct(v)}' for k, v in acc.items())})")
+        rank = ref.get("best_found_rank")
+        if rank:
+            lines.append(f"- the best architecture found ranks {rank['rank']:,} of {rank['of']:,} in the table "
+                         f"(top {rank['top_percent']:.2f}% by 200-epoch {rank['by']})")
     q = max(1, len(hist) // 4)
     first, last = rewards[:q][ok[:q]], rewards[-q:][ok[-q:]]
     if len(hist) >= 8 and first.size and last.size:

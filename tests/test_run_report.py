@@ -54,6 +54,8 @@ def test_reinforce_run_report(reinforce_run: Path) -> None:
     best_arch = summary["best"]["arch"]
     assert f"`{best_arch}`" in report  # the best architecture, spelled out
     assert best_arch.replace("|", "\\|") in report  # and in the top-k table, with its pipes escaped
+    rank = summary["reference_optimum"]["best_found_rank"]
+    assert f"ranks {rank['rank']:,} of 15,625 in the table" in report
     for name in names:
         assert f"(figures/{name})" in report
     extras = json.loads((reinforce_run / "extras.json").read_text())
