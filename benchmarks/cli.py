@@ -194,6 +194,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``nas-env`` console script; returns the exit status."""
+    from nas_env.data.tables import TableFileError
+    from nas_env.store import StoreError
+
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -201,7 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0)
     try:
         return int(args.func(args) or 0)
-    except (CLIError, ValueError, ImportError) as exc:
+    except (CLIError, ValueError, ImportError, ConnectionError, StoreError, TableFileError) as exc:
         print(f"nas-env: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

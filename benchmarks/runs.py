@@ -178,8 +178,8 @@ def _check_out_dir(out_dir: Path, run: dict[str, Any]) -> dict[str, Any] | None:
         raise RunDirError(f"--out {out_dir} is not readable: {exc}") from exc
     if not os.access(out_dir, os.W_OK | os.X_OK):
         raise RunDirError(f"--out {out_dir} is not writable")
-    if not entries:
-        return None
+    if not entries or all(e.startswith(STORE_FILE) for e in entries):
+        return None  # empty, or only the store a failed start left behind (its rows stay valid)
     if "run.json" not in entries:
         raise RunDirError(
             f"--out {out_dir} is not empty and is not a nas-env run (no run.json; found {entries[:5]}); "
@@ -290,89 +290,74 @@ def run_search(
         "argv": list(sys.argv),
     }
     saved = _check_out_dir(out_dir, run)
-    hist_path, ckpt_path = out_dir / "history.jsonl", out_dir / "checkpoint.pkl"
-
-    # ---- resume: history up to the checkpoint, agent state from it
-    history: list[Evaluation] = []
-    resume: dict[str, Any] | None = None
-    if saved is not None:
-        if ckpt_path.exists():
-            try:
-                with open(ckpt_path, "rb") as f:
-                    resume = pickle.load(f)
-            except Exception as exc:
-                raise RunDirError(f"{ckpt_path} is unreadable: {exc}") from exc
-        history = load_history(hist_path)
-        n = 0 if resume is None else int(resume["num_evaluations"])
-        if len(history) < n:
-            raise RunDirError(f"{hist_path} has {len(history)} entries but the checkpoint expects {n}")
-        if budget.evaluations is not None and n > budget.evaluations:
-            raise RunDirError(
-                f"--out {out_dir} already holds {n} evaluations, more than --budget {budget.evaluations}"
-            )
-        history = history[:n]
-    out_dir.mkdir(parents=True, exist_ok=True)
-    _write_json(out_dir / "run.json", run)
-    _atomic_write(hist_path, "".join(json.dumps(e.to_json()) + "\n" for e in history).encode())
-
-    # ---- callbacks: persist each evaluation at once; progress; tensorboard; test delay
-    hist_file = open(hist_path, "a", encoding="utf-8")  # noqa: SIM115 (closed in finally)
-    delay = float(os.environ.get(DELAY_ENV_VAR, "0") or 0)
-
-    def persist(ev: Evaluation, tracker: SearchTracker) -> None:
-        hist_file.write(json.dumps(ev.to_json(), default=_json_default) + "\n")
-        hist_file.flush()
-        if delay:
-            time.sleep(delay)
-
-    bar = _progress_bar(budget, history, progress, agent, env_id)
-    all_callbacks = [persist, *callbacks]
-    if bar is not None:
-        all_callbacks.append(bar[1])
-    if writer is not None:
-        all_callbacks.append(_tensorboard_callback(writer, search_agent))
-
-    last_ckpt = [0.0]
-
-    def checkpoint(state: dict[str, Any]) -> None:
-        now = time.monotonic()
-        if not state.get("final") and last_ckpt[0] and now - last_ckpt[0] < checkpoint_interval_s:
-            return
-        last_ckpt[0] = now
-        _atomic_write(ckpt_path, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
-
-    if resume is not None and resume.get("complete") and saved is not None and saved.get("budget") == run["budget"]:
-        # a finished run: report it again, search nothing
-        hist_file.close()
-        if bar is not None:
-            bar[0].close()
-        search_agent.load_state_dict(resume["agent"])
-        result = SearchResult(
-            agent=agent, seed=seed, history=history, config=search_agent.hyperparameters(),
-            extras=search_agent.extras,
-        )
-        _write_summary(out_dir, run, result, budget, env_id, env_kwargs, search_agent, reference)
-        return result
-    evaluation_store = None
-    pool = None
+    # open the store and start the workers before writing anything: a store made for another
+    # configuration or an unreachable Ray cluster fails here and leaves out_dir untouched
+    evaluation_store, pool = _open_evaluation(env, search_agent, store_path, executor, workers, ray_address)
+    hist_file = bar = None
     try:
-        if store_path is not None:
-            from nas_env.cache import attach_store
+        hist_path, ckpt_path = out_dir / "history.jsonl", out_dir / "checkpoint.pkl"
 
-            evaluation_store = attach_store(env, store_path)
-        if executor != "none":
-            from nas_env.cache import CachedEvaluator
-            from nas_env.executors import make_executor
+        # ---- resume: history up to the checkpoint, agent state from it
+        history: list[Evaluation] = []
+        resume: dict[str, Any] | None = None
+        if saved is not None:
+            if ckpt_path.exists():
+                try:
+                    with open(ckpt_path, "rb") as f:
+                        resume = pickle.load(f)
+                except Exception as exc:
+                    raise RunDirError(f"{ckpt_path} is unreadable: {exc}") from exc
+            history = load_history(hist_path)
+            n = 0 if resume is None else int(resume["num_evaluations"])
+            if len(history) < n:
+                raise RunDirError(f"{hist_path} has {len(history)} entries but the checkpoint expects {n}")
+            if budget.evaluations is not None and n > budget.evaluations:
+                raise RunDirError(
+                    f"--out {out_dir} already holds {n} evaluations, more than --budget {budget.evaluations}"
+                )
+            history = history[:n]
+        out_dir.mkdir(parents=True, exist_ok=True)
+        _write_json(out_dir / "run.json", run)
+        _atomic_write(hist_path, "".join(json.dumps(e.to_json()) + "\n" for e in history).encode())
 
-            inner = env.unwrapped.evaluator
-            inner = inner.inner if isinstance(inner, CachedEvaluator) else inner
-            options: dict[str, Any] = {}
-            if executor in ("process", "ray") and workers is not None:
-                options["num_workers"] = workers
-            if executor == "ray" and ray_address is not None:
-                options["address"] = ray_address
-            pool = make_executor(executor, inner, **options)
-            search_agent.executor = pool
+        # ---- callbacks: persist each evaluation at once; progress; tensorboard; test delay
+        hist_file = open(hist_path, "a", encoding="utf-8")  # noqa: SIM115 (closed in finally)
+        delay = float(os.environ.get(DELAY_ENV_VAR, "0") or 0)
+
+        def persist(ev: Evaluation, tracker: SearchTracker) -> None:
+            hist_file.write(json.dumps(ev.to_json(), default=_json_default) + "\n")
+            hist_file.flush()
+            if delay:
+                time.sleep(delay)
+
+        bar = _progress_bar(budget, history, progress, agent, env_id)
+        all_callbacks = [persist, *callbacks]
+        if bar is not None:
+            all_callbacks.append(bar[1])
+        if writer is not None:
+            all_callbacks.append(_tensorboard_callback(writer, search_agent))
+
+        last_ckpt = [0.0]
+
+        def checkpoint(state: dict[str, Any]) -> None:
+            now = time.monotonic()
+            if not state.get("final") and last_ckpt[0] and now - last_ckpt[0] < checkpoint_interval_s:
+                return
+            last_ckpt[0] = now
+            _atomic_write(ckpt_path, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
+
+        if resume is not None and resume.get("complete") and saved is not None and saved.get("budget") == run["budget"]:
+            # a finished run: report it again, search nothing
+            hist_file.close()
+            if bar is not None:
+                bar[0].close()
+            search_agent.load_state_dict(resume["agent"])
+            result = SearchResult(
+                agent=agent, seed=seed, history=history, config=search_agent.hyperparameters(),
+                extras=search_agent.extras,
+            )
+            _write_summary(out_dir, run, result, budget, env_id, env_kwargs, search_agent, reference)
+            return result
         result = search_agent.run(
             env, budget, seed=seed, callbacks=all_callbacks, history=history, resume=resume,
             checkpoint=checkpoint,
@@ -387,7 +372,8 @@ def run_search(
             pool.close()
         if evaluation_store is not None:
             evaluation_store.close()
-        hist_file.close()
+        if hist_file is not None:
+            hist_file.close()
         if bar is not None:
             bar[0].close()
         if writer is not None:
@@ -398,6 +384,34 @@ def run_search(
     _write_summary(out_dir, run, result, budget, env_id, env_kwargs, search_agent, reference)
     return result
 
+
+def _open_evaluation(
+    env: gym.Env, agent: Agent, store_path: Path | None, executor: str, workers: int | None,
+    ray_address: str | None,
+) -> tuple[Any, Any]:
+    """Start ``agent``'s executor, then attach the evaluation store to ``env``; returns both (or ``None``).
+
+    The executor comes first so that an unreachable Ray cluster fails before any file is created.
+    """
+    from nas_env.cache import attach_store
+    from nas_env.executors import make_executor
+
+    pool = None
+    if executor != "none":
+        options: dict[str, Any] = {}
+        if executor in ("process", "ray") and workers is not None:
+            options["num_workers"] = workers
+        if executor == "ray" and ray_address is not None:
+            options["address"] = ray_address
+        pool = make_executor(executor, env.unwrapped.evaluator, **options)
+    try:
+        store = attach_store(env, store_path) if store_path is not None else None
+    except BaseException:
+        if pool is not None:
+            pool.close()
+        raise
+    agent.executor = pool
+    return store, pool
 
 def _write_summary(
     out_dir: Path,

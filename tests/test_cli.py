@@ -198,3 +198,18 @@ def test_table_rank_counts_strictly_better_cells():
     worst = table_rank(env, "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|")
     assert worst["of"] == 15_625 and worst["rank"] > 15_000
     assert table_rank(gym.make("nas_env/Synthetic-v0"), "x0=0") is None
+
+
+def test_foreign_store_and_unreachable_ray_fail_before_writing(tmp_path, capsys):
+    shared = tmp_path / "shared.sqlite"
+    base = ["search", "--env", "nas_env/NB201-v0", "--agent", "random", "--budget", "3", "--no-progress"]
+    assert main([*base, "--out", str(tmp_path / "a"), "--store", str(shared)]) == 0
+    other = tmp_path / "b"
+    code = main([*base, "--env-kwargs", '{"dataset": "cifar100"}', "--out", str(other), "--store", str(shared)])
+    assert code == 2 and "belongs to another configuration" in capsys.readouterr().err
+    assert not other.exists()  # nothing written for the refused run
+    ray_out = tmp_path / "c"
+    code = main([*base, "--out", str(ray_out), "--executor", "ray", "--ray-address", "127.0.0.1:1"])
+    err = capsys.readouterr().err
+    assert code == 2 and "cannot reach the Ray cluster at '127.0.0.1:1'" in err
+    assert not ray_out.exists()
