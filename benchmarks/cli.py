@@ -22,41 +22,13 @@ from dataclasses import fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
+from benchmarks.cli_args import json_object, positive_float, positive_int
+
 __all__ = ["build_parser", "main"]
 
 
 class CLIError(Exception):
     """A user error: reported on stderr, exit status 2."""
-
-
-def _json_arg(text: str) -> dict[str, Any]:
-    try:
-        value = json.loads(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not valid JSON: {text!r} ({exc})") from exc
-    if not isinstance(value, dict):
-        raise argparse.ArgumentTypeError(f"expected a JSON object like '{{\"key\": 1}}', got {text!r}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from exc
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"budget must be > 0, got {value}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}") from exc
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"budget seconds must be > 0, got {text}")
-    return value
 
 
 # ------------------------------------------------------------------- subcommands
@@ -157,11 +129,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("search", help="run one search (resumes an interrupted --out)")
     s.add_argument("--env", required=True, help="env id, e.g. nas_env/NB201-v0 (see `nas-env envs`)")
-    s.add_argument("--env-kwargs", type=_json_arg, default={}, metavar="JSON", help="env keyword arguments")
+    s.add_argument("--env-kwargs", type=json_object, default={}, metavar="JSON", help="env keyword arguments")
     s.add_argument("--agent", required=True, help="agent name (see `nas-env agents`)")
-    s.add_argument("--agent-kwargs", type=_json_arg, default={}, metavar="JSON", help="agent hyperparameters")
-    s.add_argument("--budget", type=_positive_int, default=None, metavar="N", help="number of evaluations")
-    s.add_argument("--budget-seconds", type=_positive_float, default=None, metavar="S",
+    s.add_argument("--agent-kwargs", type=json_object, default={}, metavar="JSON", help="agent hyperparameters")
+    s.add_argument("--budget", type=positive_int, default=None, metavar="N", help="number of evaluations")
+    s.add_argument("--budget-seconds", type=positive_float, default=None, metavar="S",
                    help="simulated training seconds (NB201's protocol)")
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--out", required=True, metavar="DIR", help="run directory (history, summary, checkpoint)")
@@ -169,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--tensorboard", default=None, metavar="DIR", help="TensorBoard log directory")
     s.add_argument("--executor", default="auto", choices=["auto", "none", "inprocess", "process", "ray"],
                    help="how batches of children are evaluated (auto: worker processes for training envs)")
-    s.add_argument("--workers", type=_positive_int, default=None, metavar="N",
+    s.add_argument("--workers", type=positive_int, default=None, metavar="N",
                    help="worker processes or Ray actors (default: CPU cores)")
     s.add_argument("--store", default="auto", metavar="auto|on|off|PATH",
                    help="SQLite evaluation store (auto: on for training envs, in DIR/evaluations.sqlite)")

@@ -20,6 +20,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from benchmarks.cli_args import json_object, positive_int
+
 __all__ = ["add_benchmark_parser", "add_report_parser", "main"]
 
 DEFAULT_AGENTS = "random,evolution,reinforce,maskable-ppo"
@@ -42,26 +44,6 @@ def _seed_list(text: str) -> list[int]:
     return seeds
 
 
-def _json_dict(text: str) -> dict[str, Any]:
-    try:
-        d = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise argparse.ArgumentTypeError(f"--env-kwargs must be a JSON object, got {text!r} ({exc})") from None
-    if not isinstance(d, dict):
-        raise argparse.ArgumentTypeError(f"--env-kwargs must be a JSON object, got {text!r}")
-    return d
-
-
-def _positive_int(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        n = 0
-    if n <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return n
-
-
 def add_benchmark_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add ``benchmark``: run every (agent, seed) of a protocol in parallel, then write the report."""
     from benchmarks.protocols import protocol_names
@@ -78,12 +60,12 @@ def add_benchmark_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--agents", type=_csv_list, default=DEFAULT_AGENTS,
                    help="comma-separated agent names")
     seeds = p.add_mutually_exclusive_group()
-    seeds.add_argument("--seeds", type=_positive_int, default=20, help="run seeds 0..N-1")
+    seeds.add_argument("--seeds", type=positive_int, default=20, help="run seeds 0..N-1")
     seeds.add_argument("--seed-list", type=_seed_list, default=None, help="explicit seeds, e.g. 3,5,8")
     p.add_argument("--out", type=Path, required=True, help="output directory (reused to resume)")
     p.add_argument("--budget", type=float, default=None,
                    help="override the budget: evaluations for fixed:/macro protocols, simulated seconds for nb201")
-    p.add_argument("--env-kwargs", type=_json_dict, default=None, help="extra env kwargs as JSON")
+    p.add_argument("--env-kwargs", type=json_object, default=None, help="extra env kwargs as JSON")
     p.add_argument("--workers", type=int, default=None,
                    help="worker processes (None = os.cpu_count(); 0 = serial, in this process)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar or per-run lines")

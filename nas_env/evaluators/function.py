@@ -47,9 +47,7 @@ class TableEvaluator(Evaluator):
     def evaluate(self, arch: Hashable, *, fidelity: Any = None, seed: Any = None) -> dict[str, Any]:
         self.check_fidelity(fidelity)
         key = str(arch)
-        row = self._table.get(key)
-        if row is None and self.space is not None:
-            row = self._table.get(self.space.encode(arch))
+        row = self._table.get(key)  # keys were normalised to canonical strings (tuples too, given a space)
         if row is None:
             return failure_metrics("failed", f"architecture {key!r} is not in the table")
         return dict(row)

@@ -120,8 +120,7 @@ class NB201TableEvaluator(Evaluator):
     def __init__(self, dataset: str = "cifar10"):
         self.table = NB201Table(dataset)
         self.dataset = dataset
-        t = self.table
-        self._devices = t.latency_devices
+        self._devices = self.table.latency_devices
 
     def evaluate(self, arch: Hashable, *, fidelity: Any = None, seed: Any = None) -> dict[str, Any]:
         fidelity = self.check_fidelity(fidelity)
