@@ -1,25 +1,29 @@
-"""Search strategies. Importing this package registers the built-in agents.
+"""Search strategies against nas_env's Gymnasium API.
 
-(``ppo``/``maskable-ppo`` import stable-baselines3 lazily, when such an agent is built.)
+============================  ===========================================================
+``agents.base``               :class:`Agent`: the interface (``run`` with seeding and resume)
+``agents.budget``             :class:`Budget`: evaluations and/or simulated seconds
+``agents.history``            :class:`Evaluation`, :class:`SearchResult`, ``read_history``
+``agents.tracker``            :class:`SearchTracker`: accounting, budget, callbacks
+``agents.play``               ``play_tokens`` / ``play_batch``: architectures through an env
+``agents.registry``           ``register_agent``, ``make_agent``: agents by name
+``agents.diagnostics``        typed learning diagnostics of policy-learning agents
+``agents.<strategy>``         one file per strategy: random_search, grid, evolution,
+                              reinforce (+ controller, curriculum), ppo (stable-baselines3, lazily)
+============================  ===========================================================
 """
 
-from agents.base import (
-    AGENTS,
-    Agent,
-    Budget,
-    BudgetExhausted,
-    Evaluation,
-    SearchResult,
-    SearchTracker,
-    make_agent,
-    play_tokens,
-    register_agent,
-)
-from agents.evolution import EvolutionConfig, RegularizedEvolution
+from agents.base import Agent
+from agents.budget import Budget, BudgetExhausted
+from agents.evolution import EvolutionConfig, RegularizedEvolution  # noqa: E402, I001  (built-ins last)
 from agents.grid import GridSearch, GridSearchConfig
+from agents.history import Evaluation, SearchResult, best_evaluation, read_history
+from agents.play import play_batch, play_tokens
 from agents.ppo import MaskablePPOAgent, PPOAgent, PPOConfig
 from agents.random_search import RandomSearch, RandomSearchConfig
+from agents.registry import AGENTS, agent_class, agent_names, make_agent, register_agent
 from agents.reinforce import Reinforce, ReinforceConfig
+from agents.tracker import SearchTracker
 
 __all__ = [
     "AGENTS",
@@ -40,7 +44,12 @@ __all__ = [
     "ReinforceConfig",
     "SearchResult",
     "SearchTracker",
+    "agent_class",
+    "agent_names",
+    "best_evaluation",
     "make_agent",
+    "play_batch",
     "play_tokens",
+    "read_history",
     "register_agent",
 ]

@@ -20,7 +20,10 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from agents.base import Agent, SearchTracker, play_tokens, register_agent
+from agents.base import Agent
+from agents.play import play_tokens
+from agents.registry import register_agent
+from agents.tracker import SearchTracker
 from nas_env.spaces.base import SearchSpace
 
 

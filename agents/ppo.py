@@ -32,7 +32,9 @@ import gymnasium as gym
 import numpy as np
 import torch
 
-from agents.base import Agent, SearchTracker, register_agent
+from agents.base import Agent
+from agents.registry import register_agent
+from agents.tracker import SearchTracker
 
 SB3_HINT = "pip install nas-env[sb3]  (stable-baselines3 and sb3-contrib)"
 

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 import gymnasium as gym
 import numpy as np
 
-from agents.base import Agent, SearchTracker, register_agent
+from agents.base import Agent
+from agents.registry import register_agent
+from agents.tracker import SearchTracker
 
 
 @dataclass

@@ -25,9 +25,13 @@ import gymnasium as gym
 import numpy as np
 import torch
 
-from agents.base import Agent, SearchTracker, play_batch, play_tokens, register_agent
+from agents.base import Agent
 from agents.controller import Controller
-from nas_env.env import NASEnv
+from agents.curriculum import default_env_factory, with_layers
+from agents.diagnostics import ControllerDiagnostics, ControllerSnapshots, UpdateLog
+from agents.play import play_batch, play_tokens
+from agents.registry import register_agent
+from agents.tracker import SearchTracker
 from nas_env.spaces.base import SearchSpace
 
 REWARD_TRANSFORMS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
@@ -80,14 +84,14 @@ class Reinforce(Agent):
 
     ``extras`` after a search:
 
-    - ``diagnostics``: per update, lists ``update``, ``evaluations`` (so far),
-      ``entropy_per_token`` (mean over the batch), ``baseline`` (after the update),
-      ``mean_reward`` (env reward of the batch), ``num_layers`` (curriculum phase);
-    - ``snapshots``: ``update``, ``evaluations`` of each kept snapshot (every few updates,
-      at most ``max_snapshots``, the final controller last), ``best_arch``/``best_tokens``
-      (the best architecture found), ``log_prob_best`` and ``prob_best`` (what each
-      snapshot assigns to it), ``decision_names`` and ``decision_probs`` (per snapshot,
-      the teacher-forced probability vector of every decision along the best architecture).
+    - ``diagnostics``: an :class:`~agents.diagnostics.ControllerDiagnostics` (one
+      :class:`~agents.diagnostics.UpdateLog` per policy update: evaluations so far, entropy per
+      token, baseline, mean reward, curriculum phase), also live in ``self.diagnostics``;
+    - ``snapshots``: an :class:`~agents.diagnostics.ControllerSnapshots`: what each kept
+      controller snapshot (every few updates, at most ``max_snapshots``, the final controller
+      last) assigns to the best architecture found, per decision and as a whole.
+
+    Both are saved as JSON columns; read them back with ``ControllerDiagnostics.from_extras``.
 
     Layer curriculum: with ``curriculum_start`` set, the env's space must have an integer
     ``num_layers`` in its ``config()`` (``ZophLeCNNSpace``). Architectures are then drawn
@@ -128,10 +132,8 @@ class Reinforce(Agent):
             space, c.hidden_size, c.num_layers, c.embedding_size, c.init_range, generator=self.generator
         )
         self.optimizer = torch.optim.Adam(self.controller.parameters(), lr=c.lr)
-        self.extras = {
-            "diagnostics": {k: [] for k in ("update", "evaluations", "entropy_per_token", "baseline",
-                                            "mean_reward", "num_layers")},
-        }
+        self.extras = {}
+        self.diagnostics = ControllerDiagnostics()
 
     def _phase_env(self, env: gym.Env, tracker: SearchTracker, cache: dict[int, gym.Env]) -> tuple[gym.Env, int | None]:
         c = self.config
@@ -159,7 +161,7 @@ class Reinforce(Agent):
         if getattr(self, "_pending_state", None) is not None:
             self._restore(base.space)  # type: ignore[attr-defined]
         elif self.controller is None:
-            self._setup(base.space, getattr(self, "seed", 0))  # type: ignore[attr-defined]
+            self._setup(base.space, tracker.seed)  # type: ignore[attr-defined]
         assert self.controller is not None and self.optimizer is not None
         transform = REWARD_TRANSFORMS[c.reward_transform]
         envs: dict[int, gym.Env] = {}
@@ -214,13 +216,9 @@ class Reinforce(Agent):
 
     # ------------------------------------------------------------ diagnostics
     def _log(self, tracker: SearchTracker, entropy: float, mean_reward: float, n_layers: int | None) -> None:
-        d = self.extras["diagnostics"]
-        d["update"].append(self.updates)
-        d["evaluations"].append(tracker.num_evaluations)
-        d["entropy_per_token"].append(entropy)
-        d["baseline"].append(float(self.baseline))  # type: ignore[arg-type]
-        d["mean_reward"].append(mean_reward)
-        d["num_layers"].append(n_layers)
+        assert self.diagnostics is not None
+        self.diagnostics.append(UpdateLog(self.updates, tracker.num_evaluations, entropy,
+                                          float(self.baseline), mean_reward, n_layers))  # type: ignore[arg-type]
 
     def _state_copy(self) -> dict[str, torch.Tensor]:
         return {k: v.detach().clone() for k, v in self.controller.state_dict().items()}  # type: ignore[union-attr]
@@ -247,20 +245,12 @@ class Reinforce(Agent):
             decisions = sp.decisions(best.tokens)
         except Exception:  # the best tokens do not fit the controller's grammar
             return
-        out: dict[str, Any] = {
-            "update": [], "evaluations": [], "log_prob_best": [], "prob_best": [], "decision_probs": [],
-            "best_arch": best.arch, "best_tokens": list(best.tokens),
-            "decision_names": [d.name for d in decisions],
-        }
+        out = ControllerSnapshots(best.arch, list(best.tokens), [d.name for d in decisions])
         for upd, evals, state in snaps:
             probe.load_state_dict(state)
             lp = probe.log_prob(best.tokens, space=sp)
-            out["update"].append(upd)
-            out["evaluations"].append(evals)
-            out["log_prob_best"].append(lp)
-            out["prob_best"].append(float(np.exp(lp)))
-            out["decision_probs"].append(probe.decision_probs(best.tokens, space=sp))
-        self.extras["snapshots"] = out
+            out.add(upd, evals, lp, float(np.exp(lp)), probe.decision_probs(best.tokens, space=sp))
+        self.extras["snapshots"] = out.to_json()
 
     def _space_for(self, tokens: tuple[int, ...]) -> SearchSpace:
         """The grammar ``tokens`` belong to (a curriculum phase's shallower space if needed)."""
@@ -272,7 +262,7 @@ class Reinforce(Agent):
             if self.config.curriculum_start is None:
                 raise
         for n in range(1, space.config()["num_layers"]):
-            sp = _with_layers(space, n)
+            sp = with_layers(space, n)
             try:
                 sp.validate(tokens)
                 return sp
@@ -308,6 +298,7 @@ class Reinforce(Agent):
         state = self._pending_state
         self._setup(space, 0)
         self.extras = copy.deepcopy(state["extras"])
+        self.diagnostics = copy.deepcopy(state["diagnostics"])
         self.controller.load_state_dict(state["controller"])  # type: ignore[union-attr]
         self.optimizer.load_state_dict(state["optimizer"])  # type: ignore[union-attr]
         self.generator.set_state(state["generator"])  # type: ignore[union-attr]
@@ -316,25 +307,3 @@ class Reinforce(Agent):
         self.snapshot_every = state["snapshot_every"]
         self.snapshots = state["snapshots"]
         self._pending_state = None
-
-
-def _with_layers(space: SearchSpace, num_layers: int) -> SearchSpace:
-    """A copy of a layered space (``ZophLeCNNSpace``) with ``num_layers`` layers."""
-    kwargs = {k: v for k, v in space.config().items() if k != "name"}
-    kwargs["num_layers"] = num_layers
-    return type(space)(**kwargs)
-
-
-def default_env_factory(base_env: gym.Env, num_layers: int) -> gym.Env:
-    """A ``NASEnv`` over a ``num_layers`` copy of the base env's space, sharing its evaluator and RNG."""
-    base = base_env.unwrapped
-    env = NASEnv(
-        _with_layers(base.space, num_layers),  # type: ignore[attr-defined]
-        base.evaluator,  # type: ignore[attr-defined]
-        fidelity=base.fidelity,  # type: ignore[attr-defined]
-        reward=base.reward_fn,  # type: ignore[attr-defined]
-        failure_reward=base.failure_reward,  # type: ignore[attr-defined]
-        invalid_action=base.invalid_action,  # type: ignore[attr-defined]
-    )
-    env.np_random = base.np_random  # one RNG stream for the whole search (saved on checkpoints)
-    return env

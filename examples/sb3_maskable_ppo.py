@@ -57,7 +57,7 @@ def greedy_architecture(model: MaskablePPO, env: NASEnv, seed: int) -> tuple[str
 
 
 class BestArchitecture(gym.Wrapper):
-    """Remembers the best architecture of any finished episode, and counts masked actions taken.
+    """Remembers every episode's reward and the best architecture, and counts masked actions taken.
 
     ``MaskablePPO`` still finds ``action_masks()`` through this wrapper (``get_wrapper_attr``).
     """
@@ -65,10 +65,12 @@ class BestArchitecture(gym.Wrapper):
     def __init__(self, env: gym.Env):
         super().__init__(env)
         self.best_reward, self.best_arch, self.invalid = -math.inf, None, 0
+        self.episode_rewards: list[float] = []
 
     def step(self, action: Any):  # type: ignore[override]
         obs, reward, terminated, truncated, info = self.env.step(action)
         if terminated:
+            self.episode_rewards.append(float(reward))
             self.invalid += "invalid_action" in info
             if reward > self.best_reward:
                 self.best_reward, self.best_arch = float(reward), info["arch"]
@@ -102,6 +104,7 @@ def main(total_timesteps: int = 20_000, seed: int = 0, verbose: int = 0) -> dict
         "invalid": env.invalid,
         "greedy_arch": greedy_arch,
         "greedy_reward": greedy_reward,
+        "episode_rewards": env.episode_rewards,
     }
 
 

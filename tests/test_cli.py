@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 
 from agents import AGENTS, Budget
+from agents.history import read_history as load_history
 from benchmarks.cli import main
-from benchmarks.runs import RunDirError, load_history, run_search
+from benchmarks.run.layout import RunDirError
+from benchmarks.run.search import run_search
 
 REPO = Path(__file__).resolve().parents[1]
 FAST = {"ppo": {"episodes_per_rollout": 2, "n_epochs": 2}, "maskable-ppo": {"episodes_per_rollout": 2, "n_epochs": 2}}
@@ -190,15 +192,14 @@ def test_table_rank_counts_strictly_better_cells():
     import gymnasium as gym
 
     import nas_env  # noqa: F401
-    from benchmarks.runs import table_rank
+    from benchmarks.run.summary import reference_optimum
 
-    env = gym.make("nas_env/NB201-v0")
+    table = gym.make("nas_env/NB201-v0").unwrapped.evaluator.table
     best = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"
-    assert table_rank(env, best)["rank"] == 1  # tied at the top with one other cell: nothing is better
-    worst = table_rank(env, "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|")
+    assert table.rank(best)["rank"] == 1  # tied at the top with one other cell: nothing is better
+    worst = table.rank("|none~0|+|none~0|none~1|+|none~0|none~1|none~2|")
     assert worst["of"] == 15_625 and worst["rank"] > 15_000
-    assert table_rank(gym.make("nas_env/Synthetic-v0"), "x0=0") is None
-
+    assert reference_optimum(gym.make("nas_env/Synthetic-v0")) is None
 
 def test_foreign_store_and_unreachable_ray_fail_before_writing(tmp_path, capsys):
     shared = tmp_path / "shared.sqlite"

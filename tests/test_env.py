@@ -1,4 +1,8 @@
-"""The token-level env: Gymnasium/SB3 conventions, masks, rewards, bad input, determinism."""
+"""The token-level env: Gymnasium/SB3 conventions, masks, rewards, bad input, determinism.
+
+Only the base install is needed: the stable-baselines3 env checker (the ``sb3`` extra) runs in
+the ``test_sb3_checker_*`` tests, which skip without it.
+"""
 
 from __future__ import annotations
 
@@ -30,23 +34,37 @@ def play(env, tokens, seed=None):
     return obs, reward, info
 
 
-@pytest.mark.parametrize("env_id,kwargs", TABLE_CONFIGS)
-def test_checkers_pass(env_id, kwargs):
-    from stable_baselines3.common.env_checker import check_env as sb3_check_env
+def sb3_check_env():
+    """stable-baselines3's env checker, or skip the test (the ``sb3`` extra is optional)."""
+    return pytest.importorskip("stable_baselines3.common.env_checker").check_env
 
+
+def masked_cnn_env():
+    return NASEnv(ZophLeCNNSpace(num_layers=3, predict_stride=True), lambda arch: 0.5)
+
+
+@pytest.mark.parametrize("env_id,kwargs", TABLE_CONFIGS)
+def test_gymnasium_checker_passes(env_id, kwargs):
     env = gym.make(env_id, **kwargs)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # any checker warning is a failure
         gym_check_env(env.unwrapped, skip_render_check=True)
-    sb3_check_env(env, warn=True)
 
 
-def test_checkers_pass_with_masked_actions():
-    from stable_baselines3.common.env_checker import check_env as sb3_check_env
+@pytest.mark.parametrize("env_id,kwargs", TABLE_CONFIGS)
+def test_sb3_checker_passes(env_id, kwargs):
+    check_env = sb3_check_env()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any checker warning is a failure
+        check_env(gym.make(env_id, **kwargs), warn=True)
 
-    env = NASEnv(ZophLeCNNSpace(num_layers=3, predict_stride=True), lambda arch: 0.5)
-    gym_check_env(env, skip_render_check=True)
-    sb3_check_env(env)
+
+def test_gymnasium_checker_passes_with_masked_actions():
+    gym_check_env(masked_cnn_env(), skip_render_check=True)
+
+
+def test_sb3_checker_passes_with_masked_actions():
+    sb3_check_env()(masked_cnn_env())
 
 
 def test_enumerate_all_nb201_cells_through_make():

@@ -12,7 +12,8 @@ import time
 from pathlib import Path
 
 from agents import Budget
-from benchmarks.runs import DELAY_ENV_VAR, run_search
+from benchmarks.run.callbacks import DELAY_ENV_VAR
+from benchmarks.run.search import run_search
 
 REPO = Path(__file__).resolve().parents[1]
 BUDGET = 12

@@ -116,8 +116,8 @@ def test_search_through_the_cli(agent, tmp_path, capsys):
 
 
 def test_figure6_protocol_runs_at_tiny_size():
-    from agents.base import make_agent
-    from benchmarks.protocols import PROTOCOLS, get_protocol
+    from agents import make_agent
+    from benchmarks.harness.protocols import PROTOCOLS, get_protocol
 
     p = PROTOCOLS["rnn-tinyshakespeare"]
     assert p.env_id == "nas_env/ZophLeRNN-v0" and p.budget.evaluations == 1500

@@ -1,8 +1,9 @@
-"""``nas-env report DIR`` on a single search run (benchmarks/run_report.py)."""
+"""``nas-env report DIR`` on a single search run (benchmarks/report/run_report.py)."""
 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -10,9 +11,12 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-from benchmarks.harness_cli import main as harness_main  # noqa: E402
-from benchmarks.run_report import build_run_report, is_benchmark_dir, is_run_dir, top_architectures  # noqa: E402
-from benchmarks.runs import load_history, run_search  # noqa: E402
+from agents.history import HistoryError, read_history  # noqa: E402
+from benchmarks.cli import main as cli_main  # noqa: E402
+from benchmarks.report import build_run_report  # noqa: E402
+from benchmarks.report.run_data import top_architectures  # noqa: E402
+from benchmarks.run.layout import is_benchmark_dir, is_run_dir  # noqa: E402
+from benchmarks.run.search import run_search  # noqa: E402
 
 NB201 = "nas_env/NB201-v0"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -43,7 +47,7 @@ def _assert_png(path: Path) -> None:
 
 def test_reinforce_run_report(reinforce_run: Path) -> None:
     assert is_run_dir(reinforce_run) and not is_benchmark_dir(reinforce_run)
-    assert harness_main(["report", str(reinforce_run)]) == 0
+    assert cli_main(["report", str(reinforce_run)]) == 0
     figures = reinforce_run / "figures"
     names = {"rewards.png", "token_probabilities.png", "controller.png", "top_architectures.png"}
     assert names <= {p.name for p in figures.iterdir()}
@@ -62,6 +66,11 @@ def test_reinforce_run_report(reinforce_run: Path) -> None:
     for decision in extras["snapshots"]["decision_names"]:
         assert f"| {decision} |" in report
     assert "No controller figures" not in report
+    diag, snaps = extras["diagnostics"], extras["snapshots"]
+    ent = diag["entropy_per_token"]
+    assert f"- {len(diag['update'])} policy updates; {len(snaps['evaluations'])} snapshots kept" in report
+    assert f"- entropy per token: {ent[0]:.3f} → {ent[-1]:.3f} nats" in report
+    assert "| budget | 48 evaluations |" in report
     assert "first vs last quarter" in report
 
 
@@ -78,7 +87,7 @@ def test_random_run_report_has_no_controller_figures(random_run: Path) -> None:
 
 
 def test_top_architectures_are_distinct_and_sorted(random_run: Path) -> None:
-    history = load_history(random_run / "history.jsonl")
+    history = read_history(random_run / "history.jsonl")
     doubled = history + history  # every architecture twice
     top = top_architectures(doubled, k=4)
     assert len({e.arch for e in top}) == len(top) == 4
@@ -87,7 +96,22 @@ def test_top_architectures_are_distinct_and_sorted(random_run: Path) -> None:
 
 
 def test_report_rejects_other_directories(tmp_path: Path, random_run: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert harness_main(["report", str(tmp_path)]) == 2
+    assert cli_main(["report", str(tmp_path)]) == 2
     assert "neither" in capsys.readouterr().err
-    assert harness_main(["report", str(random_run), "--agents", "random"]) == 2
+    assert cli_main(["report", str(random_run), "--agents", "random"]) == 2
     assert "--agents" in capsys.readouterr().err
+
+
+def test_report_reads_history_by_the_one_rule(tmp_path: Path, random_run: Path) -> None:
+    run = tmp_path / "run"
+    shutil.copytree(random_run, run)
+    lines = (run / "history.jsonl").read_text().splitlines()
+    (run / "history.jsonl").write_text("\n".join([*lines, '{"index": 24, "ar']) + "\n")  # a torn last write
+    report = build_run_report(run).read_text()
+    assert f"| evaluations | {len(lines)} (0 failed) |" in report
+    (run / "history.jsonl").write_text("\n".join([*lines[:3], "{corrupt", *lines[3:]]) + "\n")
+    with pytest.raises(HistoryError, match="line 4"):
+        build_run_report(run)
+    (run / "history.jsonl").write_text("")
+    with pytest.raises(ValueError, match="no evaluations"):
+        build_run_report(run)

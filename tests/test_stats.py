@@ -1,11 +1,11 @@
-"""benchmarks.stats against hand-computed cases."""
+"""benchmarks.report.stats against hand-computed cases."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from benchmarks import stats
+from benchmarks.report import stats
 
 
 def test_iqm_hand_computed():

@@ -57,6 +57,36 @@ def test_nb201_best_cell():
     assert info["test_accuracy"] == pytest.approx(0.94373333, abs=1e-6)
 
 
+def test_nb201_reference_optimum():
+    ref = NB201Table("cifar10").reference_optimum()
+    assert list(ref) == ["arch", "test_accuracy", "val_accuracy"]
+    assert ref["arch"] == BEST and isinstance(ref["arch"], str)
+    assert ref["test_accuracy"] == 0.9437333333333333  # 94.37%: mean test_top1 of the 200-epoch runs
+    assert ref["val_accuracy"] == 0.9160666665039061
+    # no 200-epoch test accuracy: ranked by the seed-mean validation accuracy, named so
+    c100 = NB201Table("cifar100").reference_optimum()
+    assert list(c100) == ["arch", "val_accuracy_mean", "val_accuracy"]
+    assert c100["arch"] == (
+        "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"
+    )
+    assert c100["val_accuracy_mean"] == c100["val_accuracy"] == 0.7349333332519531
+
+
+def test_nb201_rank_counts_strictly_better_cells():
+    t = NB201Table("cifar10")
+    acc = np.asarray(t.test200)
+    v = acc[t.row(ROW1)]
+    better = len(acc) - int(np.searchsorted(np.sort(acc), v, side="right"))  # independent of NB201Table.rank
+    expected = {"rank": better + 1, "of": 15625, "top_percent": 100.0 * (better + 1) / 15625, "by": "test_accuracy"}
+    assert t.rank(ROW1) == expected == {"rank": 257, "of": 15625, "top_percent": 1.6448, "by": "test_accuracy"}
+    assert t.rank(NB201Cell.from_string(ROW1)) == expected
+    tied = int(np.flatnonzero(t.nb201_index == 13714)[0])  # shares 94.3733% with BEST: nothing is better
+    assert t.rank(BEST)["rank"] == t.rank(str(t.arch_str[tied]))["rank"] == 1
+    assert NB201Table("cifar100").rank(ROW1) == {
+        "rank": 917, "of": 15625, "top_percent": 5.8688, "by": "val_accuracy_mean",
+    }
+
+
 def test_nb201_evaluator_draws_a_seed_with_the_rng():
     ev = NB201TableEvaluator("cifar10")
     cell = NB201Cell.from_string(ROW1)

@@ -20,8 +20,7 @@ import torch
 from torch.nn import functional as F
 
 import nas_env  # registers the nas_env/* ids
-from agents import make_agent
-from agents.base import Budget, play_tokens
+from agents import Budget, make_agent, play_tokens
 from agents.controller import Controller
 
 

@@ -19,9 +19,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from benchmarks.protocols import get_protocol
-from benchmarks.report import build_report
-from benchmarks.runner import run_benchmark
+from benchmarks import build_report, get_protocol, run_benchmark
 
 AGENTS = ["random", "evolution", "reinforce"]
 

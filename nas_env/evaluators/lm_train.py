@@ -34,22 +34,24 @@ raise ``ValueError`` before any training.
 
 from __future__ import annotations
 
-import contextlib
 import math
-import time
-import traceback
-from collections.abc import Hashable, Iterator
+from collections.abc import Hashable
 from typing import Any
 
 import numpy as np
-import torch
 
 from nas_env.evaluators.base import Evaluator, failure_metrics, make_metrics
 from nas_env.models.rnn_lm import RNNLanguageModel
 from nas_env.spaces.zoph_le_rnn import ZophLeRNNCell
-from nas_env.training.child import child_seed, deterministic, non_negative_float, positive_int
+from nas_env.training.child import (
+    child_seed,
+    non_negative_float,
+    optional_positive_float,
+    positive_int,
+    run_child,
+)
 from nas_env.training.corpora import CORPORA, Corpus, bits_per_token, check_corpus_name, load_corpus
-from nas_env.training.lm_trainer import LM_OPTIMIZERS, train_lm
+from nas_env.training.lm_trainer import LM_OPTIMIZERS, LMTrainResult, train_lm
 from nas_env.training.trainer import resolve_device
 
 __all__ = ["LMTrainEvaluator", "perplexity"]
@@ -65,20 +67,6 @@ def perplexity(loss_nats: float | None) -> float | None:
     if loss_nats is None:
         return None
     return math.exp(loss_nats) if loss_nats < 700 else math.inf
-
-
-@contextlib.contextmanager
-def _threads(n: int | None) -> Iterator[None]:
-    """Use ``n`` intra-op threads for one child, then restore the caller's setting."""
-    if n is None:
-        yield
-        return
-    previous = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 class LMTrainEvaluator(Evaluator):
@@ -152,9 +140,7 @@ class LMTrainEvaluator(Evaluator):
         self.data_root = None if data_root is None else str(data_root)
         self.max_chars = max_chars
         self.epochs = None if epochs is None else positive_int("epochs", epochs)
-        if max_train_seconds is not None and non_negative_float("max_train_seconds", max_train_seconds) <= 0:
-            raise ValueError(f"max_train_seconds must be > 0 or None, got {max_train_seconds!r}")
-        self.max_train_seconds = None if max_train_seconds is None else float(max_train_seconds)
+        self.max_train_seconds = optional_positive_float("max_train_seconds", max_train_seconds)
         self.max_steps = None if max_steps is None else positive_int("max_steps", max_steps)
         if self.epochs is None and self.max_train_seconds is None and self.max_steps is None:
             raise ValueError("give epochs, max_train_seconds or max_steps (all are None: training would never stop)")
@@ -182,12 +168,8 @@ class LMTrainEvaluator(Evaluator):
         if self.lr == 0:
             raise ValueError(f"lr must be > 0, got {lr!r}")
         self.weight_decay = non_negative_float("weight_decay", weight_decay)
-        if grad_clip is not None and non_negative_float("grad_clip", grad_clip) <= 0:
-            raise ValueError(f"grad_clip must be > 0 or None, got {grad_clip!r}")
-        self.grad_clip = None if grad_clip is None else float(grad_clip)
-        if diverge_loss is not None and non_negative_float("diverge_loss", diverge_loss) <= 0:
-            raise ValueError(f"diverge_loss must be > 0 or None, got {diverge_loss!r}")
-        self.diverge_loss = None if diverge_loss is None else float(diverge_loss)
+        self.grad_clip = optional_positive_float("grad_clip", grad_clip)
+        self.diverge_loss = optional_positive_float("diverge_loss", diverge_loss)
         self.device_spec = device
         self.device = resolve_device(device)
         self.seed = int(seed)
@@ -250,30 +232,15 @@ class LMTrainEvaluator(Evaluator):
             "dataset": corpus.name, "level": corpus.level, "vocab_size": corpus.vocab_size,
             "device": str(self.device), "epochs": epochs, "seed": int_seed,
         }
-        params = cell_params = None
-        start = time.perf_counter()
-        try:
-            if not isinstance(arch, ZophLeRNNCell):
-                raise TypeError(f"LMTrainEvaluator needs a ZophLeRNNCell, got {type(arch).__name__} ({arch!s})")
-            with _threads(self.num_threads), deterministic(self.device, int_seed):
-                model = self.build(arch).to(self.device)
-                params = sum(p.numel() for p in model.parameters())
-                cell_params = sum(p.numel() for p in model.layers.parameters())
-                result = train_lm(
-                    model, corpus, epochs=epochs, seq_len=self.seq_len, batch_size=self.batch_size,
-                    optimizer=self.optimizer, lr=self.lr, weight_decay=self.weight_decay, grad_clip=self.grad_clip,
-                    max_train_seconds=self.max_train_seconds, max_steps=self.max_steps,
-                    eval_batch_size=self.eval_batch_size, diverge_loss=self.diverge_loss,
-                )
-        except Exception as e:  # a bad child is a result, never a crash of the search
-            if self.device.type == "cuda":
-                torch.cuda.empty_cache()
-            last = traceback.extract_tb(e.__traceback__)[-1:] if e.__traceback__ else []
-            where = f" (at {last[0].filename.rsplit('/', 1)[-1]}:{last[0].lineno})" if last else ""
-            return failure_metrics(
-                "failed", f"{type(e).__name__}: {e}{where}", cost_seconds=time.perf_counter() - start,
-                params=params, cell_params=cell_params, **_NO_SCORES, **common,
-            )
+        sizes: dict[str, int | None] = {"params": None, "cell_params": None}  # filled as far as the child gets
+        run = run_child(
+            lambda: self._train(arch, corpus, epochs, sizes),
+            device=self.device, seed=int_seed, num_threads=self.num_threads,
+        )
+        if run.error is not None:
+            return failure_metrics("failed", run.error, cost_seconds=run.seconds, **sizes, **_NO_SCORES, **common)
+        result = run.result
+        assert result is not None  # no error: train() returned
         progress = {
             "epochs_completed": result.epochs_completed, "steps": result.steps,
             "tokens_seen": result.tokens_seen, "stopped_by": result.stopped_by, "train_loss": result.train_loss,
@@ -281,22 +248,38 @@ class LMTrainEvaluator(Evaluator):
         if result.status != "ok":
             return failure_metrics(
                 result.status, result.error or result.status, cost_seconds=result.seconds,
-                params=params, cell_params=cell_params, **_NO_SCORES, **progress, **common,
+                **sizes, **_NO_SCORES, **progress, **common,
             )
         return make_metrics(
             result.val_accuracy,
             test_accuracy=result.test_accuracy,
             cost_seconds=result.seconds,
-            params=params,
+            params=sizes["params"],
             val_perplexity=perplexity(result.val_loss),
             test_perplexity=perplexity(result.test_loss),
             val_bpc=bits_per_token(result.val_loss) if char else None,
             test_bpc=bits_per_token(result.test_loss) if char and result.test_loss is not None else None,
             val_loss=result.val_loss,
             test_loss=result.test_loss,
-            cell_params=cell_params,
+            cell_params=sizes["cell_params"],
             **progress,
             **common,
+        )
+
+    def _train(
+        self, arch: Hashable, corpus: Corpus, epochs: int | None, sizes: dict[str, int | None]
+    ) -> LMTrainResult:
+        """Build the model of ``arch``, record its sizes in ``sizes``, train it (inside :func:`run_child`)."""
+        if not isinstance(arch, ZophLeRNNCell):
+            raise TypeError(f"LMTrainEvaluator needs a ZophLeRNNCell, got {type(arch).__name__} ({arch!s})")
+        model = self.build(arch).to(self.device)
+        sizes["params"] = sum(p.numel() for p in model.parameters())
+        sizes["cell_params"] = sum(p.numel() for p in model.layers.parameters())
+        return train_lm(
+            model, corpus, epochs=epochs, seq_len=self.seq_len, batch_size=self.batch_size,
+            optimizer=self.optimizer, lr=self.lr, weight_decay=self.weight_decay, grad_clip=self.grad_clip,
+            max_train_seconds=self.max_train_seconds, max_steps=self.max_steps,
+            eval_batch_size=self.eval_batch_size, diverge_loss=self.diverge_loss,
         )
 
     def config(self) -> dict[str, Any]:

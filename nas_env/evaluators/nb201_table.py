@@ -94,6 +94,31 @@ class NB201Table:
         tied = np.flatnonzero(acc == acc.max())
         return int(tied[np.argmin(self.nb201_index[tied])])
 
+    def reference_optimum(self) -> dict[str, Any]:
+        """The table's best cell (:attr:`best_row`), for context in run summaries.
+
+        Returns ``{"arch": canonical string, <reported name>: its 200-epoch reported accuracy,
+        "val_accuracy": its seed-mean 200-epoch validation accuracy}``, where the reported name
+        is ``"test_accuracy"`` (CIFAR-10) or ``"val_accuracy_mean"`` (see :meth:`reported_accuracy`).
+        """
+        row = self.best_row
+        acc, name = self.reported_accuracy(200)
+        return {
+            "arch": str(self.arch_str[row]),
+            name: float(acc[row]),
+            "val_accuracy": float(self.val200_mean[row]),
+        }
+
+    def rank(self, arch: NB201Cell | str) -> dict[str, Any]:
+        """Where ``arch`` ranks among all cells by the 200-epoch reported accuracy.
+
+        ``rank`` is 1 + the number of cells strictly better (tied cells share a rank); returns
+        ``{"rank", "of": number of cells, "top_percent": 100 * rank / of, "by": the accuracy's name}``.
+        """
+        acc, name = self.reported_accuracy(200)
+        better = int((acc > acc[self.row(arch)]).sum())
+        return {"rank": better + 1, "of": len(acc), "top_percent": 100.0 * (better + 1) / len(acc), "by": name}
+
     def lookup(self, arch: NB201Cell | str, fidelity: int = 200) -> dict[str, Any]:
         """Seed-averaged metrics of a cell, without drawing a seed (for reports)."""
         r = self.row(arch)

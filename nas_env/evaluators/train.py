@@ -28,19 +28,22 @@ trainer. Bad constructor arguments raise ``ValueError`` before any training.
 
 from __future__ import annotations
 
-import time
-import traceback
 from collections.abc import Hashable, Mapping
 from typing import Any
 
 import numpy as np
-import torch
 
 from nas_env.evaluators.base import Evaluator, failure_metrics, make_metrics
 from nas_env.models import build_model, count_flops, count_params
-from nas_env.training.child import child_seed, deterministic, non_negative_float, positive_int
+from nas_env.training.child import (
+    child_seed,
+    non_negative_float,
+    optional_positive_float,
+    positive_int,
+    run_child,
+)
 from nas_env.training.datasets import DATASETS, Dataset, check_dataset_name, load_dataset
-from nas_env.training.trainer import resolve_device, train_model
+from nas_env.training.trainer import TrainResult, resolve_device, train_model
 
 __all__ = ["REWARD_METRICS", "TrainEvaluator"]
 
@@ -69,8 +72,8 @@ class TrainEvaluator(Evaluator):
         max_train_samples: train on the first N training samples only (quick experiments, tests).
         model_options: builder options, e.g. ``{"channels": 16, "cells_per_stage": 5}`` for NB201.
         seed: training seed used when ``evaluate`` gets ``seed=None``.
-        num_threads: if set, ``torch.set_num_threads(num_threads)`` before each child; ``None`` leaves
-            the process's setting alone.
+        num_threads: intra-op threads while a child trains (restored afterwards); ``None`` leaves
+            torch's setting alone.
         eval_batch_size: batch size for validation and test.
         count_flops: measure FLOPs with ``FlopCounterMode`` (one extra forward pass).
     """
@@ -118,9 +121,7 @@ class TrainEvaluator(Evaluator):
         self.weight_decay = non_negative_float("weight_decay", weight_decay)
         self.device_spec = device
         self.device = resolve_device(device)
-        if max_train_seconds is not None and non_negative_float("max_train_seconds", max_train_seconds) <= 0:
-            raise ValueError(f"max_train_seconds must be > 0 or None, got {max_train_seconds!r}")
-        self.max_train_seconds = None if max_train_seconds is None else float(max_train_seconds)
+        self.max_train_seconds = optional_positive_float("max_train_seconds", max_train_seconds)
         if reward_metric not in REWARD_METRICS:
             raise ValueError(f"unknown reward_metric {reward_metric!r}; valid: {list(REWARD_METRICS)}")
         self.reward_metric = reward_metric
@@ -177,48 +178,47 @@ class TrainEvaluator(Evaluator):
         int_seed = child_seed(seed, self.seed)
         common = {"device": str(self.device), "epochs": epochs, "seed": int_seed}
         data = self._data_on_device()  # dataset errors are configuration errors: they raise
-        if self.num_threads is not None:
-            torch.set_num_threads(self.num_threads)
-        params = flops = None
-        start = time.perf_counter()
-        try:
-            with deterministic(self.device, int_seed):
-                model = build_model(
-                    arch, data.num_classes, data.in_channels, data.image_size, **self.model_options
-                ).to(self.device)
-                params = count_params(model)
-                if self.count_flops:
-                    flops = count_flops(model, data.input_shape, self.device)
-                result = train_model(
-                    model, data, epochs=epochs, batch_size=self.batch_size, lr=self.lr,
-                    momentum=self.momentum, weight_decay=self.weight_decay, seed=int_seed,
-                    max_train_seconds=self.max_train_seconds, eval_batch_size=self.eval_batch_size,
-                )
-        except Exception as e:  # a bad child is a result, never a crash of the search
-            if self.device.type == "cuda":
-                torch.cuda.empty_cache()
-            last = traceback.extract_tb(e.__traceback__)[-1:] if e.__traceback__ else []
-            where = f" (at {last[0].filename.rsplit('/', 1)[-1]}:{last[0].lineno})" if last else ""
-            return failure_metrics(
-                "failed", f"{type(e).__name__}: {e}{where}", cost_seconds=time.perf_counter() - start,
-                params=params, flops=flops, **common,
-            )
+        sizes: dict[str, int | None] = {"params": None, "flops": None}  # filled as far as the child gets
+        run = run_child(
+            lambda: self._train(arch, data, epochs, int_seed, sizes),
+            device=self.device, seed=int_seed, num_threads=self.num_threads,
+        )
+        if run.error is not None:
+            return failure_metrics("failed", run.error, cost_seconds=run.seconds, **sizes, **common)
+        result = run.result
+        assert result is not None  # no error: train() returned
         if result.status != "ok":
             return failure_metrics(
-                result.status, result.error or result.status, cost_seconds=result.seconds, params=params,
-                flops=flops, val_accuracy_per_epoch=result.val_accuracy_per_epoch, **common,
+                result.status, result.error or result.status, cost_seconds=result.seconds, **sizes,
+                val_accuracy_per_epoch=result.val_accuracy_per_epoch, **common,
             )
         final, best5 = result.val_accuracy, result.val_accuracy_max_last5
         return make_metrics(
             final if self.reward_metric == "final" else best5,
             test_accuracy=result.test_accuracy,
             cost_seconds=result.seconds,
-            params=params,
+            params=sizes["params"],
             val_accuracy_final=final,
             val_accuracy_max_last5=best5,
             val_accuracy_per_epoch=result.val_accuracy_per_epoch,
-            flops=flops,
+            flops=sizes["flops"],
             **common,
+        )
+
+    def _train(
+        self, arch: Hashable, data: Dataset, epochs: int, seed: int, sizes: dict[str, int | None]
+    ) -> TrainResult:
+        """Build ``arch``, record its ``params``/``flops`` in ``sizes``, train it (inside :func:`run_child`)."""
+        model = build_model(
+            arch, data.num_classes, data.in_channels, data.image_size, **self.model_options
+        ).to(self.device)
+        sizes["params"] = count_params(model)
+        if self.count_flops:
+            sizes["flops"] = count_flops(model, data.input_shape, self.device)
+        return train_model(
+            model, data, epochs=epochs, batch_size=self.batch_size, lr=self.lr,
+            momentum=self.momentum, weight_decay=self.weight_decay, seed=seed,
+            max_train_seconds=self.max_train_seconds, eval_batch_size=self.eval_batch_size,
         )
 
     def config(self) -> dict[str, Any]:

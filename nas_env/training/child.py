@@ -1,17 +1,38 @@
-"""What every real-training evaluator shares: argument checks, the child's seed, deterministic torch."""
+"""What every real-training evaluator shares: argument checks, the child's seed, and running one child.
+
+:func:`run_child` is the one place a child trains: with its own intra-op thread count
+(:func:`torch_threads`), seeded deterministic torch (:func:`deterministic`), and any
+exception turned into error text (:class:`ChildRun`), so a bad child is a result, never a
+crash of the search. Every global torch setting it touches is restored, also on error.
+"""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
-from typing import Any
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 import torch
 
 from nas_env.evaluators.base import as_generator
 
-__all__ = ["child_seed", "deterministic", "non_negative_float", "positive_int"]
+__all__ = [
+    "ChildRun",
+    "child_seed",
+    "deterministic",
+    "error_text",
+    "non_negative_float",
+    "optional_positive_float",
+    "positive_int",
+    "run_child",
+    "torch_threads",
+]
+
+R = TypeVar("R")
 
 
 def positive_int(name: str, value: Any) -> int:
@@ -25,6 +46,15 @@ def non_negative_float(name: str, value: Any) -> float:
     """``value`` as a float >= 0, or ``ValueError`` naming ``name`` and the value."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
         raise ValueError(f"{name} must be a number >= 0, got {value!r}")
+    return float(value)
+
+
+def optional_positive_float(name: str, value: Any) -> float | None:
+    """``None``, or ``value`` as a float > 0; else ``ValueError`` naming ``name`` and the value."""
+    if value is None:
+        return None
+    if non_negative_float(name, value) <= 0:
+        raise ValueError(f"{name} must be > 0 or None, got {value!r}")
     return float(value)
 
 
@@ -53,3 +83,65 @@ def deterministic(device: torch.device, seed: int) -> Iterator[None]:
         finally:
             torch.use_deterministic_algorithms(previous, warn_only=previous_warn)
             torch.backends.cudnn.benchmark = previous_bench
+
+
+@contextlib.contextmanager
+def torch_threads(n: int | None) -> Iterator[None]:
+    """Use ``n`` intra-op threads inside the block, then restore the caller's count (also on error).
+
+    ``None`` leaves torch's setting alone.
+    """
+    if n is None:
+        yield
+        return
+    previous = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def error_text(exc: BaseException) -> str:
+    """``"Type: message (at file.py:line)"``, the line being where ``exc`` was raised."""
+    last = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+    where = f" (at {last[0].filename.rsplit('/', 1)[-1]}:{last[0].lineno})" if last else ""
+    return f"{type(exc).__name__}: {exc}{where}"
+
+
+@dataclass(frozen=True)
+class ChildRun(Generic[R]):
+    """The outcome of :func:`run_child`.
+
+    Attributes:
+        result: what ``train`` returned; ``None`` when it raised.
+        error: :func:`error_text` of the exception ``train`` raised; ``None`` when it returned.
+        seconds: wall seconds from the start of ``train`` to its return or exception.
+    """
+
+    result: R | None
+    error: str | None
+    seconds: float
+
+
+def run_child(
+    train: Callable[[], R], *, device: torch.device, seed: int, num_threads: int | None
+) -> ChildRun[R]:
+    """Build and train one child by calling ``train()``, isolated from the caller's torch state.
+
+    ``train`` runs with ``num_threads`` intra-op threads (``None``: unchanged) under
+    :func:`deterministic` with ``seed``. An ``Exception`` it raises (a bad child: too-small
+    feature maps, out of memory, ...) becomes ``ChildRun.error`` after freeing the CUDA cache;
+    anything else (``KeyboardInterrupt``) propagates. The thread count, RNG and determinism
+    settings are restored either way.
+    """
+    with torch_threads(num_threads):
+        start = time.perf_counter()
+        try:
+            with deterministic(device, seed):
+                result = train()
+        except Exception as e:  # a bad child is a result, never a crash of the search
+            if device.type == "cuda":
+                torch.cuda.empty_cache()
+            return ChildRun(None, error_text(e), time.perf_counter() - start)
+        return ChildRun(result, None, time.perf_counter() - start)

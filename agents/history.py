@@ -1,0 +1,133 @@
+"""The search history: :class:`Evaluation` records, :class:`SearchResult`, and the one reader of ``history.jsonl``.
+
+``history.jsonl`` holds one :meth:`Evaluation.to_json` object per line, appended and
+flushed the moment an evaluation is recorded. The rule for a line that does not parse:
+the **last** line is a write that an interruption cut short and is ignored; any other
+line is corruption and raises :class:`HistoryError` naming the file and line.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Evaluation", "HistoryError", "SearchResult", "best_evaluation", "json_default", "read_history"]
+
+
+@dataclass
+class Evaluation:
+    """One evaluated architecture: a line of ``history.jsonl``.
+
+    ======================  ===============================================================
+    ``index``               0-based evaluation number in the search
+    ``arch``                the architecture's canonical string (None if it failed to decode)
+    ``tokens``              the token sequence played through the env
+    ``reward``              the env's reward for it
+    ``metrics``             the evaluator's metrics (``status``, accuracies, ``params``, ...)
+    ``cost_seconds``        training seconds charged for it (simulated for tables)
+    ``wall_seconds``        wall seconds its episode took
+    ``total_cost_seconds``  charged seconds so far, this one included
+    ``total_wall_seconds``  wall seconds since the search started (across resumes)
+    ``best_reward``         the best reward so far, this one included
+    ======================  ===============================================================
+    """
+
+    index: int
+    arch: str | None
+    tokens: tuple[int, ...]
+    reward: float
+    metrics: dict[str, Any]
+    cost_seconds: float
+    wall_seconds: float
+    total_cost_seconds: float
+    total_wall_seconds: float
+    best_reward: float
+
+    def to_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["tokens"] = list(self.tokens)
+        return d
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Evaluation:
+        d = dict(d)
+        d["tokens"] = tuple(d["tokens"])
+        return cls(**{f.name: d[f.name] for f in fields(cls)})
+
+    def to_line(self) -> str:
+        """The ``history.jsonl`` line (with its newline)."""
+        return json.dumps(self.to_json(), default=json_default) + "\n"
+
+
+def json_default(o: Any) -> Any:
+    """``json.dumps`` fallback for numpy scalars and arrays, tuples and sets (anything else: ``str``)."""
+    if isinstance(o, np.integer):
+        return int(o)
+    if isinstance(o, np.floating):
+        return float(o)
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, (tuple, set)):
+        return list(o)
+    return str(o)
+
+
+def best_evaluation(history: Sequence[Evaluation]) -> Evaluation | None:
+    """The evaluation with the highest reward, the earliest on ties; ``None`` for an empty history."""
+    if not history:
+        return None
+    return max(history, key=lambda e: (e.reward, -e.index))
+
+
+class HistoryError(ValueError):
+    """A ``history.jsonl`` line other than the last does not parse."""
+
+
+def read_history(path: Path | str) -> list[Evaluation]:
+    """Read ``history.jsonl`` (missing file: empty); see the module docstring for a line that does not parse."""
+    path = Path(path)
+    out: list[Evaluation] = []
+    if not path.is_file():
+        return out
+    lines = path.read_text(encoding="utf-8").splitlines()
+    while lines and not lines[-1].strip():
+        lines.pop()
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        try:
+            out.append(Evaluation.from_json(json.loads(line)))
+        except (ValueError, KeyError, TypeError) as exc:
+            if i == len(lines) - 1:
+                break  # the write of the last line was interrupted
+            raise HistoryError(f"{path}: line {i + 1} is not a history entry: {exc}") from exc
+    return out
+
+
+@dataclass
+class SearchResult:
+    """What a search returns: the whole history, the agent's hyperparameters and its diagnostics."""
+
+    agent: str
+    seed: int
+    history: list[Evaluation] = field(default_factory=list)
+    config: dict[str, Any] = field(default_factory=dict)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def best(self) -> Evaluation | None:
+        """The evaluation with the highest reward (the earliest on ties)."""
+        return best_evaluation(self.history)
+
+    @property
+    def rewards(self) -> np.ndarray:
+        return np.array([e.reward for e in self.history], dtype=float)
+
+    @property
+    def total_cost_seconds(self) -> float:
+        return self.history[-1].total_cost_seconds if self.history else 0.0

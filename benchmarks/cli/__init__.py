@@ -1,0 +1,60 @@
+"""The ``nas-env`` command line.
+
+::
+
+    nas-env search --env nas_env/NB201-v0 --agent reinforce --budget 500 --seed 0 --out runs/rf0
+    nas-env benchmark --protocol nb201-cifar10 --agents random,evolution,reinforce --seeds 20 --out DIR
+    nas-env report DIR
+    nas-env envs
+    nas-env agents
+
+One module per subcommand (:mod:`.search`, :mod:`.benchmark`, :mod:`.report`,
+:mod:`.listing`), one of argument types (:mod:`.args`). Bad input (unknown names,
+budgets <= 0, foreign or mismatched ``--out``) prints one line on stderr and exits
+with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from benchmarks.cli.benchmark import add_benchmark_parser
+from benchmarks.cli.errors import CLIError
+from benchmarks.cli.listing import add_listing_parsers
+from benchmarks.cli.report import add_report_parser
+from benchmarks.cli.search import add_search_parser, format_summary
+
+__all__ = ["CLIError", "build_parser", "format_summary", "main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nas-env", description="Neural architecture search as a Gymnasium env.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    add_search_parser(sub)
+    add_listing_parsers(sub)
+    add_benchmark_parser(sub)
+    add_report_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``nas-env`` console script; returns the exit status."""
+    from nas_env.data.tables import TableFileError
+    from nas_env.store import StoreError
+
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse printed its message (usage errors: status 2)
+        return int(exc.code or 0)
+    try:
+        return int(args.func(args) or 0)
+    except (CLIError, ValueError, ImportError, ConnectionError, StoreError, TableFileError) as exc:
+        print(f"nas-env: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("nas-env: interrupted (rerun the same command to resume)", file=sys.stderr)
+        return 130

@@ -1,0 +1,92 @@
+"""``nas-env benchmark``: every (agent, seed) of a protocol in parallel, then the report.
+
+    nas-env benchmark --protocol nb201-cifar10 --agents random,evolution,reinforce,maskable-ppo \\
+                      --seeds 20 --out DIR
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks.cli.args import csv_list, json_object, positive_int, seed_list
+
+__all__ = ["DEFAULT_AGENTS", "add_benchmark_parser", "cmd_benchmark"]
+
+DEFAULT_AGENTS = "random,evolution,reinforce,maskable-ppo"
+
+
+def add_benchmark_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add ``benchmark``: run every (agent, seed) of a protocol in parallel, then write the report."""
+    from benchmarks.harness.protocols import protocol_names
+
+    p = subparsers.add_parser(
+        "benchmark",
+        help="run agents x seeds under a benchmark protocol and write a report",
+        description="Run every (agent, seed) of a protocol in parallel processes (resumable: finished runs "
+        "are skipped, interrupted ones resume), then write DIR/report.md, figures and CSV/JSON results. "
+        f"Protocols: {', '.join(protocol_names())}.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument("--protocol", required=True, help=f"one of {protocol_names()}")
+    p.add_argument("--agents", type=csv_list, default=DEFAULT_AGENTS,
+                   help="comma-separated agent names")
+    seeds = p.add_mutually_exclusive_group()
+    seeds.add_argument("--seeds", type=positive_int, default=20, help="run seeds 0..N-1")
+    seeds.add_argument("--seed-list", type=seed_list, default=None, help="explicit seeds, e.g. 3,5,8")
+    p.add_argument("--out", type=Path, required=True, help="output directory (reused to resume)")
+    p.add_argument("--budget", type=float, default=None,
+                   help="override the budget: evaluations for fixed:/macro protocols, simulated seconds for nb201")
+    p.add_argument("--env-kwargs", type=json_object, default=None, help="extra env kwargs as JSON")
+    p.add_argument("--workers", type=int, default=None,
+                   help="worker processes (None = os.cpu_count(); 0 = serial, in this process)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar or per-run lines")
+    p.add_argument("--no-report", action="store_true", help="do not write the report at the end")
+    p.set_defaults(func=cmd_benchmark)
+    return p
+
+
+def cmd_benchmark(args: argparse.Namespace) -> int:
+    """Run the benchmark described by ``args``; returns the exit code (1 if any run failed)."""
+    from benchmarks.harness.protocols import get_protocol
+    from benchmarks.harness.runner import run_benchmark
+    from benchmarks.report import build_report
+
+    try:
+        protocol = get_protocol(args.protocol, args.budget, args.env_kwargs)
+    except ValueError as exc:
+        print(f"nas-env benchmark: {exc}", file=sys.stderr)
+        return 2
+    seeds = args.seed_list if args.seed_list is not None else list(range(args.seeds))
+    progress = not args.no_progress
+    t0 = time.perf_counter()
+    try:
+        outcomes = run_benchmark(protocol, args.agents, seeds, args.out, workers=args.workers, progress=progress,
+                                 command=" ".join(["nas-env", *sys.argv[1:]]) if sys.argv[1:] else None)
+    except ValueError as exc:
+        print(f"nas-env benchmark: {exc}", file=sys.stderr)
+        return 2
+    failed = [o for o in outcomes if o.status == "failed"]
+    print(f"{len(outcomes) - len(failed)} of {len(outcomes)} runs finished in {time.perf_counter() - t0:.1f} s "
+          f"-> {args.out}/runs")
+    for o in failed:
+        print(f"  failed: {o.line()}", file=sys.stderr)
+    if not args.no_report:
+        path = build_report(args.out)
+        print(f"report: {path}  (wall time so far {time.perf_counter() - t0:.1f} s)")
+        _print_final_table(args.out)
+    return 1 if failed else 0
+
+
+def _print_final_table(out: Path) -> None:
+    agg = json.loads((Path(out) / "aggregate.json").read_text(encoding="utf-8"))
+    print(f"{'agent':<14} {'runs':>4}  {'mean ± std':>14}  {'IQM [95% CI]':>24}")
+    for agent, e in agg.get("agents", {}).items():
+        if "mean" not in e:
+            continue
+        print(f"{agent:<14} {e['runs']:>4}  {e['mean']:>7.2f} ± {e['std']:<4.2f}  "
+              f"{e['iqm']:>7.2f} [{e['iqm_ci'][0]:.2f}, {e['iqm_ci'][1]:.2f}]")

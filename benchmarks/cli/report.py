@@ -1,0 +1,58 @@
+"""``nas-env report DIR``: (re)build the report of a benchmark directory or of a single search run."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from benchmarks.cli.args import csv_list
+
+__all__ = ["add_report_parser", "cmd_report"]
+
+
+def add_report_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add ``report``: rebuild DIR/report.md, figures and CSV/JSON from the saved histories."""
+    p = subparsers.add_parser(
+        "report",
+        help="(re)build the report of a benchmark directory or of a single search run",
+        description="For a `nas-env benchmark` directory: rebuild DIR/report.md, DIR/figures/*.png, summary.csv, "
+        "aggregate.json and the curve CSVs from DIR/benchmark.json and DIR/runs/<agent>/seed<k>/history.jsonl. "
+        "For a `nas-env search` run directory (DIR/run.json): write DIR/report.md and DIR/figures/*.png "
+        "(rewards, the REINFORCE controller's token probabilities over time, the top architectures drawn).",
+    )
+    p.add_argument("dir", type=Path, help="a `nas-env benchmark` output directory or a `nas-env search` run directory")
+    p.add_argument("--agents", type=csv_list, default=None,
+                   help="only these agents, in this order (benchmark directories only)")
+    p.set_defaults(func=cmd_report)
+    return p
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Rebuild the report of ``args.dir`` (a benchmark directory, or a single run)."""
+    from benchmarks.report import build_report, build_run_report
+    from benchmarks.run.layout import is_benchmark_dir, is_run_dir
+
+    if not is_benchmark_dir(args.dir) and is_run_dir(args.dir):
+        if args.agents is not None:
+            print("nas-env report: --agents applies to benchmark directories, not to a single run", file=sys.stderr)
+            return 2
+        try:
+            path = build_run_report(args.dir)
+        except (FileNotFoundError, ValueError) as exc:
+            print(f"nas-env report: {exc}", file=sys.stderr)
+            return 2
+        print(f"report: {path}")
+        return 0
+    if not is_benchmark_dir(args.dir):
+        print(f"nas-env report: {args.dir} is neither a `nas-env benchmark` directory (no benchmark.json) nor a "
+              "`nas-env search` run directory (no nas-env run.json)", file=sys.stderr)
+        return 2
+    try:
+        path = build_report(args.dir, args.agents)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"nas-env report: {exc}", file=sys.stderr)
+        return 2
+    print(f"report: {path}")
+    return 0

@@ -1,0 +1,95 @@
+"""``nas-env search``: run (or resume) one search and print its result table."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from benchmarks.cli.args import json_object, positive_float, positive_int
+from benchmarks.cli.errors import CLIError
+from benchmarks.run.spec import EXECUTOR_CHOICES
+
+__all__ = ["add_search_parser", "cmd_search", "format_summary"]
+
+
+def add_search_parser(sub: Any) -> argparse.ArgumentParser:
+    s = sub.add_parser("search", help="run one search (resumes an interrupted --out)")
+    s.add_argument("--env", required=True, help="env id, e.g. nas_env/NB201-v0 (see `nas-env envs`)")
+    s.add_argument("--env-kwargs", type=json_object, default={}, metavar="JSON", help="env keyword arguments")
+    s.add_argument("--agent", required=True, help="agent name (see `nas-env agents`)")
+    s.add_argument("--agent-kwargs", type=json_object, default={}, metavar="JSON", help="agent hyperparameters")
+    s.add_argument("--budget", type=positive_int, default=None, metavar="N", help="number of evaluations")
+    s.add_argument("--budget-seconds", type=positive_float, default=None, metavar="S",
+                   help="simulated training seconds (NB201's protocol)")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--out", required=True, metavar="DIR", help="run directory (history, summary, checkpoint)")
+    s.add_argument("--no-progress", action="store_true", help="no progress bar")
+    s.add_argument("--tensorboard", default=None, metavar="DIR", help="TensorBoard log directory")
+    s.add_argument("--executor", default="auto", choices=list(EXECUTOR_CHOICES),
+                   help="how batches of children are evaluated (auto: worker processes for training envs)")
+    s.add_argument("--workers", type=positive_int, default=None, metavar="N",
+                   help="worker processes or Ray actors (default: CPU cores)")
+    s.add_argument("--store", default="auto", metavar="auto|on|off|PATH",
+                   help="SQLite evaluation store (auto: on for training envs, in DIR/evaluations.sqlite)")
+    s.add_argument("--ray-address", default=None, metavar="HOST:PORT", help="Ray cluster for --executor ray")
+    s.set_defaults(func=cmd_search)
+    return s
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from agents.budget import Budget
+    from benchmarks.run.search import run_search
+
+    if args.budget is None and args.budget_seconds is None:
+        raise CLIError("give --budget N (evaluations), --budget-seconds S (simulated seconds) or both")
+    budget = Budget(evaluations=args.budget, cost_seconds=args.budget_seconds)
+    run_search(
+        args.env, args.env_kwargs, args.agent, args.agent_kwargs, budget, args.seed, Path(args.out),
+        progress=not args.no_progress, tensorboard=args.tensorboard, executor=args.executor,
+        workers=args.workers, store=_store_arg(args.store), ray_address=args.ray_address,
+    )
+    summary = json.loads((Path(args.out) / "summary.json").read_text(encoding="utf-8"))
+    print(format_summary(summary))
+    return 0
+
+
+def _store_arg(value: str) -> str | bool:
+    return {"auto": "auto", "on": True, "off": False}.get(value, value)
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    """The short table printed at the end of ``nas-env search``."""
+    best = summary.get("best") or {}
+    m = best.get("metrics", {})
+
+    def pct(x: Any) -> str:
+        return "n/a" if x is None else f"{100 * x:.2f}%"
+
+    rows = [
+        ("env", summary["env_id"]),
+        ("agent (seed)", f"{summary['agent']} ({summary['seed']})"),
+        ("best arch", str(best.get("arch"))),
+        ("best reward", "n/a" if not best else f"{best['reward']:.4f}"),
+        ("val accuracy", pct(m.get("val_accuracy"))),
+        ("test accuracy", pct(m.get("test_accuracy"))),
+        ("found at evaluation", "n/a" if not best else str(best["index"] + 1)),
+        ("evaluations", str(summary["num_evaluations"])),
+        ("cost hours", f"{summary['simulated_hours']:.2f} (simulated for tables, measured for training)"),
+        ("wall seconds", f"{summary['total_wall_seconds']:.1f}"),
+    ]
+    ref = summary.get("reference_optimum")
+    if ref:
+        acc = ref.get("test_accuracy", ref.get("val_accuracy_mean"))
+        rows.append(("table optimum", f"{ref['arch']} ({pct(acc)})"))
+        rank = ref.get("best_found_rank")
+        if rank:
+            rows.append(("best found ranks", f"{rank['rank']:,} of {rank['of']:,} in the table "
+                                             f"(top {rank['top_percent']:.2f}% by 200-epoch {rank['by']})"))
+    st = summary.get("store")
+    if st:
+        rows.append(("evaluation store", f"{st['rows']} children stored, {st['hits']} requests served from it "
+                                         f"(hit rate {100 * st['hit_rate']:.1f}%)"))
+    width = max(len(k) for k, _ in rows)
+    return "\n".join(f"{k:<{width}}  {v}" for k, v in rows)

@@ -1,0 +1,300 @@
+"""Benchmark protocols as data: the env and reward signal, cost accounting, budget, final report.
+
+A :class:`Protocol` fixes everything that must be the same for every search
+strategy compared under it (Lindauer & Hutter's checklist): which env (and so
+which reward signal), how each evaluation is charged, the budget, and which
+number is reported at the end for the architecture with the best reward.
+It may also set per-agent hyperparameters (documented in its ``notes``).
+
+Registered protocols (:data:`PROTOCOLS`):
+
+==========================  =============================================================================
+``nb201-cifar10``           NAS-Bench-201 (Dong & Yang, ICLR 2020): reward = 12-epoch validation accuracy
+                            (``nas_env/NB201-v0``, ``fidelity=12``; the data has one 12-epoch run), each
+                            evaluation charged its 12-epoch training time (``metrics["cost_seconds"]``),
+                            budget 12,000 simulated seconds; report = 200-epoch CIFAR-10 test accuracy
+                            of the best-reward cell.
+``nb201-cifar100``          the same on CIFAR-100, budget 24,000 s; report = 200-epoch mean validation
+                            accuracy (the data has no 200-epoch test accuracy; labelled as such).
+``nb201-imagenet16-120``    the same on ImageNet16-120, budget 72,000 s; report as for CIFAR-100.
+``macro-cifar10``           NAS-Bench-Macro (``nas_env/Macro-v0``, signal seed 0): reward = the signal
+                            seed's accuracy, 100 evaluations; report = test accuracy averaged over the
+                            two non-signal seeds (as the env gives it).
+``rnn-tinyshakespeare``     Zoph & Le's recurrent-cell space (``nas_env/ZophLeRNN-v0``, base 8), real
+                            training: reward = bits saved (``1 - val_bpc / log2 65``) after one epoch
+                            on 45,000 characters; 500 evaluations (about 30 min for random and
+                            REINFORCE on 2 cores); report = next-character test accuracy. For
+                            Figure 6 (top-k average reward vs random search).
+``fixed:<env-id>``          any registered env (``--env-kwargs`` JSON) for a fixed number of evaluations
+                            (``--budget N``, default 100); report = the env's ``test_accuracy``
+                            (``val_accuracy`` where it has none). See :func:`get_protocol`.
+==========================  =============================================================================
+
+**Budgets for CIFAR-100 and ImageNet16-120.** NAS-Bench-201 states 12,000 s
+for CIFAR-10. NATS-Bench (Dong et al., TPAMI 2021) scales the budget with the
+dataset's training time; we checked its code (D-X-Y/AutoDL-Projects,
+``exps/NATS-algos/run-all.sh`` and ``exps/NATS-Bench/draw-table.py``, found
+with the ``search`` tool over public code): the topology space ("tss") is
+searched with 20,000 s on CIFAR-10, **40,000 s** on CIFAR-100 and **120,000 s**
+on ImageNet16-120, i.e. ratios 1 : 2 : 6 -- not the 20,000 / 30,000 s we had
+been told. We keep NB201's 12,000 s for CIFAR-10 and apply NATS-Bench's ratios:
+24,000 s and 72,000 s. With the tables' mean 12-epoch training times
+(110 s, 219 s, 666 s) each budget buys about 109 evaluations, so the three
+protocols are equally long in evaluations.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import gymnasium as gym
+
+from agents.budget import Budget
+from agents.history import Evaluation
+from benchmarks.harness.published import PUBLISHED_NB201_CIFAR10, PublishedResult
+from benchmarks.harness.reporters import Reporter, make_reporter
+from benchmarks.run.environment import make_env
+
+__all__ = [
+    "NB201_BUDGET_SECONDS",
+    "PROTOCOLS",
+    "PUBLISHED_NB201_CIFAR10",
+    "Protocol",
+    "PublishedResult",
+    "get_protocol",
+    "protocol_from_json",
+    "protocol_names",
+]
+
+#: Simulated-seconds budgets: NB201's 12,000 s scaled by NATS-Bench's 1 : 2 : 6 (module docstring).
+NB201_BUDGET_SECONDS: dict[str, float] = {"cifar10": 12_000.0, "cifar100": 24_000.0, "imagenet16-120": 72_000.0}
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """One benchmark protocol; plain data plus helpers that read it.
+
+    Attributes:
+        name: registry name (``nb201-cifar10``, ``fixed:nas_env/Macro-v0`` ...).
+        env_id: the Gymnasium id searched.
+        env_kwargs: keyword arguments of ``gym.make`` (reward signal, fidelity ...).
+        budget: evaluations and/or simulated seconds; an evaluation that would
+            exceed ``cost_seconds`` is not counted (the tracker's convention).
+        reward: what the reward signal is (for the report).
+        cost: how each evaluation is charged (for the report).
+        reporter: ``"nb201"``, ``"macro"`` or ``"env"`` (:mod:`benchmarks.harness.reporters`).
+        reporter_option: the reporter's dataset / signal seed.
+        agent_kwargs: per-agent hyperparameter overrides under this protocol.
+        published: published results to print next to ours.
+        notes: anything else a reader must know (why an agent kwarg is set ...).
+    """
+
+    name: str
+    env_id: str
+    env_kwargs: Mapping[str, Any]
+    budget: Budget
+    reward: str
+    cost: str
+    reporter: str = "env"
+    reporter_option: Any = None
+    agent_kwargs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    published: tuple[PublishedResult, ...] = ()
+    notes: str = ""
+
+    # ------------------------------------------------------------------ helpers
+    def make_env(self) -> gym.Env:
+        """A fresh env of this protocol (made as ``nas-env search`` makes it)."""
+        return make_env(self.env_id, dict(self.env_kwargs))
+
+    def kwargs_for(self, agent: str) -> dict[str, Any]:
+        """Hyperparameter overrides this protocol sets for ``agent`` (a copy; empty if none)."""
+        return dict(self.agent_kwargs.get(agent, {}))
+
+    def make_reporter(self) -> Reporter:
+        return make_reporter(self.reporter, self.reporter_option)
+
+    @property
+    def report_label(self) -> str:
+        """Human name of the final reported number."""
+        return self.make_reporter().label
+
+    @property
+    def report_name(self) -> str:
+        """Machine name of the final reported number."""
+        return self.make_reporter().name()
+
+    def final_accuracy(self, best: Evaluation | None) -> float | None:
+        """The reported accuracy (fraction) of ``best``, the best-reward evaluation of a run."""
+        if best is None:
+            return None
+        return self.make_reporter().accuracy(best.arch, best.metrics)
+
+    def with_overrides(self, budget: Budget | None = None, env_kwargs: Mapping[str, Any] | None = None) -> Protocol:
+        """A copy with another budget and/or extra env kwargs (same name; :meth:`to_json` records both)."""
+        p = self
+        if budget is not None:
+            p = dataclasses.replace(p, budget=budget)
+        if env_kwargs:
+            p = dataclasses.replace(p, env_kwargs={**p.env_kwargs, **env_kwargs})
+        return p
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-able description (saved next to the runs; compared on resume)."""
+        return {
+            "name": self.name,
+            "env_id": self.env_id,
+            "env_kwargs": dict(self.env_kwargs),
+            "budget": self.budget.to_json(),
+            "reward": self.reward,
+            "cost": self.cost,
+            "report": self.report_label,
+            "reporter": self.reporter,
+            "reporter_option": self.reporter_option,
+            "agent_kwargs": {k: dict(v) for k, v in self.agent_kwargs.items()},
+            "notes": self.notes,
+        }
+
+
+# --------------------------------------------------------------------- registry
+_NB201_NAMES = {"cifar10": "CIFAR-10", "cifar100": "CIFAR-100", "imagenet16-120": "ImageNet16-120"}
+
+#: REINFORCE under NB201's ~109-evaluation budget. With the paper's Adam lr 0.0006 the controller
+#: hardly moves in ~27 updates (entropy stays at ln 5; 93.79 +- 0.32 over 40 tuning seeds 100..139,
+#: the same as random search). lr 0.01 -- the value NATS-Bench's own REINFORCE uses
+#: (exps/NATS-algos/run-all.sh, ``--learning_rate 0.01``) -- gives 93.97 +- 0.30 on those seeds;
+#: 0.02 / 0.05 were worse (93.88, 93.87), m=2 or m=8 with lr 0.01-0.02 within noise (93.98, 94.01),
+#: baseline decay 0.5 and the cubed signal did not matter. Tuned on seeds 100..139, not the
+#: benchmark's seeds 0..N-1.
+_NB201_AGENT_KWARGS: dict[str, dict[str, Any]] = {"reinforce": {"lr": 0.01}}
+
+
+def _nb201(dataset: str) -> Protocol:
+    label = _NB201_NAMES[dataset]
+    return Protocol(
+        name=f"nb201-{dataset}",
+        env_id="nas_env/NB201-v0",
+        env_kwargs={"dataset": dataset, "fidelity": 12},
+        budget=Budget(cost_seconds=NB201_BUDGET_SECONDS[dataset]),
+        reward=f"12-epoch validation accuracy on {label} (NAS-Bench-201's single 12-epoch run), as a fraction",
+        cost="each evaluation is charged its tabulated 12-epoch training time (200-epoch train_time x 12/200)",
+        reporter="nb201",
+        reporter_option=dataset,
+        agent_kwargs=_NB201_AGENT_KWARGS,
+        published=PUBLISHED_NB201_CIFAR10 if dataset == "cifar10" else (),
+        # the notes are part of benchmark.json's protocol, which a resumed benchmark must match exactly: the
+        # file they name (now benchmarks/harness/protocols.py) is left as it was written
+        notes="Budget: NAS-Bench-201's 12,000 s on CIFAR-10, scaled 1:2:6 as NATS-Bench does for the others. "
+        "REINFORCE uses Adam lr 0.01 instead of the paper's 0.0006 (NATS-Bench's value; with ~27 updates per "
+        "run the paper's rate leaves the controller at the uniform policy) -- see benchmarks/protocols.py.",
+    )
+
+
+PROTOCOLS: dict[str, Protocol] = {
+    **{f"nb201-{d}": _nb201(d) for d in _NB201_NAMES},
+    "macro-cifar10": Protocol(
+        name="macro-cifar10",
+        env_id="nas_env/Macro-v0",
+        env_kwargs={"signal_seed": 0},
+        budget=Budget(evaluations=100),
+        reward="NAS-Bench-Macro accuracy of training seed 0 (the signal seed), as a fraction",
+        cost="the table has no training times: evaluations are counted, cost_seconds is 0",
+        reporter="macro",
+        reporter_option=0,
+    ),
+    "rnn-tinyshakespeare": Protocol(
+        name="rnn-tinyshakespeare",
+        env_id="nas_env/ZophLeRNN-v0",
+        env_kwargs={"base": 8, "max_chars": 50_000, "epochs": 1, "device": "cpu"},
+        budget=Budget(evaluations=1500),
+        reward="bits saved, 1 - val_bpc / log2(65), of a 1-layer, 64-unit char LM around the cell, trained 1 "
+        "epoch (45,000 characters, Adam) on tinyshakespeare",
+        cost="evaluations are counted; metrics['cost_seconds'] is the measured training time",
+        reporter="env",
+        agent_kwargs=_NB201_AGENT_KWARGS,
+        notes="Zoph & Le's Figure 6 on their recurrent-cell space (base 8, 34 tokens) at laptop size: compare "
+        "the top-1/5/15 average reward of REINFORCE with random search's. Measured on 2 CPU cores: about 1.2 s "
+        "per child, so `nas-env benchmark --protocol rnn-tinyshakespeare --agents random,reinforce --seeds 1` "
+        "(one process per agent) takes about 30 minutes for 1,500 cells each (500 cells took 9 min 51 s). "
+        "REINFORCE uses Adam lr 0.01 as in the NB201 protocols (375 updates; with the paper's 0.0006 and 500 "
+        "cells it did not separate from random search). Some random cells diverge (failure reward 0). The "
+        "reported number is the best cell's next-character test accuracy. Reference cells (training seed 0): "
+        "tanh RNN 0.524 (2.87 bpc), LSTM 0.428.",
+    ),
+}
+
+FIXED_PREFIX = "fixed:"
+DEFAULT_FIXED_EVALUATIONS = 100
+
+
+def protocol_names() -> list[str]:
+    """Valid protocol names (``fixed:<env-id>`` stands for any registered env)."""
+    return sorted(PROTOCOLS) + [f"{FIXED_PREFIX}<env-id>"]
+
+
+def _fixed(env_id: str, evaluations: int | None, env_kwargs: Mapping[str, Any] | None) -> Protocol:
+    import nas_env  # noqa: F401  (registers the ids)
+
+    if env_id not in gym.registry:
+        nas_ids = sorted(k for k in gym.registry if k.startswith("nas_env/"))
+        raise ValueError(f"unknown env id {env_id!r} in protocol 'fixed:{env_id}'; nas_env ids: {nas_ids}")
+    n = DEFAULT_FIXED_EVALUATIONS if evaluations is None else evaluations
+    return Protocol(
+        name=f"{FIXED_PREFIX}{env_id}",
+        env_id=env_id,
+        env_kwargs=dict(env_kwargs or {}),
+        budget=Budget(evaluations=n),
+        reward=f"the env's terminal reward ({json.dumps(dict(env_kwargs or {}))})",
+        cost="evaluations are counted; the env's metrics['cost_seconds'] is summed as simulated time",
+        reporter="env",
+    )
+
+
+def get_protocol(
+    name: str,
+    budget: int | float | None = None,
+    env_kwargs: Mapping[str, Any] | None = None,
+) -> Protocol:
+    """Look a protocol up by name, optionally overriding its budget and env kwargs.
+
+    ``fixed:<env-id>`` builds a fixed-number-of-evaluations protocol on any
+    registered env; ``budget`` is its number of evaluations (default 100) and
+    ``env_kwargs`` go to ``gym.make``. For a registered protocol, ``budget``
+    replaces the budget in its own unit (simulated seconds for NB201,
+    evaluations otherwise) -- handy for quick runs; the report says so.
+    """
+    if name.startswith(FIXED_PREFIX):
+        if budget is not None and (float(budget) != int(budget) or int(budget) <= 0):
+            raise ValueError(f"fixed protocols count evaluations: --budget must be a positive integer, got {budget!r}")
+        return _fixed(name[len(FIXED_PREFIX):], None if budget is None else int(budget), env_kwargs)
+    if name not in PROTOCOLS:
+        raise ValueError(f"unknown protocol {name!r}; valid: {protocol_names()}")
+    p = PROTOCOLS[name]
+    new_budget = None
+    if budget is not None:
+        if p.budget.cost_seconds is not None:
+            new_budget = Budget(evaluations=p.budget.evaluations, cost_seconds=float(budget))
+        else:
+            new_budget = Budget(evaluations=int(budget))
+    return p.with_overrides(budget=new_budget, env_kwargs=env_kwargs)
+
+
+def protocol_from_json(d: Mapping[str, Any]) -> Protocol:
+    """Rebuild the protocol saved by :meth:`Protocol.to_json` (budget and env kwargs as saved)."""
+    name = str(d["name"])
+    budget = Budget.from_json(d.get("budget") or {})
+    if name.startswith(FIXED_PREFIX):
+        p = _fixed(name[len(FIXED_PREFIX):], budget.evaluations, d.get("env_kwargs") or {})
+        return dataclasses.replace(p, budget=budget)
+    if name not in PROTOCOLS:
+        raise ValueError(f"unknown protocol {name!r} in saved benchmark; valid: {protocol_names()}")
+    p = PROTOCOLS[name]
+    return dataclasses.replace(
+        p,
+        budget=budget,
+        env_kwargs=dict(d.get("env_kwargs") or p.env_kwargs),
+        agent_kwargs={k: dict(v) for k, v in (d.get("agent_kwargs") or {}).items()},
+    )

@@ -1,0 +1,152 @@
+"""Run every (agent, seed) job of a protocol in parallel processes, resumably.
+
+Each job is one :func:`benchmarks.run.search.run_search` call writing
+``DIR/runs/<agent>/seed<k>/`` (the same format as ``nas-env search``; the directory
+layout is :mod:`benchmarks.harness.benchmark_dir`). Jobs whose run directory already
+holds a ``summary.json`` are finished and skipped; an interrupted one is resumed by
+``run_search`` from its checkpoint. Jobs run in a
+:class:`~concurrent.futures.ProcessPoolExecutor` with the ``spawn`` start method (safe
+with torch), one torch thread per worker.
+
+``DIR/benchmark.json`` records the protocol, agents, seeds, the command, the machine
+and package versions; resuming with a different protocol is refused.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from agents.registry import agent_names
+from benchmarks.harness.benchmark_dir import record_invocation, write_meta
+from benchmarks.harness.jobs import Job, JobOutcome, make_jobs, outcome_of
+from benchmarks.harness.protocols import Protocol
+from benchmarks.run.machine import machine_info
+from benchmarks.run.record import load_run
+
+__all__ = ["run_benchmark", "run_job"]
+
+
+def run_job(job: Job, progress: bool = False, executor: str = "none") -> JobOutcome:
+    """Run (or resume, or skip) one job in this process; never raises for a failing search.
+
+    ``executor`` is ``run_search``'s. Benchmarks keep ``"none"`` whether jobs run in the pool or
+    serially: the jobs are the parallelism (nested worker pools would oversubscribe the cores),
+    and a run resumed serially must evaluate the way it started (``run_search`` refuses a change).
+    """
+    if job.finished:
+        try:
+            rec = load_run(job.run_path)
+        except (OSError, ValueError) as exc:  # e.g. a corrupt history line (agents.history.HistoryError)
+            return JobOutcome(job.agent, job.seed, "failed", error=f"{type(exc).__name__}: {exc}")
+        return outcome_of(job, rec, "skipped", rec.total_wall_seconds)
+    t0 = time.perf_counter()
+    try:
+        from benchmarks.run.search import run_search
+
+        p = job.protocol
+        result = run_search(
+            env_id=p.env_id,
+            env_kwargs=dict(p.env_kwargs),
+            agent=job.agent,
+            agent_kwargs=p.kwargs_for(job.agent),
+            budget=p.budget,
+            seed=job.seed,
+            out_dir=job.run_path,
+            progress=progress,
+            executor=executor,
+        )
+    except Exception as exc:  # a failing agent is a result of the benchmark, not a crash of it
+        return JobOutcome(job.agent, job.seed, "failed", error=f"{type(exc).__name__}: {exc}",
+                          wall_seconds=time.perf_counter() - t0)
+    return outcome_of(job, result, "done", time.perf_counter() - t0)
+
+
+def _init_worker() -> None:
+    """One thread per worker process: the workers are the parallelism."""
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[var] = "1"
+    import torch
+
+    torch.set_num_threads(1)
+
+
+def run_benchmark(
+    protocol: Protocol,
+    agents: Sequence[str],
+    seeds: Sequence[int],
+    out: Path,
+    workers: int | None = None,
+    progress: bool = True,
+    command: str | None = None,
+    on_outcome: Callable[[JobOutcome], Any] | None = None,
+) -> list[JobOutcome]:
+    """Run all (agent, seed) jobs; returns their outcomes in job order.
+
+    ``workers=None`` uses ``os.cpu_count()`` processes; ``workers=0`` runs the
+    jobs one after another in this process (tests, debugging). Each finished
+    job prints one line (agent, seed, evaluations, simulated time, final
+    reported accuracy) above a tqdm bar over jobs.
+    """
+    valid = agent_names()
+    unknown = [a for a in agents if a not in valid]
+    if unknown:
+        raise ValueError(f"unknown agent(s) {unknown}; valid: {valid}")
+    if not seeds:
+        raise ValueError("no seeds to run")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    write_meta(out, protocol, agents, seeds, command, machine_info())
+    jobs = make_jobs(protocol, agents, seeds, out)
+    n_workers = (os.cpu_count() or 1) if workers is None else workers
+
+    from tqdm.auto import tqdm
+
+    outcomes: dict[int, JobOutcome] = {}
+    bar = tqdm(total=len(jobs), desc=f"{protocol.name}", unit="run", disable=not progress, dynamic_ncols=True)
+
+    def done(i: int, o: JobOutcome) -> None:
+        outcomes[i] = o
+        if progress:
+            tqdm.write(o.line())
+        if on_outcome is not None:
+            on_outcome(o)
+        bar.update(1)
+
+    # finished runs are reported without starting a worker
+    pending = []
+    for i, job in enumerate(jobs):
+        if job.finished:
+            done(i, run_job(job))
+        else:
+            pending.append(i)
+    try:
+        if n_workers <= 0 or len(pending) <= 1:
+            for i in pending:
+                done(i, run_job(jobs[i]))
+        else:
+            import multiprocessing as mp
+
+            with ProcessPoolExecutor(max_workers=min(n_workers, len(pending)), mp_context=mp.get_context("spawn"),
+                                     initializer=_init_worker) as pool:
+                futures: dict[Future, int] = {pool.submit(run_job, jobs[i]): i for i in pending}
+                remaining = set(futures)
+                while remaining:
+                    finished, remaining = wait(remaining, return_when=FIRST_COMPLETED)
+                    for f in finished:
+                        i = futures[f]
+                        try:
+                            o = f.result()
+                        except Exception as exc:  # the worker process died
+                            o = JobOutcome(jobs[i].agent, jobs[i].seed, "failed", error=f"{type(exc).__name__}: {exc}")
+                        done(i, o)
+    finally:
+        bar.close()
+    record_invocation(out, time.perf_counter() - t0, n_workers, [asdict(outcomes[i]) for i in sorted(outcomes)])
+    return [outcomes[i] for i in sorted(outcomes)]

@@ -1,0 +1,108 @@
+"""Trainer overhead: our ``train_model`` against a minimal hand-written PyTorch loop.
+
+Both train the same child (one model instance, re-initialised from the same saved
+initial weights before every run) on the same in-memory digits tensors with the
+same optimiser (SGD, Nesterov momentum 0.9, weight decay, per-step cosine
+learning rate), epochs and batch size, and both measure validation accuracy
+once per epoch. Runs alternate (ours, hand, ours, hand, ...) after a warm-up;
+the best and median samples/second of each are reported with their ratios (the
+best-of-N ratio is the one checked: it is the least disturbed by other load).
+
+Run: ``python -m benchmarks.measure.train_throughput [--epochs 3] [--repeats 5] [--threads N]``.
+Requirement: ours >= 0.9x the hand-written loop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import platform
+import statistics
+import time
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from nas_env.models import build_model
+from nas_env.spaces import ZophLeCNNSpace
+from nas_env.training import Dataset, load_dataset, train_model
+
+ARCH = "3x3-36-s1<img | 5x5-48-s1<0 | 3x3-64-s1<0,1"
+
+
+def hand_loop(model: nn.Module, data: Dataset, epochs: int, batch_size: int, lr: float, wd: float, seed: int):
+    """The minimal loop a user would write, with the same optimiser and schedule."""
+    n = len(data.train_y)
+    steps = math.ceil(n / batch_size)
+    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9, nesterov=True, weight_decay=wd)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs * steps, eta_min=0.0)
+    gen = torch.Generator().manual_seed(seed)
+    accs = []
+    for _ in range(epochs):
+        model.train()
+        perm = torch.randperm(n, generator=gen)
+        for b in range(steps):
+            idx = perm[b * batch_size:(b + 1) * batch_size]
+            loss = F.cross_entropy(model(data.train_x[idx]), data.train_y[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+        model.eval()
+        with torch.no_grad():
+            accs.append((model(data.val_x).argmax(1) == data.val_y).float().mean().item())
+    return accs
+
+
+def main(argv: list[str] | None = None) -> dict[str, float]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads (default: leave)")
+    args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    lr, wd, seed = 0.1, 5e-4, 0
+
+    data = load_dataset("digits")
+    arch = ZophLeCNNSpace(3).from_string(ARCH)
+    torch.manual_seed(seed)
+    model = build_model(arch, data.num_classes, data.in_channels, data.image_size)
+    init = {k: v.clone() for k, v in model.state_dict().items()}
+    samples = args.epochs * len(data.train_y)
+
+    def run_ours() -> float:
+        model.load_state_dict(init)
+        t = time.perf_counter()
+        train_model(model, data, epochs=args.epochs, batch_size=args.batch_size, lr=lr, weight_decay=wd,
+                    seed=seed, evaluate_test=False)
+        return samples / (time.perf_counter() - t)
+
+    def run_hand() -> float:
+        model.load_state_dict(init)
+        t = time.perf_counter()
+        hand_loop(model, data, args.epochs, args.batch_size, lr, wd, seed)
+        return samples / (time.perf_counter() - t)
+
+    run_ours(), run_hand()  # warm-up
+    ours, hand = [], []
+    for _ in range(args.repeats):
+        ours.append(run_ours())
+        hand.append(run_hand())
+    o, h = max(ours), max(hand)
+    om, hm = statistics.median(ours), statistics.median(hand)
+    print(f"torch {torch.__version__}, {platform.processor() or platform.machine()}, "
+          f"{torch.get_num_threads()} threads; child {ARCH}; digits train={len(data.train_y)}, "
+          f"epochs={args.epochs}, batch={args.batch_size}, repeats={args.repeats}")
+    print(f"ours: best {o:8.0f} samples/s, median {om:8.0f}   (runs: {', '.join(f'{x:.0f}' for x in ours)})")
+    print(f"hand: best {h:8.0f} samples/s, median {hm:8.0f}   (runs: {', '.join(f'{x:.0f}' for x in hand)})")
+    # best-of-N (like timeit's min time) is the estimator least disturbed by other load on the machine
+    print(f"ratio ours/hand: best {o / h:.3f}, median {om / hm:.3f}  "
+          f"(required best >= 0.9: {'PASS' if o / h >= 0.9 else 'FAIL'})")
+    return {"ours": o, "hand": h, "ratio": o / h, "ours_median": om, "hand_median": hm}
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,142 @@
+"""The data of a benchmark report: the runs read back once, their per-run table and final accuracies.
+
+:class:`ReportData` is filled in order by :func:`load_report_data` (runs, protocol, reporter),
+:func:`aggregate_finals` (final accuracies and their statistics), the curve analyses of
+:mod:`benchmarks.report.benchmark_curves`, and the figures of
+:mod:`benchmarks.report.benchmark_report`; :mod:`benchmarks.report.benchmark_markdown` only reads it.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks.harness.benchmark_dir import load_benchmark_meta, load_runs
+from benchmarks.harness.protocols import Protocol, protocol_from_json
+from benchmarks.harness.reporters import Reporter
+from benchmarks.report import stats
+from benchmarks.run.record import RunRecord
+
+__all__ = [
+    "BAND_REPS", "BASELINE", "REPS", "TOPK", "TOP_FRACTIONS", "ReportData", "aggregate_finals", "load_report_data",
+    "summary_rows", "write_csv",
+]
+
+TOPK = (1, 5, 15)
+TOP_FRACTIONS = (("top-1%", 0.01), ("top-0.1%", 0.001))
+BASELINE = "random"
+REPS = 2000
+BAND_REPS = 1000
+
+
+@dataclass
+class ReportData:
+    """Everything the report needs, computed once from the runs."""
+
+    out: Path
+    meta: dict[str, Any]
+    protocol: Protocol
+    reporter: Reporter
+    runs: dict[str, list[RunRecord]]
+    finals: dict[str, np.ndarray] = field(default_factory=dict)  # percent, per seed
+    aggregate: dict[str, Any] = field(default_factory=dict)
+    figures: dict[str, Path] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def agents(self) -> list[str]:
+        return [a for a, r in self.runs.items() if r]
+
+    @property
+    def charges_time(self) -> bool:
+        return any(r.total_cost_seconds > 0 for rs in self.runs.values() for r in rs)
+
+
+def load_report_data(out: Path, agents: Sequence[str] | None) -> ReportData:
+    """Read ``DIR/benchmark.json`` and the runs of ``agents`` (default: the benchmark's, then any others)."""
+    meta = load_benchmark_meta(out)
+    if not meta.get("protocol"):
+        raise FileNotFoundError(f"{out}/benchmark.json is missing: is {out} a `nas-env benchmark` output directory?")
+    protocol = protocol_from_json(meta["protocol"])
+    order = list(agents) if agents else list(meta.get("agents", []))
+    found = load_runs(out)
+    names = [a for a in order if a in found] + [a for a in found if a not in order and not agents]
+    runs = {a: found[a] for a in names if found[a]}
+    if not runs:
+        raise FileNotFoundError(f"no finished evaluations under {out}/runs")
+    return ReportData(Path(out), meta, protocol, protocol.make_reporter(), runs)
+
+
+def pct(x: float | None) -> float:
+    """A fraction in percent (NaN for None)."""
+    return float("nan") if x is None else 100.0 * x
+
+
+def write_csv(path: Path, rows: list[dict[str, Any]]) -> Path:
+    """Rows (dicts with the same keys) as CSV with a header; an empty file for no rows."""
+    with path.open("w", newline="", encoding="utf-8") as f:
+        if not rows:
+            return path
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    return path
+
+
+def summary_rows(d: ReportData) -> list[dict[str, Any]]:
+    """One ``summary.csv`` row per (agent, seed)."""
+    rows = []
+    for agent, rs in d.runs.items():
+        for r in rs:
+            best = r.best
+            acc = d.protocol.final_accuracy(best)
+            rows.append({
+                "agent": agent,
+                "seed": r.seed,
+                "evaluations": len(r.history),
+                "total_simulated_seconds": round(r.total_cost_seconds, 3),
+                "total_wall_seconds": round(r.total_wall_seconds, 3),
+                "best_reward": None if best is None else best.reward,
+                "best_arch": None if best is None else best.arch,
+                "final_reported_accuracy": acc,
+                "reported_name": d.reporter.name(),
+                "complete": r.complete,
+            })
+    return rows
+
+
+def aggregate_finals(d: ReportData) -> None:
+    """Final reported accuracy per run (``d.finals``) and, per agent, its statistics (``d.aggregate``)."""
+    for agent, rs in d.runs.items():
+        d.finals[agent] = np.array([pct(d.protocol.final_accuracy(r.best)) for r in rs])
+    for i, (agent, y) in enumerate(d.finals.items()):
+        ok = y[np.isfinite(y)]
+        rs = d.runs[agent]
+        entry: dict[str, Any] = {
+            "runs": len(rs),
+            "complete_runs": sum(r.complete for r in rs),
+            "seeds": [r.seed for r in rs],
+            "evaluations_mean": float(np.mean([len(r.history) for r in rs])),
+            "simulated_seconds_mean": float(np.mean([r.total_cost_seconds for r in rs])),
+            "wall_seconds_mean": float(np.mean([r.total_wall_seconds for r in rs])),
+            "final_accuracy_percent": y.tolist(),
+        }
+        if ok.size:
+            mean, std = stats.mean_std(ok)
+            est = stats.iqm_estimate(ok, reps=REPS, seed=i)
+            entry.update(mean=mean, std=std, median=float(np.median(ok)), min=float(ok.min()), max=float(ok.max()),
+                         iqm=est.value, iqm_ci=[est.low, est.high])
+        d.aggregate.setdefault("agents", {})[agent] = entry
+    for i, a in enumerate(d.finals):
+        pis = {}
+        for j, b in enumerate(d.finals):
+            x, y = d.finals[a], d.finals[b]
+            x, y = x[np.isfinite(x)], y[np.isfinite(y)]
+            if a != b and x.size and y.size:
+                pis[b] = stats.probability_of_improvement_ci(x, y, reps=REPS, seed=100 * i + j).as_dict()
+        d.aggregate["agents"][a]["probability_of_improvement_over"] = pis

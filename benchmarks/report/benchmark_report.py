@@ -1,0 +1,124 @@
+"""``DIR/report.md``, its figures and CSV/JSON results, rebuilt from a benchmark's saved histories alone.
+
+:func:`build_report` reads ``DIR/benchmark.json`` and ``DIR/runs/*/seed*/`` and writes:
+
+=============================  ====================================================================
+``report.md``                  the report (protocol, machine, versions, seeds, command, tables, figures)
+``summary.csv``                one row per (agent, seed): evaluations, simulated seconds, best reward,
+                               best arch, final reported accuracy and its name
+``aggregate.json``             per agent: mean, std, IQM with 95% CI, median, probability of
+                               improvement over every other agent, time to a top architecture
+``anytime_by_evaluations.csv``  IQM / CI / mean of the incumbent's reported accuracy per evaluation count
+``anytime_by_time.csv``        the same on a log grid of simulated seconds (protocols that charge time)
+``topk_vs_random.csv``         top-k average reward minus random search's, per number of samples
+``figures/*.png``              anytime curves, final accuracies, top-k vs random, time to top, controller
+=============================  ====================================================================
+
+Aggregates over seeds use the interquartile mean with percentile
+stratified-bootstrap 95% confidence intervals (Agarwal et al., 2021); means
+± std are given too for comparison with published numbers.
+
+=====================================  ======================================================
+``benchmarks.report.benchmark_data``   the runs read back, ``summary.csv``, final accuracies
+``benchmarks.report.benchmark_curves`` anytime, top-k, time to top, controller analyses
+``benchmarks.report.benchmark_plots``  the figures
+``benchmarks.report.benchmark_markdown``  the text
+=====================================  ======================================================
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks.report import benchmark_curves as curves
+from benchmarks.report import benchmark_plots as plots
+from benchmarks.report.benchmark_data import (
+    BASELINE,
+    ReportData,
+    aggregate_finals,
+    load_report_data,
+    summary_rows,
+    write_csv,
+)
+from benchmarks.report.benchmark_markdown import markdown
+from benchmarks.report.style import agent_colors, styled
+from benchmarks.run.files import json_default
+
+__all__ = ["build_report"]
+
+
+def _figures(d: ReportData) -> None:
+    """Run the curve analyses and draw every figure (into ``d.figures``)."""
+    fig_dir = d.out / "figures"
+    fig_dir.mkdir(parents=True, exist_ok=True)
+    colors = agent_colors(d.agents)
+    label = d.reporter.label
+    ylabel = f"{label} (%)" if len(label) < 40 else "reported accuracy (%)"
+    refs = {}
+    if d.protocol.published:
+        refs = {f"{p.method} (published)": p.mean for p in d.protocol.published if p.method in ("REA", "RS")}
+    opt = d.reporter.optimum()
+    if opt is not None:
+        refs["optimum in table"] = 100 * opt[0]
+    by_time, by_evals = curves.anytime(d)
+    d.figures["anytime"] = plots.plot_anytime(
+        by_time, by_evals, colors, ylabel, f"{d.protocol.name}: incumbent's {label}", fig_dir / "anytime.png",
+        refs=refs, budget_hours=(d.protocol.budget.cost_seconds or 0) / 3600 or None)
+    pub = [(p.method, p.mean, p.std) for p in d.protocol.published if p.std is not None]
+    d.figures["final"] = plots.plot_final(d.finals, colors, ylabel, f"{d.protocol.name}: final {label}",
+                                          fig_dir / "final.png", pub, None if opt is None else 100 * opt[0])
+    topk = curves.topk(d)
+    if topk:
+        d.figures["topk"] = plots.plot_topk_difference(topk, colors, fig_dir / "topk_vs_random.png", BASELINE)
+    ttt = curves.time_to_top(d)
+    if ttt:
+        xlabel = "simulated search time (hours, log scale)" if d.charges_time else "evaluations (count, log scale)"
+        d.figures["time_to_top"] = plots.plot_time_to_top(ttt, colors, fig_dir / "time_to_top.png", xlabel)
+    entropy, prob, without = curves.controller(d)
+    d.aggregate["controller_missing"] = without
+    if entropy or prob:
+        d.figures["controller"] = plots.plot_controller(entropy, prob, colors, fig_dir / "controller.png",
+                                                        curves.uniform_entropy(d.protocol))
+
+
+@styled
+def build_report(out: Path | str, agents: Sequence[str] | None = None) -> Path:
+    """Write ``report.md``, figures, ``summary.csv``, ``aggregate.json`` and curve CSVs; returns report.md.
+
+    ``agents`` restricts (and orders) the agents reported; by default the benchmark's, then any other
+    agent found under ``runs/``.
+    """
+    t0 = time.perf_counter()
+    d = load_report_data(Path(out), agents)
+    (d.out / "figures").mkdir(parents=True, exist_ok=True)
+    write_csv(d.out / "summary.csv", summary_rows(d))
+    aggregate_finals(d)
+    _figures(d)
+    d.aggregate["protocol"] = d.protocol.to_json()
+    d.aggregate["reported_name"] = d.reporter.name()
+    d.aggregate["statistics"] = ("IQM with 95% percentile stratified-bootstrap CI (2000 resamples); "
+                                 "probability of improvement P(X>Y)+0.5P(X=Y) with bootstrap CI; std with ddof=0")
+    agg_text = json.dumps(_finite(d.aggregate), indent=2, default=json_default)
+    (d.out / "aggregate.json").write_text(agg_text, encoding="utf-8")
+    path = d.out / "report.md"
+    path.write_text(markdown(d, time.perf_counter() - t0), encoding="utf-8")
+    return path
+
+
+def _finite(o: Any) -> Any:
+    """JSON has no infinities or NaN: write them as null ("not found" / undefined)."""
+    if isinstance(o, dict):
+        return {k: _finite(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_finite(v) for v in o]
+    if isinstance(o, (float, np.floating)) and not math.isfinite(float(o)):
+        return None
+    return o
+

@@ -1,0 +1,221 @@
+"""One search run on disk: :func:`run_search` opens, resumes, searches and finishes a run directory.
+
+The directory's files are described in :mod:`benchmarks.run.layout`. Rerunning the same
+arguments on an interrupted directory resumes: history lines beyond the checkpoint are
+dropped (the checkpointed state has not seen them) and the agent continues from its
+saved state. For table envs and agents with ``exact_resume`` the result is identical to
+an uninterrupted run. Rerunning a finished run returns its result without searching
+again; a larger budget of the same kind continues it. A resumed run replays the children
+it had trained since the last checkpoint from the evaluation store, never retraining them.
+
+Executors: agents that evaluate batches (REINFORCE's m children) train them
+concurrently when ``executor`` is ``"process"`` (local worker processes, the default
+for training envs) or ``"ray"``; ``"none"`` plays them one by one.
+
+``run_search`` never overwrites another run: a directory with foreign files, an
+unreadable ``run.json`` or different arguments raises :class:`RunDirError`.
+"""
+
+from __future__ import annotations
+
+import pickle
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from agents.base import Agent
+from agents.budget import Budget
+from agents.history import Evaluation, SearchResult, read_history
+from agents.registry import make_agent
+from agents.tracker import SearchTracker
+from benchmarks.run import layout
+from benchmarks.run.callbacks import HistoryWriter, ProgressBar, TensorBoardLogger
+from benchmarks.run.environment import make_env
+from benchmarks.run.files import atomic_write, write_json
+from benchmarks.run.layout import RunDirError
+from benchmarks.run.spec import RunOptions, RunSpec
+from benchmarks.run.summary import ranked_table, write_summary
+
+__all__ = ["RunDirError", "SearchRun", "run_search"]
+
+
+def run_search(
+    env_id: str,
+    env_kwargs: dict[str, Any] | None,
+    agent: str,
+    agent_kwargs: dict[str, Any] | None,
+    budget: Budget | int,
+    seed: int,
+    out_dir: Path | str,
+    progress: bool = True,
+    callbacks: Iterable[Callable[[Evaluation, SearchTracker], Any]] = (),
+    tensorboard: Path | str | None = None,
+    checkpoint_interval_s: float = 0.5,
+    executor: str = "auto",
+    workers: int | None = None,
+    store: str | Path | bool = "auto",
+    ray_address: str | None = None,
+) -> SearchResult:
+    """Run (or resume) one search and write its run directory (see the module docstring).
+
+    The first six arguments are a :class:`~benchmarks.run.spec.RunSpec`, the keyword
+    arguments a :class:`~benchmarks.run.spec.RunOptions` (both document each field).
+
+    Raises:
+        ValueError: unknown agent or env, bad kwargs or budget.
+        RunDirError: ``out_dir`` is foreign, unreadable, or holds a different run.
+    """
+    spec = RunSpec(env_id, env_kwargs or {}, agent, agent_kwargs or {}, Budget.of(budget), seed)
+    options = RunOptions(progress, tuple(callbacks), tensorboard, checkpoint_interval_s, executor, workers, store,
+                         ray_address)
+    run = SearchRun.open(spec, Path(out_dir), options)
+    try:
+        history, resume = run.resume()
+        result = run.search(history, resume)
+    finally:
+        run.close()
+    run.finish(result)
+    return result
+
+
+class SearchRun:
+    """The four phases of a run: :meth:`open`, :meth:`resume`, :meth:`search`, :meth:`finish` (+ :meth:`close`)."""
+
+    def __init__(self, spec: RunSpec, out_dir: Path, options: RunOptions):
+        self.spec, self.out_dir, self.options = spec, out_dir, options
+        self.agent: Agent
+        self.env: Any = None
+        self.store: Any = None
+        self.pool: Any = None
+        self.saved: dict[str, Any] | None = None
+        self.record: dict[str, Any] = {}
+        self.table: Any = None
+        self.tensorboard: Any = None
+        self._closers: list[Callable[[], Any]] = []
+
+    # ------------------------------------------------------------------ open
+    @classmethod
+    def open(cls, spec: RunSpec, out_dir: Path, options: RunOptions) -> SearchRun:
+        """Validate everything and start the evaluation machinery; writes nothing into ``out_dir``."""
+        self = cls(spec, out_dir, options)
+        self.agent = make_agent(spec.agent, **spec.agent_kwargs)
+        self.env = make_env(spec.env_id, spec.env_kwargs)
+        evaluator = getattr(self.env.unwrapped, "evaluator", None)
+        expensive = bool(evaluator and evaluator.expensive)
+        store = expensive if options.store == "auto" else options.store
+        store_path = (out_dir / layout.STORE_FILE) if store is True else (Path(store) if store else None)
+        executor = ("process" if expensive else "none") if options.executor == "auto" else options.executor
+        try:
+            self.tensorboard = None if options.tensorboard is None else TensorBoardLogger(options.tensorboard,
+                                                                                           self.agent)
+            self.table = ranked_table(self.env)
+            self.record = spec.to_run_json(store_path, batched=executor != "none")
+            self.saved = layout.check_out_dir(out_dir, self.record)
+            # the executor first, then the store: an unreachable Ray cluster or a store made for
+            # another configuration fails here and leaves out_dir untouched
+            self.pool = self._start_executor(executor)
+            if store_path is not None:
+                from nas_env.cache import attach_store
+
+                self.store = attach_store(self.env, store_path)
+        except BaseException:
+            self.close()
+            raise
+        self.agent.executor = self.pool
+        return self
+
+    def _start_executor(self, executor: str) -> Any:
+        if executor == "none":
+            return None
+        from nas_env.executors import make_executor
+
+        options: dict[str, Any] = {}
+        if executor in ("process", "ray") and self.options.workers is not None:
+            options["num_workers"] = self.options.workers
+        if executor == "ray" and self.options.ray_address is not None:
+            options["address"] = self.options.ray_address
+        return make_executor(executor, self.env.unwrapped.evaluator, **options)
+
+    # ---------------------------------------------------------------- resume
+    def resume(self) -> tuple[list[Evaluation], dict[str, Any] | None]:
+        """The history up to the last checkpoint and the checkpointed state (empty for a new run);
+        then (re)writes ``run.json`` and ``history.jsonl`` to exactly that history."""
+        out, budget = self.out_dir, self.spec.budget
+        hist_path, ckpt_path = out / layout.HISTORY, out / layout.CHECKPOINT
+        history: list[Evaluation] = []
+        resume: dict[str, Any] | None = None
+        if self.saved is not None:
+            if ckpt_path.exists():
+                try:
+                    with open(ckpt_path, "rb") as f:
+                        resume = pickle.load(f)
+                except Exception as exc:
+                    raise RunDirError(f"{ckpt_path} is unreadable: {exc}") from exc
+            try:
+                history = read_history(hist_path)
+            except ValueError as exc:
+                raise RunDirError(str(exc)) from exc
+            n = 0 if resume is None else int(resume["num_evaluations"])
+            if len(history) < n:
+                raise RunDirError(f"{hist_path} has {len(history)} entries but the checkpoint expects {n}")
+            if budget.evaluations is not None and n > budget.evaluations:
+                raise RunDirError(f"--out {out} already holds {n} evaluations, more than --budget {budget.evaluations}")
+            history = history[:n]
+        out.mkdir(parents=True, exist_ok=True)
+        write_json(out / layout.RUN_JSON, self.record)
+        atomic_write(hist_path, "".join(e.to_line() for e in history).encode())
+        return history, resume
+
+    # ---------------------------------------------------------------- search
+    def search(self, history: list[Evaluation], resume: dict[str, Any] | None) -> SearchResult:
+        """Search until the budget is spent (or re-report a finished run without searching)."""
+        spec, agent = self.spec, self.agent
+        if resume is not None and resume.get("complete") and self.saved is not None \
+                and self.saved.get("budget") == self.record["budget"]:
+            agent.load_state_dict(resume["agent"])  # a finished run: report it again, search nothing
+            return agent.result(spec.seed, history)
+        writer = HistoryWriter(self.out_dir / layout.HISTORY)
+        self._closers.append(writer.close)
+        callbacks: list[Callable[[Evaluation, SearchTracker], Any]] = [writer, *self.options.callbacks]
+        if self.options.progress:
+            bar = ProgressBar(spec.budget, history, f"{spec.agent} {spec.env_id}")
+            self._closers.append(bar.close)
+            callbacks.append(bar)
+        if self.tensorboard is not None:
+            callbacks.append(self.tensorboard)
+        result = agent.run(self.env, spec.budget, seed=spec.seed, callbacks=callbacks, history=history,
+                           resume=resume, checkpoint=self._checkpointer())
+        if self.store is not None:
+            s = self.store
+            result.extras["store"] = {"path": self.record["store"], "rows": len(s), "hits": s.hits,
+                                      "misses": s.misses, "hit_rate": s.hit_rate}
+        return result
+
+    def _checkpointer(self) -> Callable[[dict[str, Any]], None]:
+        path, interval = self.out_dir / layout.CHECKPOINT, self.options.checkpoint_interval_s
+        last = [0.0]
+
+        def checkpoint(state: dict[str, Any]) -> None:
+            now = time.monotonic()
+            if not state.get("final") and last[0] and now - last[0] < interval:
+                return
+            last[0] = now
+            atomic_write(path, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
+
+        return checkpoint
+
+    # ---------------------------------------------------------------- finish
+    def finish(self, result: SearchResult) -> None:
+        """Write ``summary.json`` (and ``extras.json``)."""
+        write_summary(self.out_dir, self.record, result, type(self.agent).exact_resume, self.table)
+
+    def close(self) -> None:
+        """Release workers, the store, open files and the env (safe to call more than once)."""
+        for close in (*self._closers, *(c for c in (self.pool, self.store, self.tensorboard) if c is not None)):
+            close = getattr(close, "close", close)
+            close()
+        self._closers = []
+        self.pool = self.store = self.tensorboard = None
+        if self.env is not None:
+            self.env.close()

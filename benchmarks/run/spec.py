@@ -1,0 +1,102 @@
+"""What a run is (:class:`RunSpec`, saved as ``run.json``) and how it is carried out (:class:`RunOptions`)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from agents.budget import Budget
+from agents.history import Evaluation
+from agents.tracker import SearchTracker
+
+__all__ = ["EXECUTOR_CHOICES", "RunOptions", "RunSpec"]
+
+EXECUTOR_CHOICES = ("auto", "none", "inprocess", "process", "ray")
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """The arguments that define a run's results: env, agent, seed, budget.
+
+    ==================  =============================================================
+    ``env_id``          a registered id, e.g. ``"nas_env/NB201-v0"``
+    ``env_kwargs``      keyword arguments of the env
+    ``agent``           a registered agent name (``agents.agent_names()``)
+    ``agent_kwargs``    hyperparameter overrides of the agent's Config
+    ``budget``          a :class:`~agents.budget.Budget`
+    ``seed``            the run's one seed (see :meth:`agents.Agent.run`)
+    ==================  =============================================================
+    """
+
+    env_id: str
+    env_kwargs: dict[str, Any]
+    agent: str
+    agent_kwargs: dict[str, Any]
+    budget: Budget
+    seed: int
+
+    def __post_init__(self) -> None:
+        seed = self.seed
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise ValueError(f"seed must be an int, got {seed!r}")
+        object.__setattr__(self, "seed", int(seed))
+        object.__setattr__(self, "env_kwargs", dict(self.env_kwargs or {}))
+        object.__setattr__(self, "agent_kwargs", dict(self.agent_kwargs or {}))
+        object.__setattr__(self, "budget", Budget.of(self.budget))
+
+    def to_run_json(self, store: Path | None, batched: bool, argv: Sequence[str] | None = None) -> dict[str, Any]:
+        """The ``run.json`` record (``store`` and ``batched`` are part of a run's identity)."""
+        from benchmarks.run.layout import RUN_FORMAT
+
+        return {
+            "format": RUN_FORMAT,
+            "version": 1,
+            "env_id": self.env_id,
+            "env_kwargs": self.env_kwargs,
+            "agent": self.agent,
+            "agent_kwargs": self.agent_kwargs,
+            "seed": self.seed,
+            "budget": self.budget.to_json(),
+            "store": None if store is None else str(store),
+            "batched_evaluation": batched,
+            "argv": list(sys.argv if argv is None else argv),
+        }
+
+
+@dataclass
+class RunOptions:
+    """How a run is carried out; none of these change its results.
+
+    ==========================  ======================================================
+    ``progress``                a tqdm bar with the best reward so far on stderr
+    ``callbacks``               extra ``cb(evaluation, tracker)`` after each evaluation
+    ``tensorboard``             a directory for TensorBoard logs (needs ``tensorboard``)
+    ``checkpoint_interval_s``   minimum wall seconds between checkpoints (the first and
+                                the last are always written); 0 = at every consistent point
+    ``executor``                ``"auto"`` (``"process"`` for training envs, else
+                                ``"none"``), ``"none"``, ``"inprocess"``, ``"process"``,
+                                ``"ray"``: how batches of children are evaluated
+    ``workers``                 worker processes / Ray actors (default: CPU cores)
+    ``store``                   ``"auto"`` (on for training envs), True, False, or a path
+                                to a shared store file (default ``DIR/evaluations.sqlite``)
+    ``ray_address``             Ray cluster address for ``executor="ray"``
+    ==========================  ======================================================
+    """
+
+    progress: bool = True
+    callbacks: Sequence[Callable[[Evaluation, SearchTracker], Any]] = field(default_factory=tuple)
+    tensorboard: Path | str | None = None
+    checkpoint_interval_s: float = 0.5
+    executor: str = "auto"
+    workers: int | None = None
+    store: str | Path | bool = "auto"
+    ray_address: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.executor not in EXECUTOR_CHOICES:
+            raise ValueError(f"unknown executor {self.executor!r}; valid: {list(EXECUTOR_CHOICES)}")

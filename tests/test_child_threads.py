@@ -1,0 +1,96 @@
+"""Training a child never leaks its intra-op thread count: both real-training evaluators restore it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+
+import nas_env  # noqa: F401  (registers the env ids)
+from nas_env.evaluators.lm_train import LMTrainEvaluator
+from nas_env.evaluators.train import TrainEvaluator
+from nas_env.spaces import ZophLeCNNSpace
+from nas_env.spaces.zoph_le_rnn import ZophLeRNNSpace
+from nas_env.training import load_dataset
+
+BEFORE = 2  # the caller's setting; every child asks for 1
+TINY_CNN = {"max_train_samples": 128, "count_flops": False, "num_threads": 1}
+TINY_LM = {"max_chars": 2000, "hidden_size": 8, "seq_len": 8, "batch_size": 4, "device": "cpu", "num_threads": 1}
+
+
+@pytest.fixture(autouse=True)
+def _two_threads() -> Iterator[None]:
+    """Start every test at ``BEFORE`` threads; put back whatever the session had afterwards."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(BEFORE)
+    yield
+    torch.set_num_threads(previous)
+
+
+def test_cnn_env_child_restores_threads():
+    env = gym.make(
+        "nas_env/ZophLeCNN-v0", num_layers=2, epochs=1, batch_size=32, device="cpu", train_kwargs=TINY_CNN
+    )
+    tokens = ZophLeCNNSpace(2).sample(np.random.default_rng(0))
+    env.reset(seed=0)
+    for t in tokens:
+        *_, info = env.step(t)
+    env.close()
+    assert info["metrics"]["status"] in ("ok", "failed")
+    assert torch.get_num_threads() == BEFORE
+
+
+def test_cnn_evaluator_restores_threads_for_ok_and_failed_children():
+    data = load_dataset("digits").subset(train=128, val=64, test=64)
+    ev = TrainEvaluator(data, epochs=1, batch_size=32, device="cpu", count_flops=False, num_threads=1)
+    space = ZophLeCNNSpace(num_layers=3, predict_stride=True)
+    ok = ev.evaluate(space.from_string("3x3-24-s1<img | 3x3-24-s1<0 | 3x3-24-s1<1"), seed=0)
+    assert ok["status"] == "ok" and torch.get_num_threads() == BEFORE
+    failed = ev.evaluate(space.from_string("3x3-24-s3<img | 3x3-24-s3<0 | 3x3-24-s3<1"), seed=0)
+    assert failed["status"] == "failed" and torch.get_num_threads() == BEFORE
+
+
+def test_cnn_evaluator_restores_threads_when_training_is_interrupted(monkeypatch: pytest.MonkeyPatch):
+    """An exception that is not a bad child (Ctrl-C) propagates, and the threads are restored on the way out."""
+    import nas_env.evaluators.train as train_module
+
+    seen: list[int] = []
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        seen.append(torch.get_num_threads())
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(train_module, "train_model", interrupted)
+    data = load_dataset("digits").subset(train=64, val=32, test=32)
+    ev = TrainEvaluator(data, epochs=1, device="cpu", count_flops=False, num_threads=1)
+    with pytest.raises(KeyboardInterrupt):
+        ev.evaluate(ZophLeCNNSpace(2).from_string("3x3-24-s1<img | 3x3-24-s1<0"), seed=0)
+    assert seen == [1]
+    assert torch.get_num_threads() == BEFORE
+
+
+def test_lm_evaluator_restores_threads_for_ok_and_failed_children():
+    ev = LMTrainEvaluator(**TINY_LM)
+    ok = ev.evaluate(ZophLeRNNSpace(2).tanh_rnn(), seed=0)
+    assert ok["status"] == "ok" and torch.get_num_threads() == BEFORE
+    failed = ev.evaluate("not a cell", seed=0)
+    assert failed["status"] == "failed" and torch.get_num_threads() == BEFORE
+
+
+def test_lm_evaluator_restores_threads_when_training_is_interrupted(monkeypatch: pytest.MonkeyPatch):
+    import nas_env.evaluators.lm_train as lm_module
+
+    seen: list[int] = []
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        seen.append(torch.get_num_threads())
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(lm_module, "train_lm", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        LMTrainEvaluator(**TINY_LM).evaluate(ZophLeRNNSpace(2).tanh_rnn(), seed=0)
+    assert seen == [1]
+    assert torch.get_num_threads() == BEFORE
