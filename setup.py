@@ -10,10 +10,21 @@ EXTRAS = {
     "sb3": ["stable-baselines3>=2.3", "sb3-contrib>=2.3"],
     "ray": ["ray>=2.9"],
     "tensorboard": ["tensorboard>=2.10"],
+    "optuna": ["optuna>=3.4"],  # the tpe and nsga2 agents (ask/tell)
     "integrations": ["tianshou>=2.0"],
+    # RLlib's own dependencies, listed here because `ray[rllib]` pins gymnasium==1.2.2 (we test with 1.4)
+    "rllib": ["ray>=2.60", "dm-tree", "lz4", "pyarrow>=17", "pydantic>=2.5,<3", "ormsgpack>=1.7",
+              "tensorboardX>=1.9", "scipy", "pyyaml", "pandas", "fsspec", "requests"],
+    # not in "all": every torchrl wheel (0.11-0.14) also installs a top-level `benchmarks/` folder into
+    # site-packages, which shadows this project's `benchmarks` package in an editable install
+    "torchrl": ["torchrl>=0.14", "tensordict>=0.14"],
+    "notebooks": ["nbclient>=0.10", "nbformat>=5", "ipykernel>=6"],
     "dev": ["pytest>=7", "hypothesis>=6", "ruff>=0.5"],
 }
-EXTRAS["all"] = sorted({dep for group in ("sb3", "ray", "tensorboard", "integrations") for dep in EXTRAS[group]})
+EXTRAS["all"] = sorted(
+    {dep for group in ("sb3", "ray", "tensorboard", "integrations", "optuna", "rllib", "notebooks")
+     for dep in EXTRAS[group]}
+)
 
 setup(
     name="nas-env",
@@ -25,7 +36,7 @@ setup(
     license="MIT",
     python_requires=">=3.10",
     packages=find_packages(include=["nas_env", "nas_env.*", "agents", "agents.*", "benchmarks", "benchmarks.*"]),
-    package_data={"nas_env": ["data/*.npz", "data/*.txt.gz", "data/README.md"]},
+    package_data={"nas_env": ["data/*.npz", "data/*.txt.gz", "data/README.md", "models/*.c"]},
     include_package_data=True,
     install_requires=[
         "gymnasium>=1.0",

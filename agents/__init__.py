@@ -9,7 +9,9 @@
 ``agents.registry``           ``register_agent``, ``make_agent``: agents by name
 ``agents.diagnostics``        typed learning diagnostics of policy-learning agents
 ``agents.<strategy>``         one file per strategy: random_search, grid, evolution,
-                              reinforce (+ controller, curriculum), ppo (stable-baselines3, lazily)
+                              reinforce (+ controller, curriculum),
+                              reinforce_table (NAS-Bench-201's REINFORCE), ppo (stable-baselines3, lazily),
+                              tpe and nsga2 (Optuna through ask/tell, lazily; optuna_agent: the loop)
 ============================  ===========================================================
 """
 
@@ -18,11 +20,14 @@ from agents.budget import Budget, BudgetExhausted
 from agents.evolution import EvolutionConfig, RegularizedEvolution  # noqa: E402, I001  (built-ins last)
 from agents.grid import GridSearch, GridSearchConfig
 from agents.history import Evaluation, SearchResult, best_evaluation, read_history
+from agents.nsga2 import NSGA2Agent, NSGA2Config
 from agents.play import play_batch, play_tokens
 from agents.ppo import MaskablePPOAgent, PPOAgent, PPOConfig
 from agents.random_search import RandomSearch, RandomSearchConfig
 from agents.registry import AGENTS, agent_class, agent_names, make_agent, register_agent
 from agents.reinforce import Reinforce, ReinforceConfig
+from agents.reinforce_table import ReinforceTable, ReinforceTableConfig
+from agents.tpe import TPEAgent, TPEConfig
 from agents.tracker import SearchTracker
 
 __all__ = [
@@ -35,6 +40,8 @@ __all__ = [
     "GridSearch",
     "GridSearchConfig",
     "MaskablePPOAgent",
+    "NSGA2Agent",
+    "NSGA2Config",
     "PPOAgent",
     "PPOConfig",
     "RandomSearch",
@@ -42,8 +49,12 @@ __all__ = [
     "RegularizedEvolution",
     "Reinforce",
     "ReinforceConfig",
+    "ReinforceTable",
+    "ReinforceTableConfig",
     "SearchResult",
     "SearchTracker",
+    "TPEAgent",
+    "TPEConfig",
     "agent_class",
     "agent_names",
     "best_evaluation",

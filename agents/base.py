@@ -30,7 +30,17 @@ from agents.diagnostics import ControllerDiagnostics
 from agents.history import Evaluation, SearchResult
 from agents.tracker import Callback, SearchTracker
 
-__all__ = ["Agent"]
+__all__ = ["Agent", "stateful_evaluator"]
+
+
+def stateful_evaluator(env: gym.Env) -> Any:
+    """The env's evaluator when its state must travel with a checkpoint (shared weights), else None.
+
+    Looks through a store wrapper (``CachedEvaluator.inner``).
+    """
+    evaluator = getattr(env.unwrapped, "evaluator", None)
+    evaluator = getattr(evaluator, "inner", evaluator)
+    return evaluator if getattr(evaluator, "stateful", False) else None
 
 
 class Agent(ABC):
@@ -122,13 +132,15 @@ class Agent(ABC):
         env's RNG (table seeds, training seeds, the seeds of vector-env copies);
         ``env.action_space.seed(seed)``; the agent's ``rng = np.random.default_rng(seed)``;
         ``tracker.seed = seed`` for the agent's other generators (REINFORCE's torch generator).
-        A resumed search restores the RNG states instead.
+        A resumed search restores the RNG states instead. A stateful evaluator (shared weights,
+        ``Evaluator.stateful``) is checkpointed (``"evaluator"``) and restored with the search.
         """
         # ---- seeding: everything random in the search derives from `seed`, here
         env.reset(seed=seed)
         env.action_space.seed(seed)
         rng = np.random.default_rng(seed)
         tracker = SearchTracker(budget, callbacks, history, seed=seed)
+        stateful = stateful_evaluator(env)
         if resume is not None:
             if resume["num_evaluations"] != len(history):
                 raise ValueError(
@@ -138,6 +150,8 @@ class Agent(ABC):
             rng.bit_generator.state = resume["rng"]
             env.unwrapped.np_random.bit_generator.state = resume["env_rng"]
             self.load_state_dict(resume["agent"])
+            if stateful is not None and "evaluator" in resume:
+                stateful.load_state_dict(resume["evaluator"])
 
         if checkpoint is not None:
 
@@ -148,6 +162,7 @@ class Agent(ABC):
                         "rng": rng.bit_generator.state,
                         "env_rng": env.unwrapped.np_random.bit_generator.state,
                         "agent": self.state_dict(),
+                        **({} if stateful is None else {"evaluator": stateful.state_dict()}),
                         "final": final,
                         "complete": tracker.exhausted,
                     }

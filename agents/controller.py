@@ -6,7 +6,8 @@ table of that token's decision type (a learned start vector at position 0),
 advances a two-layer LSTM, and scores the current decision:
 
 - ordinary decisions with a softmax head of the decision's *type*
-  (``space.decision_types``), masked to the decision's number of choices;
+  (``space.decision_types``), masked to the decision's number of choices (and to its
+  ``valid`` subset where it forbids some);
 - skip tokens (``Decision.skip``, token 1 = "layer ``source`` feeds layer ``target``")
   with the anchor-point attention of the paper::
 
@@ -207,6 +208,9 @@ class Controller(nn.Module):
                         ar = torch.arange(n, device=dev)
                         mask = ar[None, :] >= torch.tensor(counts, device=dev)[:, None]
                         logits = logits.masked_fill(mask, float("-inf"))
+                    if any(decisions[r].valid is not None for r in rows):  # type: ignore[union-attr]
+                        allowed = [decisions[r].mask(n).tolist() for r in rows]  # type: ignore[union-attr]
+                        logits = logits.masked_fill(~torch.tensor(allowed, device=dev), float("-inf"))
                 logp_all = F.log_softmax(logits, dim=-1)
                 if forced is None:
                     choice = torch.multinomial(logp_all.detach().exp(), 1, generator=generator).squeeze(-1)

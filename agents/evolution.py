@@ -5,6 +5,13 @@
    the highest reward as parent, mutate ONE of its tokens to another valid value,
    evaluate the child, append it, and remove the OLDEST member (aging, not the worst).
 
+``variant="nb201"`` is NAS-Bench-201's own code (D-X-Y/AutoDL-Projects,
+``exps/NAS-Bench-201-algos/R_EA.py``) where it differs from the default: the tournament is drawn
+WITH replacement (``random.choice`` ``sample_size`` times), and mutation picks a node of the
+cell uniformly (nodes 1, 2, 3), then one of that node's incoming edges uniformly, and changes its
+operation to a different one -- so edge 1<-0 is mutated with probability 1/3, each edge into node
+3 with 1/9 (default: every edge 1/6). It needs a NAS-Bench-201 cell space.
+
 Variable-length grammars: changing token ``i`` may change which decisions follow.
 The suffix is re-completed validly: each later token of the parent is kept if it is
 still a valid choice at that position (same decision name and in range), else
@@ -25,6 +32,7 @@ from agents.play import play_tokens
 from agents.registry import register_agent
 from agents.tracker import SearchTracker
 from nas_env.spaces.base import SearchSpace
+from nas_env.spaces.nb201 import NB201_EDGES, NB201_OPS, NB201Space
 
 
 @dataclass
@@ -33,33 +41,55 @@ class EvolutionConfig:
 
     population_size: int = 10
     sample_size: int = 3
+    variant: str = "default"
+    """``"default"``: tournament without replacement, mutation of a uniformly chosen token;
+    ``"nb201"``: NAS-Bench-201's R_EA.py (tournament with replacement, node-then-edge mutation)."""
+
+
+VARIANTS = ("default", "nb201")
 
 
 def mutate(space: SearchSpace, tokens: tuple[int, ...], rng: np.random.Generator) -> tuple[int, ...]:
-    """Change one token (chosen uniformly among positions with >= 2 choices) to another value.
+    """Change one token (chosen uniformly among positions with >= 2 valid choices) to another valid value.
 
-    Later tokens are kept where still valid, else re-sampled (variable-length grammars).
-    Returns the parent unchanged only if no decision has two choices.
+    Later tokens are kept where still valid, else re-sampled (variable-length grammars; a
+    decision's ``valid`` subset is honoured). Returns the parent unchanged only if no
+    decision has two valid choices.
     """
     decisions = space.decisions(tokens)
-    mutable = [i for i, d in enumerate(decisions) if d.num_choices > 1]
+    mutable = [i for i, d in enumerate(decisions) if d.num_valid > 1]
     if not mutable:
         return tuple(tokens)
     pos = mutable[int(rng.integers(len(mutable)))]
     d = decisions[pos]
-    new = int(rng.integers(d.num_choices - 1))
-    new += new >= tokens[pos]  # uniform over the other values
+    others = [k for k in d.valid_tokens if k != tokens[pos]]
+    new = others[int(rng.integers(len(others)))]  # uniform over the other values
     out = list(tokens[:pos]) + [new]
     k = pos + 1
     nxt = space.next_decision(out)
     while nxt is not None:
         old = decisions[k] if k < len(tokens) else None
-        if old is not None and old.name == nxt.name and tokens[k] < nxt.num_choices:
+        if old is not None and old.name == nxt.name and nxt.is_valid(tokens[k]):
             out.append(int(tokens[k]))
         else:
-            out.append(int(rng.integers(nxt.num_choices)))
+            out.append(nxt.valid_tokens[int(rng.integers(nxt.num_valid))])
         k += 1
         nxt = space.next_decision(out)
+    return tuple(out)
+
+
+def mutate_nb201(space: SearchSpace, tokens: tuple[int, ...], rng: np.random.Generator) -> tuple[int, ...]:
+    """NAS-Bench-201's mutation: a node uniformly, one of its incoming edges uniformly, another op."""
+    if not isinstance(space, NB201Space):
+        raise ValueError(f"evolution variant 'nb201' needs the NAS-Bench-201 cell space, got {space!r}")
+    nodes = sorted({to for to, _ in NB201_EDGES})
+    node = nodes[int(rng.integers(len(nodes)))]
+    incoming = [i for i, (to, _) in enumerate(NB201_EDGES) if to == node]
+    pos = incoming[int(rng.integers(len(incoming)))]
+    new = int(rng.integers(len(NB201_OPS) - 1))
+    new += new >= tokens[pos]  # uniform over the other ops (NB201 re-draws until different)
+    out = list(tokens)
+    out[pos] = new
     return tuple(out)
 
 
@@ -78,6 +108,8 @@ class RegularizedEvolution(Agent):
             raise ValueError(
                 f"sample_size must be an int in 1..population_size={c.population_size}, got {c.sample_size!r}"
             )
+        if c.variant not in VARIANTS:
+            raise ValueError(f"unknown evolution variant {c.variant!r}; valid: {list(VARIANTS)}")
         #: (tokens, reward) oldest first
         self.population: deque[tuple[tuple[int, ...], float]] = deque()
 
@@ -89,9 +121,10 @@ class RegularizedEvolution(Agent):
             if len(self.population) < c.population_size:
                 tokens = space.sample(rng)
             else:
-                idx = rng.choice(len(self.population), size=c.sample_size, replace=False)
+                nb201 = c.variant == "nb201"
+                idx = rng.choice(len(self.population), size=c.sample_size, replace=nb201)
                 parent = max((self.population[int(i)] for i in idx), key=lambda p: p[1])
-                tokens = mutate(space, parent[0], rng)
+                tokens = (mutate_nb201 if nb201 else mutate)(space, parent[0], rng)
             tracker.start_episode()
             reward, info = play_tokens(env, tokens)
             if tracker.record(reward, info) is None:

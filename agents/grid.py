@@ -13,6 +13,7 @@ from agents.base import Agent
 from agents.play import play_tokens
 from agents.registry import register_agent
 from agents.tracker import SearchTracker
+from agents.validation import check_int
 
 
 @dataclass
@@ -24,6 +25,11 @@ class GridSearchConfig:
     (needs a finite space small enough to list; the order depends on this seed only)."""
     max_shuffle_size: int = 5_000_000
     """Refuse to shuffle grids larger than this (they would have to be listed in memory)."""
+
+    def __post_init__(self) -> None:
+        """Refuse bad values (naming the field and what is valid) before a run writes anything."""
+        check_int("shuffle_seed", self.shuffle_seed, low=0, optional=True)
+        check_int("max_shuffle_size", self.max_shuffle_size)
 
 
 @register_agent("grid")

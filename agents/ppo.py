@@ -35,6 +35,7 @@ import torch
 from agents.base import Agent
 from agents.registry import register_agent
 from agents.tracker import SearchTracker
+from agents.validation import check_int, check_int_list, check_real
 
 SB3_HINT = "pip install nas-env[sb3]  (stable-baselines3 and sb3-contrib)"
 
@@ -98,6 +99,21 @@ class PPOConfig:
     net_arch: list[int] = field(default_factory=lambda: [64, 64])
     torch_threads: int | None = 1
     """torch threads while learning (restored after); small MLPs run fastest on one."""
+
+    def __post_init__(self) -> None:
+        """Refuse bad values (naming the field and what is valid) before a run writes anything."""
+        check_real("learning_rate", self.learning_rate, low=0.0, low_open=True)
+        check_int("episodes_per_rollout", self.episodes_per_rollout)
+        check_int("batch_size", self.batch_size, low=2, optional=True)  # SB3 normalises advantages per batch
+        check_int("n_epochs", self.n_epochs)
+        check_real("gamma", self.gamma, low=0.0, high=1.0)
+        check_real("gae_lambda", self.gae_lambda, low=0.0, high=1.0)
+        check_real("clip_range", self.clip_range, low=0.0, low_open=True)
+        check_real("ent_coef", self.ent_coef)
+        check_real("vf_coef", self.vf_coef, low=0.0)
+        check_real("max_grad_norm", self.max_grad_norm, low=0.0, low_open=True)
+        check_int_list("net_arch", self.net_arch)
+        check_int("torch_threads", self.torch_threads, optional=True)
 
 
 class _SB3Agent(Agent):

@@ -32,6 +32,7 @@ from agents.diagnostics import ControllerDiagnostics, ControllerSnapshots, Updat
 from agents.play import play_batch, play_tokens
 from agents.registry import register_agent
 from agents.tracker import SearchTracker
+from agents.validation import check_choice, check_int, check_real
 from nas_env.spaces.base import SearchSpace
 
 REWARD_TRANSFORMS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
@@ -77,6 +78,18 @@ class ReinforceConfig:
     """torch intra-op threads during the search (restored after). The controller is tiny:
     one thread avoids large thread-synchronisation overheads; None leaves torch's setting."""
 
+    def __post_init__(self) -> None:
+        """Refuse bad values (naming the field and what is valid) before a run writes anything."""
+        for name in ("hidden_size", "num_layers", "m", "curriculum_step", "curriculum_every", "max_snapshots"):
+            check_int(name, getattr(self, name))
+        for name in ("embedding_size", "curriculum_start", "torch_threads"):
+            check_int(name, getattr(self, name), optional=True)
+        check_real("lr", self.lr, low=0.0)  # lr 0 is the no-learning ablation (reinforce@lr=0, issue 12)
+        check_real("init_range", self.init_range, low=0.0)
+        check_real("baseline_decay", self.baseline_decay, low=0.0, high=1.0, high_open=True)
+        check_real("entropy_coef", self.entropy_coef)
+        check_choice("reward_transform", self.reward_transform, REWARD_TRANSFORMS)
+
 
 @register_agent("reinforce")
 class Reinforce(Agent):
@@ -103,18 +116,7 @@ class Reinforce(Agent):
     Config = ReinforceConfig
 
     def __init__(self, config: Any = None, **overrides: Any):
-        super().__init__(config, **overrides)
-        c = self.config
-        if c.reward_transform not in REWARD_TRANSFORMS:
-            raise ValueError(
-                f"unknown reward_transform {c.reward_transform!r}; valid: {sorted(REWARD_TRANSFORMS)}"
-            )
-        if isinstance(c.m, bool) or not isinstance(c.m, int) or c.m < 1:
-            raise ValueError(f"m must be an int >= 1, got {c.m!r}")
-        if not 0.0 <= c.baseline_decay < 1.0:
-            raise ValueError(f"baseline_decay must be in [0, 1), got {c.baseline_decay!r}")
-        if c.max_snapshots < 1:
-            raise ValueError(f"max_snapshots must be >= 1, got {c.max_snapshots!r}")
+        super().__init__(config, **overrides)  # ReinforceConfig.__post_init__ validated every field
         self.env_factory: Callable[[gym.Env, int], gym.Env] = default_env_factory
         self.controller: Controller | None = None
         self.optimizer: torch.optim.Optimizer | None = None

@@ -6,7 +6,14 @@
 """
 
 from nas_env.env import NASEnv
-from nas_env.evaluators import Evaluator, FunctionEvaluator, TableEvaluator, failure_metrics, make_metrics
+from nas_env.evaluators import (
+    Evaluator,
+    FunctionEvaluator,
+    MetricsError,
+    TableEvaluator,
+    failure_metrics,
+    make_metrics,
+)
 from nas_env.registration import ENV_IDS, register_envs
 from nas_env.rewards import Penalized, make_reward
 from nas_env.spaces import (
@@ -37,6 +44,7 @@ __all__ = [
     "InvalidArchitectureError",
     "MacroSpace",
     "MaskedObservation",
+    "MetricsError",
     "NASEnv",
     "NB201Space",
     "Penalized",

@@ -8,7 +8,8 @@ subclasses that pick a space and an evaluator.
 ## Action space
 
 ``Discrete(space.max_choices)``: the index of the chosen option at the current
-decision. Decisions with fewer choices than ``max_choices`` mask the rest.
+decision. Decisions with fewer choices than ``max_choices`` mask the rest; a
+decision's ``valid`` masks any subset of its own choices too.
 
 ## Observation space
 
@@ -47,7 +48,8 @@ and evaluator-specific extras), and for a masked action ``invalid_action`` (why)
 ## Masked actions
 
 An action inside ``Discrete(max_choices)`` but beyond the current decision's
-choices is *masked*. With ``invalid_action="penalty"`` (default) the episode
+choices, or outside its ``valid`` subset (:class:`nas_env.Decision` can forbid any
+subset of its choices), is *masked*. With ``invalid_action="penalty"`` (default) the episode
 ends at once with ``failure_reward``, ``metrics["status"] == "invalid"`` and
 ``info["invalid_action"]`` explaining; nothing is evaluated. With
 ``invalid_action="raise"`` it raises ``ValueError``. Actions outside the action
@@ -77,6 +79,7 @@ import numpy as np
 from gymnasium import spaces
 
 from nas_env.evaluators.base import Evaluator, failure_metrics
+from nas_env.evaluators.contract import MetricsError, check_metrics
 from nas_env.evaluators.function import as_evaluator
 from nas_env.rewards import RewardFn, make_reward
 from nas_env.spaces.base import Decision, SearchSpace
@@ -120,9 +123,9 @@ class NASEnv(gym.Env):
         n, length = space.max_choices, space.max_length
         self.action_space = spaces.Discrete(n)
         self.observation_space = spaces.MultiDiscrete(np.full(length, n + 1, dtype=np.int64))
-        # masks are cached per number of choices and copied out
-        self._masks = {k: np.arange(n) < k for k in range(1, n + 1)}
-        self._masks_i8 = {k: m.astype(np.int8) for k, m in self._masks.items()}
+        # masks are cached per (number of choices, valid subset) and copied out (see _mask)
+        self._masks: dict[tuple[int, tuple[int, ...] | None], np.ndarray] = {}
+        self._masks_i8: dict[tuple[int, tuple[int, ...] | None], np.ndarray] = {}
 
         self._tokens: list[int] = []
         self._obs = np.zeros(length, dtype=np.int64)
@@ -151,14 +154,14 @@ class NASEnv(gym.Env):
         d = self._decision
         if d is None:
             return np.ones(self.space.max_choices, dtype=bool)
-        return self._masks[d.num_choices].copy()
+        return self._mask(d)
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
         self._tokens = []
         self._obs[:] = 0
         self._decision = self.space.next_decision(self._tokens)
-        self._last_info = {"action_mask": self._masks_i8[self._decision.num_choices].copy()}  # type: ignore[union-attr]
+        self._last_info = {"action_mask": self._mask(self._decision, i8=True)}  # type: ignore[arg-type]
         self._last_reward = 0.0
         return self._obs.copy(), dict(self._last_info)
 
@@ -180,11 +183,9 @@ class NASEnv(gym.Env):
         if d is None:
             raise RuntimeError("step() called after the episode ended; call reset() first")
         a = self._as_action(action)
-        if a >= d.num_choices:
-            msg = (
-                f"action {a} is masked at decision {d.name!r}: valid actions are 0..{d.num_choices - 1} "
-                f"for {list(d.choices)}"
-            )
+        if not d.is_valid(a):
+            valid = f"0..{d.num_choices - 1}" if d.valid is None else f"{list(d.valid)}"
+            msg = f"action {a} is masked at decision {d.name!r}: valid actions are {valid} for {list(d.choices)}"
             if self.invalid_action == "raise":
                 raise ValueError(msg)
             return self.finish(failure_metrics("invalid", msg), None, invalid=msg)
@@ -194,10 +195,20 @@ class NASEnv(gym.Env):
         if nxt is not None:
             self._decision = nxt
             self._last_reward = 0.0
-            self._last_info = {"action_mask": self._masks_i8[nxt.num_choices].copy()}
+            self._last_info = {"action_mask": self._mask(nxt, i8=True)}
             return self._obs.copy(), 0.0, False, False, dict(self._last_info)
         self._decision = None
         return self.space.decode(self._tokens)
+
+    def close(self) -> None:
+        """Close the evaluation store this env attached (:func:`nas_env.cache.attach_store`), if any.
+
+        Copies that share the store (a :class:`nas_env.vector.NASVectorEnv`'s sub-envs) leave it open.
+        """
+        owner = getattr(self.evaluator, "owner", None)
+        if owner is not None and owner() is self:
+            self.evaluator.store.close()  # type: ignore[attr-defined]
+        super().close()
 
     def render(self) -> str | np.ndarray | None:
         """``"ansi"``: the decisions so far as text; ``"rgb_array"``: a drawing of the architecture."""
@@ -211,6 +222,14 @@ class NASEnv(gym.Env):
         return self._render_ansi()
 
     # ------------------------------------------------------------ helpers
+    def _mask(self, d: Decision, i8: bool = False) -> np.ndarray:
+        """A copy of ``d``'s mask over ``Discrete(max_choices)`` (bool, or int8 for ``info``)."""
+        key = (d.num_choices, d.valid)
+        if key not in self._masks:
+            self._masks[key] = d.mask(self.space.max_choices)
+            self._masks_i8[key] = self._masks[key].astype(np.int8)
+        return (self._masks_i8 if i8 else self._masks)[key].copy()
+
     def _as_action(self, action: Any) -> int:
         n = self.space.max_choices
         if type(action) is int:
@@ -235,9 +254,20 @@ class NASEnv(gym.Env):
         return a
 
     def finish(self, metrics: dict[str, Any], arch: Any, invalid: str | None = None):
-        """Second half of :meth:`step`: turn an evaluation's metrics into the terminal step tuple."""
+        """Second half of :meth:`step`: turn an evaluation's metrics into the terminal step tuple.
+
+        Raises :class:`nas_env.MetricsError` for metrics that break the contract
+        (:mod:`nas_env.evaluators.contract`), naming the evaluator, the key and what is valid.
+        """
+        check_metrics(metrics, f"{type(self.evaluator).__name__} result for {str(arch)!r}")
         if metrics.get("status") == "ok":
-            reward = float(self.reward_fn(metrics))
+            try:
+                reward = float(self.reward_fn(metrics))
+            except KeyError as exc:
+                raise MetricsError(
+                    f"reward {self.reward_spec!r} needs metrics[{exc}], which {type(self.evaluator).__name__} does "
+                    f"not report (its metrics: {sorted(metrics)}); choose a reward for them, e.g. 'accuracy'"
+                ) from exc
         else:
             reward = self.failure_reward
         self._decision = None

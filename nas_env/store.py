@@ -4,7 +4,9 @@ One store belongs to one *configuration*: the search space's ``config()`` and
 the evaluator's ``config()``. Rows are keyed by (canonical architecture,
 fidelity, seed). Opening a store with another configuration, another schema
 version, or a file that is not a valid store raises :class:`StoreError` naming
-the path and never touches the file.
+the path and never touches the file (it is checked before anything is changed).
+A new store is built beside its path and hard-linked into place, so processes
+creating the same store at once all open one complete file.
 
 Concurrency: WAL journal mode, one short transaction per write; several
 processes may read while one writes (SQLite serialises writers; a busy
@@ -15,11 +17,14 @@ table ``evaluations``   one row per finished evaluation
 ``arch``                canonical string (``str(arch)``)
 ``fidelity``            JSON of the fidelity (``null`` when the evaluator has none)
 ``seed``                training seed (integer)
-``status``              ``ok`` or a failure status
+``status``              ``ok``, the child's failure status (served like ``ok``: the child's own
+                        fault), or ``retry``: the machine failed it (worker killed, timeout);
+                        served as a miss and replaced by the next result
 ``metrics``             JSON of the metrics dict
 ``cost_seconds``        the evaluation's cost
 ``attempts``            how many times the child was started (retries after worker death)
 ``created``             UNIX time of the write
+table ``claims``        children in training, with the owner and an expiry (:mod:`nas_env.claims`)
 ======================  ==========================================================
 """
 
@@ -27,15 +32,21 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["SCHEMA_VERSION", "EvaluationStore", "StoreError"]
+from nas_env.claims import CLAIMS_DDL, DEFAULT_TTL, Claims
+
+__all__ = ["RETRY", "SCHEMA_VERSION", "EvaluationStore", "StoreError"]
 
 SCHEMA_VERSION = 1
+#: the status of a child the *machine* failed (its worker was killed, it timed out): kept for the
+#: record, served as a miss (so it is trained again), replaced by the next result
+RETRY = "retry"
 
 
 class StoreError(RuntimeError):
@@ -54,36 +65,77 @@ class EvaluationStore:
         space_config: ``space.config()`` of the search.
         evaluator_config: ``evaluator.config()`` of the search.
         timeout: seconds to wait on a locked database.
+        claim_ttl: seconds a claim of a child in training lives without its owner's heartbeat
+            (:mod:`nas_env.claims`).
+        owner: who claims children (default: this process); a resumed run passing the same owner
+            takes its earlier claims over at once.
     """
 
-    def __init__(self, path: str | os.PathLike, space_config: dict, evaluator_config: dict, timeout: float = 30.0):
+    def __init__(self, path: str | os.PathLike, space_config: dict, evaluator_config: dict, timeout: float = 30.0,
+                 claim_ttl: float = DEFAULT_TTL, owner: str | None = None):
         self.path = Path(path)
         self.config = {"space": space_config, "evaluator": evaluator_config}
         self._config_json = _canonical_json(self.config)
         self.hits = 0
         self.misses = 0
-        existed = self.path.exists() and self.path.stat().st_size > 0
+        self._conn: sqlite3.Connection | None = None
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            if not self.path.exists():
+                self._create_atomically()
             self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=NORMAL")
-            if existed:
-                self._check_existing()
-            else:
-                self._create()
+            if self.path.stat().st_size == 0:
+                self._create_in_place()  # an empty file (touched, or a file system without hard links)
+            self._check_existing()  # reads only: a foreign or corrupt file is never changed
+            if self._conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                self._conn.execute("PRAGMA journal_mode=WAL")  # a nas-env store (checked) of an older version
+            self._conn.execute("PRAGMA synchronous=NORMAL")  # this connection only
+            self._conn.execute(CLAIMS_DDL)  # a no-op but for stores made before claims existed
+            self.claims = Claims(self._conn, str(self.path), claim_ttl, owner, timeout)
         except sqlite3.DatabaseError as exc:
+            self.close()
             raise StoreError(
                 f"evaluation store {self.path} is corrupt or not a nas-env store ({exc}); "
                 "it was left untouched: move it away or pass another path"
             ) from exc
+        except BaseException:
+            self.close()
+            raise
 
     # ------------------------------------------------------------ schema
-    def _create(self) -> None:
-        with self._conn:
-            self._conn.execute("BEGIN IMMEDIATE")
-            self._conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-            self._conn.execute(
+    def _create_atomically(self) -> None:
+        """Build a complete store beside ``path`` and hard-link it into place: processes creating the same
+        new store at once never see a half-made file; the first link wins and the others open it."""
+        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+        try:
+            conn = sqlite3.connect(tmp, isolation_level=None)
+            try:
+                self._write_schema(conn)
+                conn.execute("PRAGMA journal_mode=WAL")  # recorded in the file's header
+            finally:
+                conn.close()
+            try:
+                os.link(tmp, self.path)
+            except FileExistsError:
+                pass  # another process created it first: open theirs
+            except OSError:  # no hard links here: an empty file, made into a store in place below
+                with open(self.path, "ab"):
+                    pass
+        finally:
+            for leftover in (tmp, tmp.with_name(tmp.name + "-journal")):
+                leftover.unlink(missing_ok=True)
+
+    def _create_in_place(self) -> None:
+        self._conn.execute("PRAGMA journal_mode=WAL")  # type: ignore[union-attr]
+        self._write_schema(self._conn)  # type: ignore[arg-type]
+
+    def _write_schema(self, conn: sqlite3.Connection) -> None:
+        """The tables and the configuration, in one transaction (a no-op on a complete store)."""
+        with conn:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            conn.execute(CLAIMS_DDL)
+            conn.execute(
                 """CREATE TABLE IF NOT EXISTS evaluations (
                     id INTEGER PRIMARY KEY AUTOINCREMENT,
                     arch TEXT NOT NULL,
@@ -97,11 +149,10 @@ class EvaluationStore:
                     UNIQUE (arch, fidelity, seed)
                 )"""
             )
-            self._conn.execute(
+            conn.execute(
                 "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?), ('config', ?)",
                 (str(SCHEMA_VERSION), self._config_json),
             )
-        self._check_existing()  # another process may have created it first
 
     def _check_existing(self) -> None:
         try:
@@ -123,35 +174,40 @@ class EvaluationStore:
             )
 
     # ------------------------------------------------------------ access
-    def get(self, arch: str, fidelity: Any, seed: int) -> dict[str, Any] | None:
-        """The stored metrics, or ``None``. Counts a hit or a miss."""
+    def get(self, arch: str, fidelity: Any, seed: int, count: bool = True) -> dict[str, Any] | None:
+        """The stored metrics, or ``None``. Counts a hit or a miss (unless ``count`` is false)."""
         row = self._conn.execute(
-            "SELECT metrics FROM evaluations WHERE arch = ? AND fidelity = ? AND seed = ?",
+            f"SELECT metrics FROM evaluations WHERE arch = ? AND fidelity = ? AND seed = ? AND status != '{RETRY}'",
             (arch, _canonical_json(fidelity), int(seed)),
         ).fetchone()
-        if row is None:
-            self.misses += 1
-            return None
-        self.hits += 1
-        return json.loads(row[0])
+        if count:
+            self.hits, self.misses = self.hits + (row is not None), self.misses + (row is None)
+        return None if row is None else json.loads(row[0])
 
     def put(self, arch: str, fidelity: Any, seed: int, metrics: dict[str, Any], attempts: int = 1) -> None:
-        """Write one finished evaluation now (its own transaction; first write wins)."""
+        """Write one finished evaluation now (its own transaction; first write wins, except over a
+        ``retry`` row). Metrics with ``transient=True`` (the machine failed the child) are stored as ``retry``."""
+        status = RETRY if metrics.get("transient") else str(metrics.get("status", "ok"))
         with self._conn:
             self._conn.execute(
-                "INSERT OR IGNORE INTO evaluations (arch, fidelity, seed, status, metrics, cost_seconds, attempts,"
-                " created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO evaluations (arch, fidelity, seed, status, metrics, cost_seconds, attempts,"
+                " created) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (arch, fidelity, seed) DO UPDATE SET"
+                " status = excluded.status, metrics = excluded.metrics, cost_seconds = excluded.cost_seconds,"
+                " attempts = evaluations.attempts + excluded.attempts, created = excluded.created"
+                f" WHERE evaluations.status = '{RETRY}'",
                 (
                     arch,
                     _canonical_json(fidelity),
                     int(seed),
-                    str(metrics.get("status", "ok")),
+                    status,
                     json.dumps(metrics, default=str),
                     float(metrics.get("cost_seconds") or 0.0),
                     int(attempts),
                     time.time(),
                 ),
             )
+            self._conn.execute("DELETE FROM claims WHERE arch = ? AND fidelity = ? AND seed = ?",
+                               (arch, _canonical_json(fidelity), int(seed)))  # the result settles any claim
 
     def __len__(self) -> int:
         return int(self._conn.execute("SELECT COUNT(*) FROM evaluations").fetchone()[0])
@@ -179,7 +235,16 @@ class EvaluationStore:
         return self.hits / total if total else 0.0
 
     def close(self) -> None:
-        self._conn.close()
+        """Close the SQLite connection (idempotent; :meth:`nas_env.NASEnv.close` calls it)."""
+        if self._conn is not None:
+            if hasattr(self, "claims"):
+                self.claims.close()
+            self._conn.close()
+            self._conn = None
+
+    @property
+    def closed(self) -> bool:
+        return self._conn is None
 
     def __enter__(self) -> EvaluationStore:
         return self

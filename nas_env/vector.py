@@ -22,6 +22,7 @@ evaluator its Generator).
 from __future__ import annotations
 
 import copy
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -29,7 +30,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium.vector.utils import batch_space
 
-from nas_env.cache import CachedEvaluator, draw_seed
+from nas_env.cache import POLL_SECONDS, CachedEvaluator, draw_seed
 from nas_env.env import NASEnv
 from nas_env.executors.base import Executor, InProcessExecutor, Request
 
@@ -154,14 +155,33 @@ class NASVectorEnv(gym.vector.VectorEnv):
                 todo[key] = []
                 requests.append(req)
             todo[key].append(i)
-        keys = list(todo)
-        for j, metrics in self.executor.run(requests):
-            req = requests[j]
-            if self.cache is not None:
-                self.cache.save(req.arch, req.fidelity, req.seed, metrics)
-            self.evaluations += 1
-            for k, i in enumerate(todo[keys[j]]):
-                results.append((i, metrics if k == 0 else dict(metrics, cached=True)))
+        pending = list(zip(todo, requests))
+        while pending:  # children another process has claimed are waited for, never trained twice
+            cache = self.cache
+            mine = [(key, req) for key, req in pending
+                    if cache is None or cache.claim(req.arch, req.fidelity, req.seed)]
+            claimed = {key for key, _ in mine}
+            theirs = [(key, req) for key, req in pending if key not in claimed]
+            for j, metrics in self.executor.run([req for _, req in mine]):
+                key, req = mine[j]
+                if cache is not None:
+                    cache.save(req.arch, req.fidelity, req.seed, metrics)
+                self.evaluations += 1
+                for k, i in enumerate(todo[key]):
+                    results.append((i, metrics if k == 0 else dict(metrics, cached=True)))
+            pending = []
+            for key, req in theirs:
+                for i in todo[key]:
+                    found = cache.served_after_wait(req.arch, req.fidelity, req.seed)  # type: ignore[union-attr]
+                    if found is None:
+                        break
+                    self.store_hits += 1
+                    results.append((i, found))
+                else:
+                    continue
+                pending.append((key, req))
+            if pending and not mine:
+                time.sleep(POLL_SECONDS)
         return results
 
     def close_extras(self, **kwargs: Any) -> None:

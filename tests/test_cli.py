@@ -131,7 +131,7 @@ class Crash(Exception):
     pass
 
 
-@pytest.mark.parametrize("agent", ["random", "grid", "evolution", "reinforce"])
+@pytest.mark.parametrize("agent", ["random", "grid", "evolution", "reinforce", "reinforce-table"])
 def test_in_process_resume_is_exact(tmp_path, agent):
     kwargs = {"m": 3} if agent == "reinforce" else {}
     ref = run_search("nas_env/NB201-v0", {}, agent, kwargs, Budget(evaluations=45), 5, tmp_path / "ref",
@@ -152,7 +152,7 @@ def test_in_process_resume_is_exact(tmp_path, agent):
     assert [(e["arch"], tuple(e["tokens"]), e["reward"])
             for e in map(json.loads, (out / "history.jsonl").read_text().splitlines())] == key
     assert json.loads((out / "summary.json").read_text())["best"]["arch"] == ref.best.arch
-    if agent == "reinforce":
+    if agent in ("reinforce", "reinforce-table"):
         assert res.extras["diagnostics"] == ref.extras["diagnostics"]
 
 

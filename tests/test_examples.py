@@ -218,3 +218,42 @@ def test_zoph_le_digits_trains_deterministically() -> None:
     vals = [m["val_accuracy"] for _, m in out["children"] if m["status"] == "ok"]
     assert out["best_metrics"]["val_accuracy"] == max(vals)
     assert f"best architecture: {out['best_arch']}\n" in printed
+
+
+# ---------------------------------------------------------------- rllib_ppo.py
+@pytest.mark.slow  # a local Ray, an env runner actor and RLlib's imports: ~60-110 s on 2 cores
+def test_rllib_ppo_trains_with_masks_on_env_runners() -> None:
+    """Two full RLlib iterations (new API stack, one env runner actor): masks honoured, the return rises."""
+    pytest.importorskip("ray.rllib")
+    out, printed = run_quietly(load_example("rllib_ppo").main, iterations=2, seed=0, batch_size=600)
+    assert out["iterations"] == 2
+    assert out["env_steps"] == 1200 and out["episodes"] == 80  # 15 tokens per architecture, whole episodes
+    assert out["invalid"] == 0 and not out["greedy_invalid"]  # sampled and greedy actions respect the mask
+    assert out["greedy_arch"].count("|") == 2 and out["greedy_reward"] > 0  # three layers, a valid child
+    assert out["returns"][1] > out["returns"][0]  # measured: 0.452 -> 0.554
+    assert 0 < out["best_reward"] < 1
+    assert "0 masked actions taken" in printed
+
+
+# ---------------------------------------------------------------- torchrl_ppo.py
+def test_torchrl_ppo_learns_with_a_masked_categorical() -> None:
+    """200 architectures (5 PPO batches) through TorchRL's GymWrapper: no masked action, the reward rises."""
+    pytest.importorskip("torchrl")
+    out, printed = run_quietly(load_example("torchrl_ppo").main, total_frames=3000, seed=0)
+    assert out["episodes"] == 200 and len(out["batch_means"]) == 5  # 15 tokens per architecture
+    assert out["invalid"] == 0 and not out["greedy_invalid"]  # MaskedCategorical never samples a masked action
+    assert out["batch_means"][-1] > out["batch_means"][0] + 0.1  # measured: 0.580 -> 0.761
+    assert out["best_reward"] == max(out["episode_rewards"]) and out["best_arch"].count("|") == 2
+    assert out["greedy_arch"].count("|") == 2 and out["greedy_reward"] > 0
+    assert f"best architecture: {out['best_arch']}" in printed
+
+
+@pytest.fixture(autouse=True)
+def _restore_torch_determinism():
+    """RLlib's seeding turns on torch's deterministic algorithms process-wide; later tests expect the default."""
+    import torch
+
+    enabled = torch.are_deterministic_algorithms_enabled()
+    warn_only = torch.is_deterministic_algorithms_warn_only_enabled()
+    yield
+    torch.use_deterministic_algorithms(enabled, warn_only=warn_only)

@@ -9,7 +9,13 @@ import numpy as np
 import pytest
 
 from agents import Budget, Evaluation, make_agent
-from benchmarks.harness.protocols import NB201_BUDGET_SECONDS, PROTOCOLS, get_protocol, protocol_from_json
+from benchmarks.harness.protocols import (
+    NB201_BUDGET_SECONDS,
+    NB201_REINFORCE_LR,
+    PROTOCOLS,
+    get_protocol,
+    protocol_from_json,
+)
 from benchmarks.report.analysis import first_hit, top_fraction_threshold
 from benchmarks.run.record import RunRecord
 from nas_env.evaluators.nb201_table import NB201Table
@@ -123,7 +129,7 @@ def test_overrides_change_a_copy_in_the_protocols_own_unit():
     # per-agent hyperparameters are handed out as copies
     kw = p.kwargs_for("reinforce")
     kw["lr"] = 1.0
-    assert p.kwargs_for("reinforce") == {"lr": 0.01} and p.kwargs_for("random") == {}
+    assert p.kwargs_for("reinforce") == {"lr": NB201_REINFORCE_LR} and p.kwargs_for("random") == {}
 
 
 @pytest.mark.parametrize(("name", "kwargs", "needles"), [

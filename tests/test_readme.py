@@ -209,7 +209,11 @@ def test_readme_cli_command_parses_with_valid_names(argv):
         assert set(args.agent_kwargs) <= agent_fields()[args.agent]
         gym.make(args.env, **args.env_kwargs).close()  # the env accepts these keyword arguments
     elif args.command == "benchmark":
-        assert set(args.agents) <= set(agent_fields())
+        from agents.registry import check_agent_spec
+
+        for spec in args.agents:  # a name, or an agent spec NAME@key=value whose keys the agent has
+            check_agent_spec(spec)
+        assert {spec.split("@")[0] for spec in args.agents} <= set(agent_fields())
         assert re.search(rf"(?<![\w-]){re.escape(args.protocol)}(?![\w-])", subparsers()["benchmark"].format_help())
 
 

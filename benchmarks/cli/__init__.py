@@ -17,6 +17,7 @@ with status 2.
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from collections.abc import Sequence
 
@@ -55,6 +56,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CLIError, ValueError, ImportError, ConnectionError, StoreError, TableFileError) as exc:
         print(f"nas-env: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # the file system refused (missing, read-only, full): not a bug, one line
+        print(f"nas-env: error: {os_error_line(exc)}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
-        print("nas-env: interrupted (rerun the same command to resume)", file=sys.stderr)
+        print("nas-env: interrupted; rerun the same command to continue", file=sys.stderr)
         return 130
+
+
+def os_error_line(exc: OSError) -> str:
+    """One line for a file-system error; a full disk mid-run also says that the run stayed consistent."""
+    text = f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else "")
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        text += ("; the run directory is consistent up to its last checkpoint: free some space and "
+                 "rerun the same command to continue")
+    return text

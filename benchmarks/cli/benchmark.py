@@ -75,6 +75,10 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
           f"-> {args.out}/runs")
     for o in failed:
         print(f"  failed: {o.line()}", file=sys.stderr)
+    if outcomes and len(failed) == len(outcomes):  # nothing to report: say why, not "no runs under DIR"
+        print(f"nas-env benchmark: every run failed; the first: {failed[0].agent} seed {failed[0].seed}: "
+              f"{failed[0].error}", file=sys.stderr)
+        return 1
     if not args.no_report:
         path = build_report(args.out)
         print(f"report: {path}  (wall time so far {time.perf_counter() - t0:.1f} s)")

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.cli.args import csv_list
+from benchmarks.run.files import utf8_text
 
 __all__ = ["add_report_parser", "cmd_report"]
 
@@ -43,7 +44,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         except (FileNotFoundError, ValueError) as exc:
             print(f"nas-env report: {exc}", file=sys.stderr)
             return 2
-        print(f"report: {path}")
+        print(f"report: {utf8_text(str(path))}")
         return 0
     if not is_benchmark_dir(args.dir):
         print(f"nas-env report: {args.dir} is neither a `nas-env benchmark` directory (no benchmark.json) nor a "
@@ -54,5 +55,5 @@ def cmd_report(args: argparse.Namespace) -> int:
     except (FileNotFoundError, ValueError) as exc:
         print(f"nas-env report: {exc}", file=sys.stderr)
         return 2
-    print(f"report: {path}")
+    print(f"report: {utf8_text(str(path))}")
     return 0

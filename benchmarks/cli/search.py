@@ -16,7 +16,9 @@ __all__ = ["add_search_parser", "cmd_search", "format_summary"]
 
 def add_search_parser(sub: Any) -> argparse.ArgumentParser:
     s = sub.add_parser("search", help="run one search (resumes an interrupted --out)")
-    s.add_argument("--env", required=True, help="env id, e.g. nas_env/NB201-v0 (see `nas-env envs`)")
+    s.add_argument("--env", required=True,
+                   help="any Gymnasium id of a nas-env search env, e.g. nas_env/NB201-v0 (see `nas-env envs`), "
+                   "or module:id to import your module first, e.g. mymodule:my/Space-v0 (docs/06)")
     s.add_argument("--env-kwargs", type=json_object, default={}, metavar="JSON", help="env keyword arguments")
     s.add_argument("--agent", required=True, help="agent name (see `nas-env agents`)")
     s.add_argument("--agent-kwargs", type=json_object, default={}, metavar="JSON", help="agent hyperparameters")
@@ -34,6 +36,11 @@ def add_search_parser(sub: Any) -> argparse.ArgumentParser:
     s.add_argument("--store", default="auto", metavar="auto|on|off|PATH",
                    help="SQLite evaluation store (auto: on for training envs, in DIR/evaluations.sqlite)")
     s.add_argument("--ray-address", default=None, metavar="HOST:PORT", help="Ray cluster for --executor ray")
+    s.add_argument("--retrain-top", type=positive_int, default=None, metavar="K",
+                   help="after the search, train its K best architectures from scratch with the stand-alone "
+                   "trainer and record both numbers in DIR/retrain.json (e.g. for backend='shared')")
+    s.add_argument("--retrain-epochs", type=positive_int, default=None, metavar="E",
+                   help="epochs of each stand-alone re-training (default: the env's epochs)")
     s.set_defaults(func=cmd_search)
     return s
 
@@ -44,6 +51,8 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     if args.budget is None and args.budget_seconds is None:
         raise CLIError("give --budget N (evaluations), --budget-seconds S (simulated seconds) or both")
+    if args.retrain_epochs is not None and args.retrain_top is None:
+        raise CLIError(f"--retrain-epochs {args.retrain_epochs} needs --retrain-top K")
     budget = Budget(evaluations=args.budget, cost_seconds=args.budget_seconds)
     run_search(
         args.env, args.env_kwargs, args.agent, args.agent_kwargs, budget, args.seed, Path(args.out),
@@ -52,6 +61,10 @@ def cmd_search(args: argparse.Namespace) -> int:
     )
     summary = json.loads((Path(args.out) / "summary.json").read_text(encoding="utf-8"))
     print(format_summary(summary))
+    if args.retrain_top is not None:
+        from benchmarks.run.retrain import format_retrain, retrain_top
+
+        print(format_retrain(retrain_top(Path(args.out), args.retrain_top, epochs=args.retrain_epochs)))
     return 0
 
 

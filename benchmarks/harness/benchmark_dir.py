@@ -13,6 +13,7 @@ is ignored, any other corrupt line raises :class:`agents.history.HistoryError`).
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from collections.abc import Sequence
@@ -25,7 +26,8 @@ from benchmarks.run.files import atomic_write, read_json
 from benchmarks.run.record import RunRecord, load_run
 
 __all__ = [
-    "BENCHMARK_JSON", "RUNS", "load_benchmark_meta", "load_runs", "record_invocation", "run_dir", "write_meta",
+    "BENCHMARK_JSON", "RUNS", "check_benchmark_dir", "load_benchmark_meta", "load_runs", "record_invocation",
+    "run_dir", "write_meta",
 ]
 
 BENCHMARK_JSON = "benchmark.json"
@@ -57,6 +59,27 @@ def load_runs(out: Path | str, agents: Sequence[str] | None = None) -> dict[str,
                         recs.append(rec)
         runs[agent] = sorted(recs, key=lambda r: r.seed)
     return runs
+
+
+def check_benchmark_dir(out: Path) -> None:
+    """Raise ``ValueError`` unless ``out`` can take a benchmark: missing (and creatable), empty, or a
+    benchmark directory already (``benchmark.json``: resumed). Never writes into another directory."""
+    if out.exists() and not out.is_dir():
+        raise layout.RunDirError(f"--out {out} exists and is not a directory")
+    if not out.exists():
+        layout.check_creatable(out, "--out")
+        return
+    try:
+        entries = sorted(p.name for p in out.iterdir())
+    except OSError as exc:
+        raise layout.RunDirError(f"--out {out} is not readable: {exc}") from exc
+    if entries and BENCHMARK_JSON not in entries:
+        raise layout.RunDirError(
+            f"--out {out} is not empty and is not a nas-env benchmark directory (no {BENCHMARK_JSON}; found "
+            f"{entries[:5]}); choose a new or empty directory"
+        )
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise layout.RunDirError(f"--out {out} is not writable")
 
 
 def load_benchmark_meta(out: Path | str) -> dict[str, Any]:

@@ -154,6 +154,9 @@ def _nb201_table(dataset: str) -> Any:
 
 
 REPORTERS = ("nb201", "macro", "env")
+#: the env kwarg each reporter's option must match: a protocol reporting CIFAR-10 accuracy must search
+#: CIFAR-10 (``--env-kwargs '{"dataset": "cifar100"}'`` with ``nb201-cifar10`` is refused)
+REPORTER_ENV_KWARG = {"nb201": "dataset", "macro": "signal_seed"}
 
 
 @lru_cache(maxsize=16)

@@ -22,14 +22,14 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from agents.registry import agent_names
-from benchmarks.harness.benchmark_dir import record_invocation, write_meta
+from agents.registry import agent_names, check_agent_spec, parse_agent_spec
+from benchmarks.harness.benchmark_dir import check_benchmark_dir, record_invocation, write_meta
 from benchmarks.harness.jobs import Job, JobOutcome, make_jobs, outcome_of
 from benchmarks.harness.protocols import Protocol
 from benchmarks.run.machine import machine_info
 from benchmarks.run.record import load_run
 
-__all__ = ["run_benchmark", "run_job"]
+__all__ = ["check_protocol", "run_benchmark", "run_job"]
 
 
 def run_job(job: Job, progress: bool = False, executor: str = "none") -> JobOutcome:
@@ -67,8 +67,34 @@ def run_job(job: Job, progress: bool = False, executor: str = "none") -> JobOutc
     return outcome_of(job, result, "done", time.perf_counter() - t0)
 
 
-def _init_worker() -> None:
-    """One thread per worker process: the workers are the parallelism."""
+def check_protocol(protocol: Protocol) -> None:
+    """Raise ``ValueError`` before any run starts for env kwargs that contradict what the protocol reports
+    or that its env refuses (a bad key would otherwise fail every run, one by one)."""
+    from benchmarks.harness.reporters import REPORTER_ENV_KWARG
+    from benchmarks.run.checks import check_env
+    from benchmarks.run.environment import make_env
+
+    key = REPORTER_ENV_KWARG.get(protocol.reporter)
+    if key is not None and key in protocol.env_kwargs and protocol.env_kwargs[key] != protocol.reporter_option:
+        raise ValueError(
+            f"--env-kwargs {key}={protocol.env_kwargs[key]!r} contradicts protocol {protocol.name!r}, which reports "
+            f"{key}={protocol.reporter_option!r}; use the protocol of that {key} or fixed:{protocol.env_id}"
+        )
+    env = make_env(protocol.env_id, dict(protocol.env_kwargs))
+    try:
+        check_env(env)
+    finally:
+        env.close()
+
+
+def _init_worker(parent_pid: int | None = None) -> None:
+    """One thread per worker process: the workers are the parallelism. A worker exits with its parent
+    and leaves Ctrl-C to it (:mod:`nas_env.executors.lifeline`)."""
+    from nas_env.executors.lifeline import die_with_parent, ignore_sigint
+
+    ignore_sigint()
+    if parent_pid is not None:
+        die_with_parent(parent_pid, kernel_signal=False)  # the pool may start workers from its own thread
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[var] = "1"
     import torch
@@ -94,12 +120,17 @@ def run_benchmark(
     reported accuracy) above a tqdm bar over jobs.
     """
     valid = agent_names()
-    unknown = [a for a in agents if a not in valid]
+    unknown = [a for a in agents if parse_agent_spec(a)[0] not in valid]
     if unknown:
-        raise ValueError(f"unknown agent(s) {unknown}; valid: {valid}")
+        raise ValueError(f"unknown agent(s) {unknown}; valid: {valid} (with settings: NAME@key=value, "
+                         "e.g. reinforce@lr=0)")
+    for a in agents:
+        check_agent_spec(a)
     if not seeds:
         raise ValueError("no seeds to run")
     out = Path(out)
+    check_benchmark_dir(out)
+    check_protocol(protocol)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     write_meta(out, protocol, agents, seeds, command, machine_info())
@@ -133,9 +164,13 @@ def run_benchmark(
         else:
             import multiprocessing as mp
 
-            with ProcessPoolExecutor(max_workers=min(n_workers, len(pending)), mp_context=mp.get_context("spawn"),
-                                     initializer=_init_worker) as pool:
+            from nas_env.executors.lifeline import sigint_ignored
+
+            with sigint_ignored():  # spawned workers start with Ctrl-C ignored: it is the parent's
+                pool = ProcessPoolExecutor(max_workers=min(n_workers, len(pending)), mp_context=mp.get_context("spawn"),
+                                           initializer=_init_worker, initargs=(os.getpid(),))
                 futures: dict[Future, int] = {pool.submit(run_job, jobs[i]): i for i in pending}
+            try:
                 remaining = set(futures)
                 while remaining:
                     finished, remaining = wait(remaining, return_when=FIRST_COMPLETED)
@@ -146,6 +181,12 @@ def run_benchmark(
                         except Exception as exc:  # the worker process died
                             o = JobOutcome(jobs[i].agent, jobs[i].seed, "failed", error=f"{type(exc).__name__}: {exc}")
                         done(i, o)
+            except BaseException:  # Ctrl-C: stop the runs now (each resumes from its checkpoint on a rerun)
+                for proc in list(getattr(pool, "_processes", {}).values()):
+                    proc.kill()
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+            pool.shutdown()
     finally:
         bar.close()
     record_invocation(out, time.perf_counter() - t0, n_workers, [asdict(outcomes[i]) for i in sorted(outcomes)])

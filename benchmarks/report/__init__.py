@@ -6,6 +6,8 @@
 ``benchmarks.report.benchmark_curves``   anytime, top-k vs random, time to top, controller analyses
 ``benchmarks.report.benchmark_markdown``  its text
 ``benchmarks.report.benchmark_plots``    its figures
+``benchmarks.report.protocol_notes``     differences from the published protocol, published rows compared
+``benchmarks.report.answers``            the paper's four questions answered (+ ``answers_plots``: figures)
 ``benchmarks.report.run_report``         ``build_run_report``: a single search run's report
 ``benchmarks.report.run_data``           a run read back for its report (space rebuilt lazily)
 ``benchmarks.report.run_controller``     the controller section, from :mod:`agents.diagnostics`

@@ -159,15 +159,15 @@ def controller(d: ReportData) -> tuple[dict[str, list], dict[str, list], list[st
 
 
 def uniform_entropy(p: Protocol) -> float | None:
-    """Mean per-token entropy of the uniform policy along the all-zeros path of the space."""
+    """Mean per-token entropy of the uniform policy along the lowest-valid-token path of the space."""
     try:
         env = p.make_env()
         space = env.unwrapped.space  # type: ignore[attr-defined]
         tokens: list[int] = []
         ent = []
         while (dec := space.next_decision(tokens)) is not None and len(tokens) < 10_000:
-            ent.append(math.log(dec.num_choices))
-            tokens.append(0)
+            ent.append(math.log(dec.num_valid))  # a decision may mask some of its choices (Decision.valid)
+            tokens.append(dec.valid_tokens[0])
         env.close()
         return float(np.mean(ent)) if ent else None
     except Exception:

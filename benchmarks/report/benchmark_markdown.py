@@ -9,7 +9,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from benchmarks.report.answers import answers_markdown, deterministic_agents
 from benchmarks.report.benchmark_data import BASELINE, TOPK, ReportData
+from benchmarks.report.protocol_notes import protocol_notes_markdown
 
 __all__ = ["markdown"]
 
@@ -92,11 +94,15 @@ def _final_results(d: ReportData) -> list[str]:
     add(f"| agent | runs | evaluations (mean) | simulated h (mean) | mean ± std | IQM [95% CI] | median "
         f"| P(> {BASELINE}) [95% CI] |")
     add("|---|---|---|---|---|---|---|---|")
+    det = set(deterministic_agents(d))
     for a in d.agents:
         e = ag[a]
         pi = e.get("probability_of_improvement_over", {}).get(BASELINE)
         pi_s = "—" if pi is None else f"{pi['value']:.2f} [{pi['ci_low']:.2f}, {pi['ci_high']:.2f}]"
-        if "mean" in e:
+        if a in det and "mean" in e:  # every run identical (grid ignores the seed): one run, no spread, no CI
+            add(f"| {a} | 1 (deterministic: all {e['runs']} identical) | {e['evaluations_mean']:.1f} "
+                f"| {e['simulated_seconds_mean'] / 3600:.2f} | {e['mean']:.2f} | — | {e['median']:.2f} | {pi_s} |")
+        elif "mean" in e:
             add(f"| {a} | {e['runs']} | {e['evaluations_mean']:.1f} | {e['simulated_seconds_mean'] / 3600:.2f} "
                 f"| {e['mean']:.2f} ± {e['std']:.2f} | {e['iqm']:.2f} [{e['iqm_ci'][0]:.2f}, {e['iqm_ci'][1]:.2f}] "
                 f"| {e['median']:.2f} | {pi_s} |")
@@ -222,6 +228,6 @@ def _notes_and_files(d: ReportData, wall_report: float) -> list[str]:
 
 def markdown(d: ReportData, wall_report: float) -> str:
     """The text of ``report.md`` (``wall_report``: seconds spent building the report, printed at the end)."""
-    sections = (_setup(d), _final_results(d), _anytime(d), _topk(d), _time_to_top(d), _controller(d),
-                _notes_and_files(d, wall_report))
+    sections = (_setup(d), protocol_notes_markdown(d), _final_results(d), _anytime(d), _topk(d), _time_to_top(d),
+                _controller(d), answers_markdown(d), _notes_and_files(d, wall_report))
     return "\n".join(line for section in sections for line in section) + "\n"

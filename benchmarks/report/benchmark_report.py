@@ -11,8 +11,12 @@
 ``anytime_by_evaluations.csv``  IQM / CI / mean of the incumbent's reported accuracy per evaluation count
 ``anytime_by_time.csv``        the same on a log grid of simulated seconds (protocols that charge time)
 ``topk_vs_random.csv``         top-k average reward minus random search's, per number of samples
-``figures/*.png``              anytime curves, final accuracies, top-k vs random, time to top, controller
+``figures/*.png``              anytime curves, final accuracies, top-k vs random, time to top, controller,
+                               and the answers' figures (``answer_*.png``)
 =============================  ====================================================================
+
+``report.md`` also has the protocol notes (:mod:`benchmarks.report.protocol_notes`) and the paper's four
+questions answered with numbers (:mod:`benchmarks.report.answers`, also in ``aggregate.json["answers"]``).
 
 Aggregates over seeds use the interquartile mean with percentile
 stratified-bootstrap 95% confidence intervals (Agarwal et al., 2021); means
@@ -39,6 +43,7 @@ import numpy as np
 
 from benchmarks.report import benchmark_curves as curves
 from benchmarks.report import benchmark_plots as plots
+from benchmarks.report.answers import compute_answers
 from benchmarks.report.benchmark_data import (
     BASELINE,
     ReportData,
@@ -48,8 +53,9 @@ from benchmarks.report.benchmark_data import (
     write_csv,
 )
 from benchmarks.report.benchmark_markdown import markdown
+from benchmarks.report.protocol_notes import published_comparison
 from benchmarks.report.style import agent_colors, styled
-from benchmarks.run.files import json_default
+from benchmarks.run.files import json_default, utf8_text
 
 __all__ = ["build_report"]
 
@@ -101,6 +107,8 @@ def build_report(out: Path | str, agents: Sequence[str] | None = None) -> Path:
     write_csv(d.out / "summary.csv", summary_rows(d))
     aggregate_finals(d)
     _figures(d)
+    compute_answers(d)
+    d.aggregate["published_comparison"] = published_comparison(d)
     d.aggregate["protocol"] = d.protocol.to_json()
     d.aggregate["reported_name"] = d.reporter.name()
     d.aggregate["statistics"] = ("IQM with 95% percentile stratified-bootstrap CI (2000 resamples); "
@@ -108,7 +116,7 @@ def build_report(out: Path | str, agents: Sequence[str] | None = None) -> Path:
     agg_text = json.dumps(_finite(d.aggregate), indent=2, default=json_default)
     (d.out / "aggregate.json").write_text(agg_text, encoding="utf-8")
     path = d.out / "report.md"
-    path.write_text(markdown(d, time.perf_counter() - t0), encoding="utf-8")
+    path.write_text(utf8_text(markdown(d, time.perf_counter() - t0)), encoding="utf-8")
     return path
 
 

@@ -12,6 +12,8 @@
 ``DIR/figures/controller.png``         (REINFORCE) batch reward and baseline, entropy per token,
                                        probability of the final best architecture
 ``DIR/figures/top_architectures.png``  the best distinct architectures, drawn
+``DIR/figures/pareto_front.png``       (nsga2) reward vs cost of every architecture, the
+                                       non-dominated ones joined (:mod:`.run_pareto`)
 =====================================  ===========================================================
 
 The controller figures need the diagnostics the REINFORCE agent saves in ``extras.json``
@@ -41,7 +43,9 @@ from benchmarks.report.run_data import (
     space_for,
     top_architectures,
 )
+from benchmarks.report.run_pareto import pareto_section
 from benchmarks.report.style import styled
+from benchmarks.run.files import utf8_text
 
 __all__ = ["build_run_report"]
 
@@ -184,7 +188,11 @@ def build_run_report(out: Path | str) -> Path:
     # ---- 3. top architectures
     lines += ["", f"## 3. Top {TOP_K} distinct architectures", ""]
     lines += _top_section(d, fig_dir)
+    # ---- 4. Pareto front (multi-objective agents: nsga2)
+    pareto = pareto_section(d, fig_dir)
+    if pareto:
+        lines += ["", "## 4. Pareto front", ""] + pareto
     lines += ["", f"Report built in {time.perf_counter() - t0:.1f} s."]
     path = d.out / "report.md"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.write_text(utf8_text("\n".join(lines) + "\n"), encoding="utf-8")  # a non-UTF-8 DIR shows as \xff
     return path

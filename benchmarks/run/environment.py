@@ -1,21 +1,94 @@
-"""Making a run's env from its id and kwargs, with errors that name what is valid."""
+"""Making a run's env from its id and kwargs, with errors that name what is valid.
+
+Any Gymnasium id is accepted, including Gymnasium's ``module:id`` convention
+(``mymodule:my/Space-v0`` imports ``mymodule``, whose import registers
+``my/Space-v0``, then makes it). The env must be a nas-env search env: its
+``unwrapped`` has a ``space`` (:class:`nas_env.SearchSpace`), an ``evaluator``
+(:class:`nas_env.Evaluator`) and ``action_masks()`` -- a :class:`nas_env.NASEnv`
+or a subclass (docs/06_bring_your_own_space.md).
+"""
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import gymnasium as gym
 
-__all__ = ["make_env"]
+__all__ = ["check_search_env", "make_env", "resolve_env_id"]
+
+_HINT = ("any registered Gymnasium id of a nas-env search env, or 'module:id' to import the module that "
+         "registers it first (docs/06_bring_your_own_space.md)")
+
+
+def _nas_ids() -> list[str]:
+    import nas_env
+
+    return sorted(nas_env.ENV_IDS)
+
+
+def resolve_env_id(env_id: str) -> str:
+    """Import the module of a ``module:id`` and check that the id is registered; returns the bare id.
+
+    Raises:
+        ValueError: the module cannot be imported or the id is not registered
+            (naming the nas_env ids and the ``module:id`` form).
+    """
+    import nas_env  # noqa: F401  (registers the nas_env ids)
+
+    if not isinstance(env_id, str) or not env_id:
+        raise ValueError(f"env id must be a non-empty string, got {env_id!r}; valid: {_HINT}")
+    module, sep, bare = env_id.rpartition(":")
+    if sep:
+        if not module or not bare:
+            raise ValueError(f"bad env id {env_id!r}: expected 'module:id', e.g. 'mymodule:my/Space-v0'")
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name is not None and (module == exc.name or module.startswith(exc.name + ".")):
+                raise ValueError(f"cannot import module {module!r} of env id {env_id!r}: {exc} (is its directory "
+                                 "on PYTHONPATH?)") from exc
+            raise ValueError(f"importing module {module!r} of env id {env_id!r} failed: {exc}") from exc
+        except Exception as exc:  # the user's module raised while importing
+            raise ValueError(f"importing module {module!r} of env id {env_id!r} failed: "
+                             f"{type(exc).__name__}: {exc}") from exc
+    if bare not in gym.registry:
+        where = f" (module {module!r} was imported but did not register it)" if sep else ""
+        raise ValueError(f"unknown env {bare!r}{where}; valid: {_HINT}; nas_env ids: {_nas_ids()}")
+    return bare
+
+
+def check_search_env(env: gym.Env, env_id: str) -> None:
+    """Raise ``ValueError`` unless ``env`` is a nas-env search env (see the module docstring)."""
+    from nas_env.evaluators.base import Evaluator
+    from nas_env.spaces.base import SearchSpace
+
+    u = env.unwrapped
+    missing = []
+    if not isinstance(getattr(u, "space", None), SearchSpace):
+        missing.append(".space (a nas_env.SearchSpace)")
+    if not isinstance(getattr(u, "evaluator", None), Evaluator):
+        missing.append(".evaluator (a nas_env.Evaluator)")
+    if not callable(getattr(u, "action_masks", None)):
+        missing.append(".action_masks()")
+    if missing:
+        raise ValueError(
+            f"env {env_id!r} ({type(u).__name__}) is not a nas-env search env: its unwrapped env lacks "
+            f"{', '.join(missing)}; valid: a nas_env.NASEnv (or subclass) registered with Gymnasium, "
+            f"e.g. {_nas_ids()}, or your own (docs/06_bring_your_own_space.md)"
+        )
 
 
 def make_env(env_id: str, env_kwargs: dict[str, Any] | None = None) -> gym.Env:
-    """``gym.make`` a nas-env id, with an error listing the valid ids."""
-    import nas_env
-
-    if env_id not in gym.registry:
-        raise ValueError(f"unknown env {env_id!r}; valid: {sorted(nas_env.ENV_IDS)}")
+    """``gym.make`` a nas-env search env by any Gymnasium id (``module:id`` too), with errors naming what is valid."""
+    resolve_env_id(env_id)
     try:
-        return gym.make(env_id, **(env_kwargs or {}))
+        env = gym.make(env_id, **(env_kwargs or {}))
     except TypeError as exc:
         raise ValueError(f"bad --env-kwargs {env_kwargs!r} for {env_id}: {exc}") from exc
+    try:
+        check_search_env(env, env_id)
+    except ValueError:
+        env.close()
+        raise
+    return env

@@ -9,7 +9,7 @@ from typing import Any
 
 from agents.history import json_default
 
-__all__ = ["atomic_write", "json_default", "read_json", "write_json"]
+__all__ = ["atomic_write", "json_default", "read_json", "utf8_text", "write_json"]
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -20,6 +20,12 @@ def atomic_write(path: Path, data: bytes) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
+
+
+def utf8_text(text: str) -> str:
+    """``text`` safe to encode as UTF-8: undecodable bytes of file names (``\\udcff`` surrogates, from
+    a non-UTF-8 path) are shown as ``\\xff``, the way ``ls -b`` would."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def write_json(path: Path, obj: Any) -> None:

@@ -12,6 +12,8 @@
 ``evaluations.sqlite``  the evaluation store (every finished child, written when it finishes;
                     on by default for training envs)
 ``tensorboard/``    TensorBoard logs, when asked for
+``retrain.json``    the finalists re-trained stand-alone (``--retrain-top K``, :mod:`benchmarks.run.retrain`)
+``report.md``, ``figures/``  ``nas-env report DIR``'s output: never blocks resuming or extending
 ==================  =====================================================================
 """
 
@@ -25,17 +27,22 @@ from typing import Any
 from agents.budget import Budget
 
 __all__ = [
-    "CHECKPOINT", "EXTRAS", "HISTORY", "RUN_FILES", "RUN_FORMAT", "RUN_JSON", "RunDirError", "STORE_FILE", "SUMMARY",
-    "check_out_dir", "is_benchmark_dir", "is_run_dir",
+    "CHECKPOINT", "EXTRAS", "HISTORY", "REPORT_FILES", "RETRAIN", "RUN_FILES", "RUN_FORMAT", "RUN_JSON", "RunDirError",
+    "STORE_FILE", "SUMMARY",
+    "check_creatable", "check_out_dir", "is_benchmark_dir", "is_run_dir", "recorded_path",
 ]
 
 RUN_FORMAT = "nas-env-run"
 RUN_JSON, HISTORY, CHECKPOINT, SUMMARY, EXTRAS = (
     "run.json", "history.jsonl", "checkpoint.pkl", "summary.json", "extras.json")
 STORE_FILE = "evaluations.sqlite"
+#: ``--retrain-top K``'s stand-alone re-training of the finalists (benchmarks.run.retrain)
+RETRAIN = "retrain.json"
 RUN_FILES = (
-    RUN_JSON, HISTORY, CHECKPOINT, SUMMARY, EXTRAS, STORE_FILE, STORE_FILE + "-wal", STORE_FILE + "-shm",
+    RUN_JSON, HISTORY, CHECKPOINT, SUMMARY, EXTRAS, STORE_FILE, STORE_FILE + "-wal", STORE_FILE + "-shm", RETRAIN,
 )
+#: what ``nas-env report DIR`` and ``--tensorboard`` may add to a run directory
+REPORT_FILES = ("report.md", "figures", "tensorboard")
 #: the run.json keys that must match for a directory to continue a run; store and batching change
 #: training seeds (see nas_env.cache / nas_env.vector), so they are never mixed either
 IDENTITY_KEYS = ("env_id", "env_kwargs", "agent", "agent_kwargs", "seed", "store", "batched_evaluation")
@@ -61,6 +68,30 @@ def is_benchmark_dir(path: Path | str) -> bool:
     return (Path(path) / "benchmark.json").is_file()
 
 
+def recorded_path(path: Path | None, out_dir: Path) -> Path | None:
+    """How ``run.json`` records ``path``: relative to the run directory when it lies inside it (so a run
+    resumes whatever ``--out`` is spelled, the working directory, or after the directory moved), else absolute."""
+    if path is None:
+        return None
+    absolute = Path(os.path.abspath(path))
+    try:
+        return absolute.relative_to(os.path.abspath(out_dir))
+    except ValueError:
+        return absolute
+
+
+def check_creatable(path: Path, option: str) -> None:
+    """Raise :class:`RunDirError` when the missing ``path`` cannot be created: its nearest existing
+    ancestor is a file, or a directory this process cannot write to (read-only file system, permissions)."""
+    parent = Path(os.path.abspath(path))
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise RunDirError(f"{option} {path} cannot be created: {parent} is not a directory")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise RunDirError(f"{option} {path} cannot be created: {parent} is not writable")
+
+
 def check_out_dir(out_dir: Path, run: dict[str, Any]) -> dict[str, Any] | None:
     """Check that ``out_dir`` can take the run described by ``run`` (a run.json record).
 
@@ -70,6 +101,7 @@ def check_out_dir(out_dir: Path, run: dict[str, Any]) -> dict[str, Any] | None:
     if out_dir.exists() and not out_dir.is_dir():
         raise RunDirError(f"--out {out_dir} exists and is not a directory")
     if not out_dir.exists():
+        check_creatable(out_dir, "--out")
         return None
     try:
         entries = sorted(p.name for p in out_dir.iterdir())
@@ -84,7 +116,7 @@ def check_out_dir(out_dir: Path, run: dict[str, Any]) -> dict[str, Any] | None:
             f"--out {out_dir} is not empty and is not a nas-env run (no run.json; found {entries[:5]}); "
             "choose a new or empty directory"
         )
-    foreign = [e for e in entries if e not in RUN_FILES and not e.endswith(".tmp") and e != "tensorboard"]
+    foreign = [e for e in entries if e not in RUN_FILES and e not in REPORT_FILES and not e.endswith(".tmp")]
     if foreign:
         raise RunDirError(f"--out {out_dir} holds files that are not a nas-env run's: {foreign[:5]}")
     try:
@@ -93,6 +125,9 @@ def check_out_dir(out_dir: Path, run: dict[str, Any]) -> dict[str, Any] | None:
         raise RunDirError(f"{out_dir / RUN_JSON} is unreadable: {exc}") from exc
     if not isinstance(saved, dict) or saved.get("format") != RUN_FORMAT:
         raise RunDirError(f"{out_dir / RUN_JSON} is not a nas-env run record")
+    history = out_dir / HISTORY
+    if CHECKPOINT not in entries and SUMMARY not in entries and (not history.exists() or history.stat().st_size == 0):
+        return None  # a run that failed before its first evaluation holds nothing: a corrected command may start
     for key in IDENTITY_KEYS:
         if saved.get(key) != run[key]:
             raise RunDirError(

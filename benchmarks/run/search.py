@@ -18,7 +18,9 @@ unreadable ``run.json`` or different arguments raises :class:`RunDirError`.
 
 from __future__ import annotations
 
+import os
 import pickle
+import socket
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -31,6 +33,7 @@ from agents.registry import make_agent
 from agents.tracker import SearchTracker
 from benchmarks.run import layout
 from benchmarks.run.callbacks import HistoryWriter, ProgressBar, TensorBoardLogger
+from benchmarks.run.checks import check_env
 from benchmarks.run.environment import make_env
 from benchmarks.run.files import atomic_write, write_json
 from benchmarks.run.layout import RunDirError
@@ -101,24 +104,38 @@ class SearchRun:
         self = cls(spec, out_dir, options)
         self.agent = make_agent(spec.agent, **spec.agent_kwargs)
         self.env = make_env(spec.env_id, spec.env_kwargs)
+        try:
+            check_env(self.env)
+        except BaseException:
+            self.env.close()
+            raise
         evaluator = getattr(self.env.unwrapped, "evaluator", None)
         expensive = bool(evaluator and evaluator.expensive)
         store = expensive if options.store == "auto" else options.store
         store_path = (out_dir / layout.STORE_FILE) if store is True else (Path(store) if store else None)
         executor = ("process" if expensive else "none") if options.executor == "auto" else options.executor
         try:
+            if evaluator is not None and getattr(evaluator, "stateful", False) and executor != "none":
+                raise ValueError(
+                    f"executor {executor!r} cannot evaluate {spec.env_id} with {type(evaluator).__name__}: its "
+                    "children share weights that live in the search process; valid: 'auto' or 'none'"
+                )
             self.tensorboard = None if options.tensorboard is None else TensorBoardLogger(options.tensorboard,
                                                                                            self.agent)
             self.table = ranked_table(self.env)
-            self.record = spec.to_run_json(store_path, batched=executor != "none")
+            self.record = spec.to_run_json(layout.recorded_path(store_path, out_dir), batched=executor != "none")
             self.saved = layout.check_out_dir(out_dir, self.record)
+            if store_path is not None and not store_path.exists():
+                layout.check_creatable(store_path, "--store")
             # the executor first, then the store: an unreachable Ray cluster or a store made for
             # another configuration fails here and leaves out_dir untouched
             self.pool = self._start_executor(executor)
             if store_path is not None:
                 from nas_env.cache import attach_store
 
-                self.store = attach_store(self.env, store_path)
+                # claims of children in training carry the run directory: a resumed run takes its own over
+                claimant = f"{socket.gethostname()}:{os.path.abspath(out_dir)}"
+                self.store = attach_store(self.env, store_path, claimant=claimant)
         except BaseException:
             self.close()
             raise
@@ -171,10 +188,15 @@ class SearchRun:
     def search(self, history: list[Evaluation], resume: dict[str, Any] | None) -> SearchResult:
         """Search until the budget is spent (or re-report a finished run without searching)."""
         spec, agent = self.spec, self.agent
+        # finished: the checkpoint says complete *for this budget* (run.json is rewritten before the search,
+        # so an extension interrupted before its first checkpoint must not pass for a finished run)
         if resume is not None and resume.get("complete") and self.saved is not None \
-                and self.saved.get("budget") == self.record["budget"]:
+                and resume.get("budget", self.saved.get("budget")) == self.record["budget"]:
             agent.load_state_dict(resume["agent"])  # a finished run: report it again, search nothing
-            return agent.result(spec.seed, history)
+            result = agent.result(spec.seed, history)
+            if self.store is not None:  # as the run reported it (older checkpoints: the store as it is now)
+                result.extras["store"] = resume.get("store") or self._store_stats()
+            return result
         writer = HistoryWriter(self.out_dir / layout.HISTORY)
         self._closers.append(writer.close)
         callbacks: list[Callable[[Evaluation, SearchTracker], Any]] = [writer, *self.options.callbacks]
@@ -187,10 +209,14 @@ class SearchRun:
         result = agent.run(self.env, spec.budget, seed=spec.seed, callbacks=callbacks, history=history,
                            resume=resume, checkpoint=self._checkpointer())
         if self.store is not None:
-            s = self.store
-            result.extras["store"] = {"path": self.record["store"], "rows": len(s), "hits": s.hits,
-                                      "misses": s.misses, "hit_rate": s.hit_rate}
+            result.extras["store"] = self._store_stats()
         return result
+
+    def _store_stats(self) -> dict[str, Any]:
+        """The store's rows and the requests it served in this invocation (summary.json's ``store``)."""
+        s = self.store
+        return {"path": self.record["store"], "rows": len(s), "hits": s.hits, "misses": s.misses,
+                "hit_rate": s.hit_rate}
 
     def _checkpointer(self) -> Callable[[dict[str, Any]], None]:
         path, interval = self.out_dir / layout.CHECKPOINT, self.options.checkpoint_interval_s
@@ -201,6 +227,9 @@ class SearchRun:
             if not state.get("final") and last[0] and now - last[0] < interval:
                 return
             last[0] = now
+            state = {**state, "budget": self.record["budget"]}
+            if self.store is not None:
+                state["store"] = self._store_stats()
             atomic_write(path, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
 
         return checkpoint

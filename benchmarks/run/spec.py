@@ -14,9 +14,11 @@ from agents.budget import Budget
 from agents.history import Evaluation
 from agents.tracker import SearchTracker
 
-__all__ = ["EXECUTOR_CHOICES", "RunOptions", "RunSpec"]
+__all__ = ["EXECUTOR_CHOICES", "MAX_SEED", "RunOptions", "RunSpec"]
 
 EXECUTOR_CHOICES = ("auto", "none", "inprocess", "process", "ray")
+#: the largest run seed: every RNG the run seeds (numpy, torch, Gymnasium) takes it
+MAX_SEED = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,8 @@ class RunSpec:
         seed = self.seed
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
             raise ValueError(f"seed must be an int, got {seed!r}")
+        if not 0 <= seed <= MAX_SEED:
+            raise ValueError(f"seed must be in 0..{MAX_SEED} (2**63 - 1), got {seed}")
         object.__setattr__(self, "seed", int(seed))
         object.__setattr__(self, "env_kwargs", dict(self.env_kwargs or {}))
         object.__setattr__(self, "agent_kwargs", dict(self.agent_kwargs or {}))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from nas_env.env import NASEnv
+from nas_env.evaluators.base import Evaluator
 from nas_env.evaluators.train import TrainEvaluator
 from nas_env.rewards import RewardFn
 from nas_env.spaces.zoph_le_cnn import ZophLeCNNSpace
@@ -20,6 +22,14 @@ class ZophLeCNNEnv(NASEnv):
     zero-padded; no input = the image); outputs no later layer consumed are
     concatenated before global pooling and the classifier. At the last token the
     child is built and trained on ``dataset`` (``nas_env.evaluators.train``).
+
+    With ``backend="shared"`` the reward is instead a **shared-weight estimate** (ENAS,
+    ``nas_env.evaluators.shared``): every child is a slice of one set of weights that
+    lives as long as the env; evaluating a child trains those weights on it for
+    ``train_kwargs["steps"]`` minibatches (default 10) and returns its validation accuracy
+    with them. It is cheap, but it is **not** the child's stand-alone accuracy and it
+    **depends on the order of evaluations** (every earlier child changed the weights);
+    deterministic for a seed. Re-train finalists stand-alone (``--retrain-top K``).
 
     ## Action Space
 
@@ -45,7 +55,8 @@ class ZophLeCNNEnv(NASEnv):
     ## Rewards
 
     0.0 for every token but the last. At the last: the child's validation accuracy
-    (a fraction, on a split carved from the training data) after ``epochs`` epochs,
+    (a fraction, on a split carved from the training data) after ``epochs`` epochs
+    (``backend="shared"``: after ``steps`` minibatches on the shared weights),
     through ``reward`` (``"accuracy"``; ``"cubed"`` with ``reward_metric="max_last5"`` is
     the paper's (max val accuracy of the last 5 epochs)^3; or a callable on metrics).
     A child that fails to build (strides shrinking a map below 1x1), times out
@@ -70,6 +81,7 @@ class ZophLeCNNEnv(NASEnv):
     | Argument             | Default      | Meaning                                                  |
     |----------------------|--------------|----------------------------------------------------------|
     | ``dataset``          | ``digits``   | ``digits`` (8x8, bundled), ``fashion_mnist``, ``cifar10``|
+    | ``backend``          | ``train``    | ``train`` (stand-alone) or ``shared`` (weight sharing)   |
     | ``num_layers``       | ``3``        | layers, or ``(min, max)`` for a searched depth           |
     | ``predict_stride``   | ``False``    | add a stride token per layer                             |
     | ``epochs``           | ``2``        | training epochs per child (the fidelity)                 |
@@ -84,7 +96,9 @@ class ZophLeCNNEnv(NASEnv):
     | ``filter_sizes``     | (1,3,5,7)    | filter height/width choices                              |
     | ``num_filters``      | (24,...,64)  | number-of-filters choices                                |
     | ``strides``          | (1, 2, 3)    | stride choices                                           |
-    | ``train_kwargs``     | ``None``     | further ``TrainEvaluator`` kwargs (e.g. ``num_threads``) |
+    | ``train_kwargs``     | ``None``     | further ``TrainEvaluator`` kwargs (e.g. ``num_threads``);|
+    |                      |              | ``shared``: ``SharedWeightEvaluator`` kwargs (``steps``, |
+    |                      |              | ``warmup_steps``, ``lr``, ...)                           |
     | ``failure_reward``   | ``0.0``      | reward of a failed, timed-out, diverged or invalid child |
     | ``invalid_action``   | ``penalty``  | ``penalty`` or ``raise`` for masked actions              |
     | ``render_mode``      | ``None``     | ``None``, ``ansi`` or ``rgb_array``                      |
@@ -92,9 +106,15 @@ class ZophLeCNNEnv(NASEnv):
     Seeding goes through ``reset(seed=...)``: each child's training seed is drawn from
     the env's ``np_random``, so a seeded episode sequence trains reproducibly.
 
+    ``backend="shared"`` uses ``dataset``, ``batch_size``, ``weight_decay``, ``device`` and
+    ``data_root``; ``epochs``, ``lr`` (its own default 0.05, set it in ``train_kwargs``),
+    ``max_train_seconds`` and ``reward_metric`` belong to ``backend="train"`` (the last two
+    raise if set with ``shared``).
+
     ```python
     import gymnasium as gym, nas_env
     env = gym.make("nas_env/ZophLeCNN-v0", num_layers=4, predict_stride=True, epochs=2)
+    shared = gym.make("nas_env/ZophLeCNN-v0", num_layers=4, backend="shared", train_kwargs={"steps": 10})
     ```
 
     The NAS-Bench-201 and NAS-Bench-Macro envs train for real with
@@ -124,6 +144,7 @@ class ZophLeCNNEnv(NASEnv):
         failure_reward: float = 0.0,
         invalid_action: str = "penalty",
         render_mode: str | None = None,
+        backend: str = "train",
     ):
         space = ZophLeCNNSpace(
             num_layers=num_layers,
@@ -132,7 +153,11 @@ class ZophLeCNNEnv(NASEnv):
             num_filters=num_filters,
             strides=strides,
         )
-        evaluator = TrainEvaluator(
+        evaluator = _shared_evaluator(
+            backend, space, dataset, batch_size=batch_size, weight_decay=weight_decay, device=device,
+            data_root=data_root, max_train_seconds=max_train_seconds, reward_metric=reward_metric,
+            train_kwargs=train_kwargs,
+        ) if backend != "train" else TrainEvaluator(
             dataset,
             epochs=epochs,
             batch_size=batch_size,
@@ -152,3 +177,29 @@ class ZophLeCNNEnv(NASEnv):
             invalid_action=invalid_action,
             render_mode=render_mode,
         )
+
+
+CNN_BACKENDS = ("train", "shared")
+
+
+def _shared_evaluator(
+    backend: str, space: ZophLeCNNSpace, dataset: str, *, batch_size: int, weight_decay: float, device: str,
+    data_root: str | None, max_train_seconds: float | None, reward_metric: str,
+    train_kwargs: Mapping[str, Any] | None,
+) -> Evaluator:
+    """The ``backend="shared"`` evaluator; raises for another backend or a train-only setting."""
+    if backend != "shared":
+        raise ValueError(f"unknown backend {backend!r}; valid: {list(CNN_BACKENDS)}")
+    if max_train_seconds is not None:
+        raise ValueError(f"max_train_seconds={max_train_seconds!r} applies to backend='train' only, not 'shared'")
+    if reward_metric != "final":
+        raise ValueError(f"reward_metric={reward_metric!r} applies to backend='train' only; 'shared' uses 'final'")
+    from nas_env.evaluators.shared import SharedWeightEvaluator
+
+    valid = sorted(set(inspect.signature(SharedWeightEvaluator).parameters) - {"space", "dataset"})
+    unknown = sorted(set(train_kwargs or {}) - set(valid))
+    if unknown:
+        raise ValueError(f"unknown train_kwargs {unknown} for backend='shared'; valid: {valid}")
+    kwargs: dict[str, Any] = {"batch_size": batch_size, "weight_decay": weight_decay, "device": device,
+                              "data_root": data_root, **dict(train_kwargs or {})}
+    return SharedWeightEvaluator(space, dataset, **kwargs)

@@ -8,6 +8,7 @@ from nas_env.evaluators.base import (
     failure_metrics,
     make_metrics,
 )
+from nas_env.evaluators.contract import MetricsError, check_metrics
 from nas_env.evaluators.function import FunctionEvaluator, TableEvaluator, as_evaluator
 from nas_env.evaluators.macro_table import MacroTableEvaluator
 from nas_env.evaluators.nb201_table import NB201_DATASETS, NB201_FIDELITIES, NB201Table, NB201TableEvaluator
@@ -21,12 +22,14 @@ __all__ = [
     "Evaluator",
     "FunctionEvaluator",
     "MacroTableEvaluator",
+    "MetricsError",
     "NB201Table",
     "NB201TableEvaluator",
     "SyntheticEvaluator",
     "TableEvaluator",
     "as_evaluator",
     "as_generator",
+    "check_metrics",
     "failure_metrics",
     "make_metrics",
 ]

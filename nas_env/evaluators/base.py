@@ -2,25 +2,31 @@
 
 Every reward backend (table lookup, real training, synthetic function, a user's
 callable) implements :class:`Evaluator`. Metrics are a plain ``dict`` so they
-travel through ``info``, JSON and SQLite unchanged. Keys every evaluator fills:
+travel through ``info``, JSON and SQLite unchanged. The metric contract
+(:mod:`nas_env.evaluators.contract`; :func:`make_metrics` fills every standard key):
 
-=================  =====================================================
-key                meaning
-=================  =====================================================
-``status``         ``"ok"`` or a failure: ``"failed"``, ``"timeout"``,
-                   ``"diverged"``, ``"invalid"``
-``val_accuracy``   validation accuracy in [0, 1] (the search signal), or
-                   ``None`` on failure
-``test_accuracy``  test accuracy in [0, 1] where known, else ``None``;
-                   reported, never used as reward
-``cost_seconds``   cost of the evaluation: simulated training time for
-                   tables, measured seconds for real training
-``params``         number of parameters where known, else ``None``
-``error``          error text for failures, else ``None``
-=================  =====================================================
+=================  ========  ==============================================================
+key                required  type and unit
+=================  ========  ==============================================================
+``status``         yes       ``"ok"`` or a failure: ``"failed"``, ``"timeout"``,
+                             ``"diverged"``, ``"invalid"``
+``val_accuracy``   yes       validation accuracy, a fraction in [0, 1] (the search
+                             signal) when ``"ok"``; ``None`` on failure
+``test_accuracy``  no        test accuracy, a fraction in [0, 1], or ``None``;
+                             reported, never used as reward
+``cost_seconds``   no        cost in seconds >= 0: simulated training time for tables,
+                             measured seconds for real training (default 0)
+``params``         no        number of parameters, a non-negative **integer** (an
+                             integral float is accepted; ``1.5`` is an error), or ``None``
+``error``          no        error text (``str``) for failures, else ``None``
+any other key      no        an extra (``flops``, ``latency_ms`` ...), JSON-able
+=================  ========  ==============================================================
 
 Accuracies are fractions, never percentages. A child that fails is a result
 (``status`` + ``error``), never an exception out of :meth:`Evaluator.evaluate`.
+Metrics that break the contract are a bug of the evaluator, not of the child:
+:class:`NASEnv` raises :class:`~nas_env.evaluators.contract.MetricsError` (a
+``ValueError``) naming the key, the value and what is valid.
 """
 
 from __future__ import annotations
@@ -54,18 +60,26 @@ def make_metrics(
     error: str | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
-    """Build a metrics dict with the standard keys first, then ``extra``."""
+    """Build a metrics dict with the standard keys first, then ``extra``.
+
+    Raises:
+        MetricsError: a value breaks the contract (:mod:`nas_env.evaluators.contract`): an
+            accuracy outside [0, 1], a ``params`` that is not an integral count ...
+    """
+    from nas_env.evaluators.contract import check_count, check_fraction, check_metrics, check_seconds
+
     if status != STATUS_OK and status not in FAILURE_STATUSES:
         raise ValueError(f"unknown status {status!r}; valid: {[STATUS_OK, *FAILURE_STATUSES]}")
     out: dict[str, Any] = {
         "status": status,
-        "val_accuracy": None if val_accuracy is None else float(val_accuracy),
-        "test_accuracy": None if test_accuracy is None else float(test_accuracy),
-        "cost_seconds": float(cost_seconds),
-        "params": None if params is None else int(params),
+        "val_accuracy": check_fraction("val_accuracy", val_accuracy),
+        "test_accuracy": check_fraction("test_accuracy", test_accuracy),
+        "cost_seconds": check_seconds("cost_seconds", cost_seconds),
+        "params": check_count("params", params),  # never int(): 1.5 (millions?) is an error, not 1
         "error": error,
     }
     out.update(extra)
+    check_metrics(out)  # status 'ok' needs a val_accuracy; error is a str
     return out
 
 
@@ -91,6 +105,7 @@ class Evaluator(ABC):
             or ``None`` if it has no notion of fidelity.
         default_fidelity: used when ``evaluate`` gets ``fidelity=None``.
         expensive: ``True`` for evaluators that train (see the attribute's comment).
+        stateful: ``True`` for evaluators whose results depend on earlier evaluations (shared weights).
     """
 
     fidelities: tuple[Any, ...] | None = None
@@ -98,6 +113,10 @@ class Evaluator(ABC):
     #: evaluations cost real compute (training): runners then store them (resume never retrains)
     #: and evaluate batches in worker processes by default. Table lookups leave it False.
     expensive: bool = False
+    #: each evaluation changes the evaluator (shared weights): it runs in the search process only
+    #: (executor "none"), and its ``state_dict()`` / ``load_state_dict()`` travel with the run's
+    #: checkpoint, so a resume restores it (see nas_env.evaluators.shared)
+    stateful: bool = False
 
     @abstractmethod
     def evaluate(

@@ -98,6 +98,9 @@ class LMTrainEvaluator(Evaluator):
         num_threads: intra-op threads while a child trains (restored afterwards); the default 1
             is fastest for these small sequential ops on CPU; ``None`` leaves torch's setting.
         eval_batch_size: columns of the validation/test streams.
+        fast_cells: run the cells' fused time loop (:mod:`nas_env.models.rnn_fused`; CPU, when
+            the kernel compiled); ``False``: the eager loop. Results agree within float rounding,
+            but are not bit-identical, so the flag is part of :meth:`config`.
     """
 
     fidelities = None
@@ -128,6 +131,7 @@ class LMTrainEvaluator(Evaluator):
         seed: int = 0,
         num_threads: int | None = 1,
         eval_batch_size: int = 16,
+        fast_cells: bool = True,
     ):
         if isinstance(dataset, Corpus):
             self._dataset_name = dataset.name
@@ -175,6 +179,9 @@ class LMTrainEvaluator(Evaluator):
         self.seed = int(seed)
         self.num_threads = None if num_threads is None else positive_int("num_threads", num_threads)
         self.eval_batch_size = positive_int("eval_batch_size", eval_batch_size)
+        if not isinstance(fast_cells, bool):
+            raise ValueError(f"fast_cells must be True or False, got {fast_cells!r}")
+        self.fast_cells = fast_cells
         self.default_fidelity = self.epochs
         self._device_corpus: Corpus | None = None
         if self._corpus is None:
@@ -205,7 +212,7 @@ class LMTrainEvaluator(Evaluator):
         """The (untrained) language model of ``cell`` under this evaluator's settings."""
         return RNNLanguageModel(
             cell, self.corpus.vocab_size, hidden_size=self.hidden_size, embedding_size=self.embedding_size,
-            num_layers=self.num_layers, dropout=self.dropout, tie_weights=self.tie_weights,
+            num_layers=self.num_layers, dropout=self.dropout, tie_weights=self.tie_weights, fast=self.fast_cells,
         )
 
     # -------------------------------------------------------------- evaluate
@@ -307,4 +314,5 @@ class LMTrainEvaluator(Evaluator):
             "seed": self.seed,
             "num_threads": self.num_threads,
             "eval_batch_size": self.eval_batch_size,
+            "fast_cells": self.fast_cells,
         }

@@ -14,7 +14,9 @@ starts), then :class:`Request` objects. :meth:`Executor.run` yields
 ``(position, metrics)`` in completion order, so callers can persist every
 result the moment it exists. A child that times out, crashes its worker or
 raises is a *result* with a failure status; the executor itself only raises for
-misuse.
+misuse. Failures the *machine* caused (a worker killed, e.g. by the OOM killer, a
+timeout under load) carry ``transient=True``: the run's history keeps them, and an
+evaluation store records them as ``retry`` so that later runs train the child again.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import threading
 import time
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -13,12 +14,18 @@ from typing import Any
 
 from nas_env.evaluators.base import Evaluator, failure_metrics
 from nas_env.executors.base import Executor, Request, safe_evaluate
+from nas_env.executors.lifeline import die_with_parent, ignore_sigint, sigint_ignored
 
 __all__ = ["ProcessExecutor"]
 
 
-def _worker_main(conn: Connection, evaluator: Evaluator, num_threads: int | None) -> None:
-    """Worker loop: receive (task id, request), send back (task id, metrics)."""
+def _worker_main(conn: Connection, evaluator: Evaluator, num_threads: int | None, parent_pid: int | None = None,
+                 kernel_signal: bool = True) -> None:
+    """Worker loop: receive (task id, request), send back (task id, metrics). Exits with its parent
+    and leaves Ctrl-C to it (:mod:`nas_env.executors.lifeline`)."""
+    ignore_sigint()
+    if parent_pid is not None:
+        die_with_parent(parent_pid, kernel_signal)
     if num_threads is not None:
         try:
             import torch
@@ -27,16 +34,16 @@ def _worker_main(conn: Connection, evaluator: Evaluator, num_threads: int | None
             torch.set_num_interop_threads(1)
         except (ImportError, RuntimeError):
             pass
-    conn.send(("ready", os.getpid()))
-    while True:
-        try:
+    try:
+        conn.send(("ready", os.getpid()))
+        while True:
             msg = conn.recv()
-        except (EOFError, KeyboardInterrupt):
-            return
-        if msg is None:
-            return
-        task_id, request = msg
-        conn.send((task_id, safe_evaluate(evaluator, request)))
+            if msg is None:
+                return
+            task_id, request = msg
+            conn.send((task_id, safe_evaluate(evaluator, request)))
+    except (EOFError, OSError, KeyboardInterrupt):  # the parent is gone or closed the pipe: nothing to report
+        return
 
 
 @dataclass
@@ -111,10 +118,13 @@ class ProcessExecutor(Executor):
     # --------------------------------------------------------------- workers
     def _start_worker(self) -> _Worker:
         parent, child = self._ctx.Pipe()
+        main_thread = threading.current_thread() is threading.main_thread()
         proc = self._ctx.Process(
-            target=_worker_main, args=(child, self.evaluator, self.threads_per_worker), daemon=True
+            target=_worker_main, args=(child, self.evaluator, self.threads_per_worker, os.getpid(), main_thread),
+            daemon=True,
         )
-        proc.start()
+        with sigint_ignored():
+            proc.start()
         child.close()
         worker = _Worker(proc, parent)
         if not parent.poll(120):
@@ -127,12 +137,15 @@ class ProcessExecutor(Executor):
         while len(self._workers) < self.num_workers:
             self._workers.append(self._start_worker())
 
-    def _replace(self, worker: _Worker) -> None:
+    def _discard(self, worker: _Worker) -> None:
         if worker.process.is_alive():
             worker.process.kill()
         worker.process.join(5)
         worker.conn.close()
         self._workers.remove(worker)
+
+    def _replace(self, worker: _Worker) -> None:
+        self._discard(worker)
         self.restarts += 1
         self._workers.append(self._start_worker())
 
@@ -141,10 +154,10 @@ class ProcessExecutor(Executor):
         self._ensure_workers()
         try:
             yield from self._run(requests)
-        finally:  # abandoned mid-way: busy workers would answer stale tasks, so replace them
-            for w in [w for w in self._workers if w.task is not None]:
+        finally:  # abandoned mid-way (Ctrl-C, an error): busy workers would answer stale tasks, so end them
+            for w in [w for w in self._workers if w.task is not None]:  # (the next run starts new ones)
                 w.task = None
-                self._replace(w)
+                self._discard(w)
 
     def _run(self, requests: Sequence[Request]) -> Iterator[tuple[int, dict[str, Any]]]:
         pending = deque(_Task(i, r) for i, r in enumerate(requests))
@@ -191,7 +204,7 @@ class ProcessExecutor(Executor):
                         remaining -= 1
                         yield task.index, failure_metrics(
                             "failed", "; ".join(task.errors) + f"; gave up after {task.attempts} attempts",
-                            attempts=task.attempts,
+                            attempts=task.attempts, transient=True,  # the machine's fault: a store retries it
                         )
                 elif w.deadline is not None and now >= w.deadline:
                     w.task = None
@@ -199,7 +212,7 @@ class ProcessExecutor(Executor):
                     remaining -= 1
                     yield task.index, failure_metrics(
                         "timeout", f"child exceeded the executor's timeout of {self.timeout} s and was killed",
-                        cost_seconds=float(self.timeout or 0.0), attempts=task.attempts,
+                        cost_seconds=float(self.timeout or 0.0), attempts=task.attempts, transient=True,
                     )
 
     def close(self) -> None:

@@ -5,7 +5,9 @@ store *once* and handed to every actor (datasets are not re-sent per task).
 Children are dispatched with ``actor.evaluate.remote`` and collected with
 ``ray.wait``; an actor that dies is replaced and its child retried up to
 ``max_retries`` times; a child that exceeds ``timeout`` has its actor killed and
-is recorded as ``"timeout"``.
+is recorded as ``"timeout"``. Actors are spread over the cluster's nodes (``SPREAD``);
+a replacement is placed on a live node, and each child's metrics name the Ray node
+that trained it (``metrics["node_id"]``).
 """
 
 from __future__ import annotations
@@ -58,7 +60,11 @@ class _EvalActor:
         self.evaluator = evaluator
 
     def evaluate(self, request: Request) -> dict[str, Any]:
-        return safe_evaluate(self.evaluator, request)
+        import ray
+
+        metrics = safe_evaluate(self.evaluator, request)
+        metrics["node_id"] = ray.get_runtime_context().get_node_id()  # which cluster node trained the child
+        return metrics
 
     def pid(self) -> int:
         import os
@@ -115,9 +121,9 @@ class RayExecutor(Executor):
 
     def _new_actor(self) -> Any:
         threads = max(1, int(self.num_cpus)) if self.num_cpus >= 1 else 1
-        return self._actor_cls.options(num_cpus=self.num_cpus, num_gpus=self.num_gpus).remote(
-            self._evaluator_ref, threads
-        )
+        # SPREAD: the actors go to different nodes of a cluster, so one lost node takes few children with it
+        return self._actor_cls.options(num_cpus=self.num_cpus, num_gpus=self.num_gpus,
+                                       scheduling_strategy="SPREAD").remote(self._evaluator_ref, threads)
 
     @property
     def max_concurrency(self) -> int:
@@ -154,7 +160,7 @@ class RayExecutor(Executor):
                         pending.appendleft((i, req, tries))
                     else:
                         yield i, failure_metrics("failed", "; ".join(errors[i]) + f"; gave up after {tries} attempts",
-                                                 attempts=tries)
+                                                 attempts=tries, transient=True)  # the machine's fault
                     continue
                 metrics.setdefault("attempts", tries)
                 idle.append(actor)
@@ -167,7 +173,7 @@ class RayExecutor(Executor):
                         idle.append(self._swap(actor))
                         yield i, failure_metrics(
                             "timeout", f"child exceeded the executor's timeout of {self.timeout} s and was killed",
-                            cost_seconds=float(self.timeout), attempts=tries,
+                            cost_seconds=float(self.timeout), attempts=tries, transient=True,
                         )
 
     def _swap(self, actor: Any) -> Any:
@@ -175,8 +181,16 @@ class RayExecutor(Executor):
             self._ray.kill(actor)
         except Exception:
             pass
-        new = self._new_actor()
-        self._ray.get(new.pid.remote())  # started: its start-up does not count against a child's timeout
+        for attempt in range(self.max_retries + 1):
+            new = self._new_actor()
+            try:
+                self._ray.get(new.pid.remote())  # started: its start-up does not count against a child's timeout
+                break
+            except self._ray.exceptions.RayActorError:
+                # placed on a node that had just died before the cluster noticed: place it again
+                if attempt == self.max_retries:
+                    raise
+                time.sleep(1.0)
         self._actors[self._actors.index(actor)] = new
         self.restarts += 1
         return new

@@ -4,8 +4,13 @@ The leaves' projections are fused: one ``Linear(input_size, base * hidden_size)`
 computes every leaf's ``W_i x_t + b_i`` -- for all time steps at once, before the
 time loop -- and one ``Linear(hidden_size, base * hidden_size)`` every leaf's
 ``U_i h_{t-1} + d_i`` per step. Leaf ``i`` owns rows ``i*H .. (i+1)*H - 1`` of both
-weight matrices. Inner nodes have no parameters. The time loop is plain Python
-(autograd gives exact gradients); semantics are the space's module docstring.
+weight matrices. Inner nodes have no parameters. Semantics are the space's module docstring.
+
+Two interchangeable time loops (``fast``): the fused loop of :mod:`nas_env.models.rnn_fused`
+(default; one matrix product and one C-kernel call per step, hand-written backward;
+CPU float32/float64 when the kernel compiled) and the eager loop (``fast=False``; plain
+Python over torch ops, autograd gives the gradients; always used on CUDA). They agree
+within float rounding.
 
 Overflow is not trapped here: a cell whose activations blow up yields ``inf``/``NaN``
 outputs, which the trainer reports as a ``"diverged"`` child.
@@ -18,6 +23,7 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import nn
 
+from nas_env.models.rnn_fused import TreeProgram, fused_available, fused_sequence
 from nas_env.spaces.zoph_le_rnn import ZophLeRNNCell
 
 __all__ = ["ACTIVATION_FNS", "COMBINATION_FNS", "ZophLeRNNCellModule"]
@@ -46,13 +52,17 @@ class ZophLeRNNCellModule(nn.Module):
         input_size: size of ``x_t``.
         hidden_size: size of ``h_t`` and ``c_t``.
         bias: give the leaf projections biases (``b_i``, ``d_i``).
+        fast: run the fused time loop where it applies (see the module docstring);
+            ``False`` always runs the eager loop. Same parameters either way.
 
     ``forward(x, state)`` takes ``x`` of shape ``(batch, time, input_size)`` and an
     optional ``(h, c)`` (each ``(batch, hidden_size)``; zeros if ``None``) and returns
     ``(outputs (batch, time, hidden_size), (h_T, c_T))``.
     """
 
-    def __init__(self, cell: ZophLeRNNCell, input_size: int, hidden_size: int, bias: bool = True):
+    def __init__(
+        self, cell: ZophLeRNNCell, input_size: int, hidden_size: int, bias: bool = True, fast: bool = True
+    ):
         super().__init__()
         if not isinstance(cell, ZophLeRNNCell):
             raise TypeError(f"cell must be a ZophLeRNNCell, got {type(cell).__name__}")
@@ -72,6 +82,10 @@ class ZophLeRNNCellModule(nn.Module):
             for i, (comb, act) in enumerate(cell.nodes)
         ]
         self._inject = (COMBINATION_FNS[cell.inject[0]], ACTIVATION_FNS[cell.inject[1]])
+        self.fast = bool(fast)
+        self._tree = TreeProgram(cell)
+        if self.fast:  # build/load the kernel now, not inside a child's timed training loop
+            fused_available()
 
     # ---------------------------------------------------------------- weights
     def _leaf_rows(self, leaf: int) -> slice:
@@ -144,6 +158,9 @@ class ZophLeRNNCellModule(nn.Module):
             )
         h, c = self.init_state(x.shape[0], x.device, x.dtype) if state is None else state
         x_leaves = self.x_proj(x)  # (batch, time, base * H): every leaf, every step, one matmul
+        if self.fast and x.shape[1] > 0 and self._tree.supports(x):
+            out, h, c = fused_sequence(self._tree, x_leaves, h, c, self.h_proj.weight, self.h_proj.bias)
+            return out, (h, c)
         outputs = []
         for t in range(x.shape[1]):
             h, c = self.step(x_leaves[:, t], h, c)
@@ -151,4 +168,5 @@ class ZophLeRNNCellModule(nn.Module):
         return torch.stack(outputs, dim=1), (h, c)
 
     def extra_repr(self) -> str:
-        return f"base={self.base}, input_size={self.input_size}, hidden_size={self.hidden_size}, cell='{self.cell}'"
+        return (f"base={self.base}, input_size={self.input_size}, hidden_size={self.hidden_size}, "
+                f"fast={self.fast}, cell='{self.cell}'")

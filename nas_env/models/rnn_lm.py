@@ -15,6 +15,8 @@ argument            default   meaning
 ``dropout``         ``0.0``   dropout on the embeddings, between layers and before the softmax
 ``tie_weights``     ``False`` share the embedding and softmax weights (Press & Wolf 2017);
                               needs ``embedding_size == hidden_size``
+``fast``            ``True``  fused time loop of the cell layers where it applies
+                              (:mod:`nas_env.models.rnn_fused`); ``False``: eager loop
 ==================  ========  ===========================================================
 
 Embedding and softmax weights start ``U(-0.1, 0.1)`` (softmax bias 0); cell layers keep
@@ -46,6 +48,7 @@ class RNNLanguageModel(nn.Module):
         num_layers: int = 1,
         dropout: float = 0.0,
         tie_weights: bool = False,
+        fast: bool = True,
     ):
         super().__init__()
         emb = hidden_size if embedding_size is None else embedding_size
@@ -67,7 +70,8 @@ class RNNLanguageModel(nn.Module):
         self.embedding = nn.Embedding(vocab_size, emb)
         self.drop = nn.Dropout(dropout)
         self.layers = nn.ModuleList(
-            ZophLeRNNCellModule(cell, emb if i == 0 else hidden_size, hidden_size) for i in range(num_layers)
+            ZophLeRNNCellModule(cell, emb if i == 0 else hidden_size, hidden_size, fast=fast)
+            for i in range(num_layers)
         )
         self.decoder = nn.Linear(hidden_size, vocab_size)
         nn.init.uniform_(self.embedding.weight, -0.1, 0.1)

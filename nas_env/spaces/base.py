@@ -46,6 +46,17 @@ class Decision:
             the anchor-point attention instead of a softmax head.
         source: for skip tokens, the earlier layer.
         target: for skip tokens, the layer being wired.
+        valid: the tokens that may be taken here, any non-empty subset of
+            ``range(len(choices))`` (stored sorted), or ``None`` for all of them.
+
+    **Masks.** The env's action space is ``Discrete(space.max_choices)``; at a
+    decision, token ``k`` is allowed iff ``k < num_choices`` (a decision with fewer
+    choices than ``max_choices`` masks the rest) **and** ``k`` is in ``valid``. So a
+    grammar that must forbid a choice in the middle of the list at some position
+    returns e.g. ``Decision("op2", "op", OPS, valid=(0, 2))``: the labels (and so the
+    token meanings and the controller's softmax head of the type) stay the same,
+    only the mask changes. The env's ``action_masks()`` / ``info["action_mask"]``,
+    ``SearchSpace.validate``/``sample``/``enumerate``/``size`` and the agents honour it.
     """
 
     name: str
@@ -54,16 +65,54 @@ class Decision:
     skip: bool = False
     source: int | None = None
     target: int | None = None
+    valid: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         if len(self.choices) < 1:
             raise ValueError(f"decision {self.name!r} has no choices")
         if self.skip and len(self.choices) != 2:
             raise ValueError(f"skip decision {self.name!r} must have 2 choices, got {self.choices!r}")
+        if self.valid is not None:
+            n, given = len(self.choices), list(self.valid)
+            try:
+                valid = sorted({int(k) for k in given if not isinstance(k, bool) and int(k) == k})
+            except (TypeError, ValueError):
+                valid = []
+            if not valid or len(valid) != len(given) or valid[0] < 0 or valid[-1] >= n:
+                raise ValueError(
+                    f"decision {self.name!r}: valid={self.valid!r} is not valid; expected a non-empty set of "
+                    f"distinct token indices in 0..{n - 1} for {list(self.choices)}, or None for all"
+                )
+            if self.skip and len(valid) != 2:
+                raise ValueError(f"skip decision {self.name!r} cannot mask a choice (valid={self.valid!r})")
+            object.__setattr__(self, "valid", None if len(valid) == n else tuple(valid))
 
     @property
     def num_choices(self) -> int:
+        """Number of choices (labels); tokens ``0..num_choices - 1`` exist at this decision."""
         return len(self.choices)
+
+    @property
+    def valid_tokens(self) -> tuple[int, ...]:
+        """The tokens allowed here, ascending (all of ``range(num_choices)`` unless ``valid`` masks some)."""
+        return tuple(range(len(self.choices))) if self.valid is None else self.valid
+
+    @property
+    def num_valid(self) -> int:
+        return len(self.choices) if self.valid is None else len(self.valid)
+
+    def is_valid(self, token: int) -> bool:
+        """Whether ``token`` may be taken at this decision."""
+        return 0 <= token < len(self.choices) and (self.valid is None or token in self.valid)
+
+    def mask(self, size: int | None = None) -> np.ndarray:
+        """Boolean mask of the allowed tokens, padded with ``False`` to ``size`` (default ``num_choices``)."""
+        n = len(self.choices) if size is None else size
+        if n < len(self.choices):
+            raise ValueError(f"decision {self.name!r}: mask size {n} < its {len(self.choices)} choices")
+        out = np.zeros(n, dtype=bool)
+        out[list(self.valid_tokens)] = True
+        return out
 
 
 class SearchSpace(ABC):
@@ -123,7 +172,7 @@ class SearchSpace(ABC):
             yield prefix
             d = self.next_decision(prefix)
             if d is not None:
-                stack.extend(prefix + (k,) for k in range(d.num_choices))
+                stack.extend(prefix + (k,) for k in d.valid_tokens)
 
     # ----------------------------------------------------------------- checking
     def validate(self, tokens: Sequence[int]) -> tuple[int, ...]:
@@ -136,10 +185,11 @@ class SearchSpace(ABC):
                     f"{self.name}: sequence is complete after {pos} tokens, "
                     f"got {len(tokens)} tokens {tuple(tokens)}"
                 )
-            if not isinstance(tok, (int, np.integer)) or not 0 <= tok < d.num_choices:
+            if not isinstance(tok, (int, np.integer)) or not d.is_valid(int(tok)):
+                valid = f"0..{d.num_choices - 1}" if d.valid is None else f"{list(d.valid)} (the rest masked)"
                 raise InvalidArchitectureError(
                     f"{self.name}: token {tok!r} at position {pos} ({d.name}) is not valid; "
-                    f"valid: 0..{d.num_choices - 1} for {list(d.choices)}"
+                    f"valid: {valid} for {list(d.choices)}"
                 )
             out.append(int(tok))
         if self.next_decision(out) is not None:
@@ -155,11 +205,11 @@ class SearchSpace(ABC):
 
     # ------------------------------------------------- sampling and enumeration
     def sample(self, rng: np.random.Generator) -> tuple[int, ...]:
-        """Sample a complete sequence, each token uniform over its decision's choices."""
+        """Sample a complete sequence, each token uniform over its decision's valid choices."""
         tokens: list[int] = []
         d = self.next_decision(tokens)
         while d is not None:
-            tokens.append(int(rng.integers(d.num_choices)))
+            tokens.append(d.valid_tokens[int(rng.integers(d.num_valid))])
             d = self.next_decision(tokens)
         return tuple(tokens)
 
@@ -178,7 +228,7 @@ class SearchSpace(ABC):
             if d is None:
                 yield prefix
                 return
-            for k in range(d.num_choices):
+            for k in d.valid_tokens:
                 yield from walk(prefix + (k,))
 
         return walk(())
@@ -205,6 +255,9 @@ class FixedSearchSpace(SearchSpace):
         self.max_length = len(self._decisions)
         self.max_choices = max(d.num_choices for d in self._decisions)
         self._counts = tuple(d.num_choices for d in self._decisions)
+        #: the valid tokens at every position; ``_masked`` when some decision forbids a choice
+        self._valid = tuple(d.valid_tokens for d in self._decisions)
+        self._masked = any(d.valid is not None for d in self._decisions)
 
     @property
     def fixed_decisions(self) -> tuple[Decision, ...]:
@@ -229,17 +282,24 @@ class FixedSearchSpace(SearchSpace):
         return list(self._decisions[: len(tokens)])
 
     def sample(self, rng: np.random.Generator) -> tuple[int, ...]:
+        if self._masked:
+            picks = rng.integers(0, [len(v) for v in self._valid])
+            return tuple(v[int(i)] for v, i in zip(self._valid, picks))
         return tuple(int(t) for t in rng.integers(0, self._counts))
 
     def size(self) -> int:
-        return prod(self._counts)
+        return prod(len(v) for v in self._valid)
 
     def enumerate(self) -> Iterator[tuple[int, ...]]:
-        return itertools.product(*(range(c) for c in self._counts))
+        return itertools.product(*self._valid)
 
     def index_of(self, tokens: Sequence[int]) -> int:
-        """Position of ``tokens`` in :meth:`enumerate`'s order (mixed radix)."""
+        """Position of ``tokens`` in :meth:`enumerate`'s order (mixed radix over the valid tokens)."""
         index = 0
+        if self._masked:
+            for tok, valid in zip(tokens, self._valid):
+                index = index * len(valid) + valid.index(int(tok))
+            return index
         for tok, count in zip(tokens, self._counts):
             index = index * count + int(tok)
         return index
@@ -249,13 +309,13 @@ class FixedSearchSpace(SearchSpace):
         if not 0 <= index < self.size():
             raise IndexError(f"{self.name}: index {index} out of range 0..{self.size() - 1}")
         out = []
-        for count in reversed(self._counts):
-            index, tok = divmod(index, count)
-            out.append(tok)
+        for valid in reversed(self._valid):
+            index, k = divmod(index, len(valid))
+            out.append(valid[k])
         return tuple(reversed(out))
 
     def _check_complete(self, tokens: Sequence[int]) -> tuple[int, ...]:
-        if len(tokens) != self.max_length:
+        if len(tokens) != self.max_length or self._masked:
             return self.validate(tokens)  # raises with a precise message
         for tok, count in zip(tokens, self._counts):
             if not 0 <= tok < count:

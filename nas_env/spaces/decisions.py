@@ -36,13 +36,46 @@ class Config:
         return dict(self.items)
 
 
+def _check_round_trip(name: str, choices: Sequence[Any]) -> None:
+    """Raise unless ``name`` and every choice's label survive ``"name=label,..."`` parsing."""
+    if not name or "," in name or "=" in name:
+        raise ValueError(f"decision name {name!r} is not valid: it must be non-empty and contain neither ',' nor "
+                         "'=' (they separate the canonical string 'name=value,name=value')")
+    seen: dict[str, Any] = {}
+    for value in choices:
+        try:
+            hash(value)
+        except TypeError:
+            raise ValueError(f"decision {name!r}: choice {value!r} is unhashable ({type(value).__name__}); "
+                             "use a hashable value such as a tuple or a string label") from None
+        label = str(value)
+        if "," in label:
+            suggestion = label.strip("()[] ").replace(", ", "x").replace(",", "x")
+            raise ValueError(f"decision {name!r}: choice {value!r} prints as {label!r}, which contains ',', so "
+                             "its architecture string could not be parsed back; use a label without ',' (e.g. "
+                             f"{suggestion!r}) and map it to the value in your evaluator")
+        if label in seen:
+            raise ValueError(f"decision {name!r}: choices {seen[label]!r} and {value!r} both print as {label!r}; "
+                             "labels must be distinct for the architecture string to name one choice")
+        seen[label] = value
+
+
 class DecisionSpace(FixedSearchSpace):
     """A space made of named decisions, e.g. ``DecisionSpace({"op": ["conv", "pool"], "width": [16, 32]})``.
 
     Args:
         decisions: a mapping name -> choices, or a sequence of ``(name, choices)`` pairs.
-            Choices may be any hashable values; their ``str()`` is used in canonical strings.
+            Choices may be any hashable values; their ``str()`` is their label in the
+            canonical string ``"name=label,name=label"``.
         name: name of the space (used in stores and logs).
+
+    Every architecture round-trips through its string (``from_string(str(config)) ==
+    config``), so the constructor rejects, with a ``ValueError`` naming the culprit,
+    what would break that: a decision name that is empty or contains ``,`` or ``=``;
+    a choice whose label contains ``,`` (a tuple ``(3, 3)`` prints as ``"(3, 3)"``:
+    use a label such as ``"3x3"`` and map it in the evaluator); two choices of one
+    decision with the same label (``1`` and ``"1"``); an unhashable choice (a list).
+    Labels may contain ``=`` (only the first ``=`` of a part separates the name).
     """
 
     def __init__(
@@ -56,6 +89,7 @@ class DecisionSpace(FixedSearchSpace):
                 raise ValueError(f"each decision must be a (name, choices) pair, got {pair!r}")
             if len(pair[1]) == 0:
                 raise ValueError(f"decision {pair[0]!r} has no choices")
+            _check_round_trip(*pair)
         self.name = name
         self._values = {n: tuple(c) for n, c in pairs}
         super().__init__(

@@ -27,7 +27,11 @@ from math import prod
 
 from nas_env.spaces.base import Decision, InvalidArchitectureError, SearchSpace
 
-__all__ = ["CNNLayer", "ZophLeCNNArch", "ZophLeCNNSpace"]
+__all__ = ["MAX_LAYERS", "CNNLayer", "ZophLeCNNArch", "ZophLeCNNSpace"]
+
+#: the deepest searchable network: layer i has i skip tokens, so an episode of L layers is
+#: L(L-1)/2 + 3L tokens (5,250 at 100 layers; Zoph & Le searched 15) and the grammar grows as L^2
+MAX_LAYERS = 100
 
 
 @dataclass(frozen=True)
@@ -97,14 +101,15 @@ class ZophLeCNNSpace(SearchSpace):
         num_filters: Sequence[int] = (24, 36, 48, 64),
         strides: Sequence[int] = (1, 2, 3),
     ):
-        msg = f"num_layers must be an int >= 1 or a (min, max) pair with 1 <= min <= max, got {num_layers!r}"
+        msg = (f"num_layers must be an int in 1..{MAX_LAYERS} or a (min, max) pair with 1 <= min <= max <= "
+               f"{MAX_LAYERS}, got {num_layers!r}")
         if isinstance(num_layers, int) and not isinstance(num_layers, bool):
             lo = hi = num_layers
         elif isinstance(num_layers, (tuple, list)) and len(num_layers) == 2:
             lo, hi = num_layers
         else:
             raise ValueError(msg)
-        if not (type(lo) is int and type(hi) is int and 1 <= lo <= hi):
+        if not (type(lo) is int and type(hi) is int and 1 <= lo <= hi <= MAX_LAYERS):
             raise ValueError(msg)
         options = (("filter_sizes", filter_sizes), ("num_filters", num_filters), ("strides", strides))
         for label, values in options:

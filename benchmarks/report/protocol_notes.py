@@ -1,0 +1,61 @@
+"""The report's "protocol notes": every remaining difference from the published protocol, and how our rows
+that run a published algorithm compare with its published number."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from benchmarks.report.benchmark_data import ReportData
+
+__all__ = ["protocol_notes_markdown", "published_comparison"]
+
+
+def published_comparison(d: ReportData) -> list[dict[str, Any]]:
+    """Per published result whose agent ran here: ours (mean, std, runs) vs published, and whether the
+    difference of the means is within one published std."""
+    out = []
+    for pub in d.protocol.published:
+        if pub.agent is None or pub.agent not in d.finals:
+            continue
+        y = d.finals[pub.agent][np.isfinite(d.finals[pub.agent])]
+        if not y.size:
+            continue
+        mean, std = float(y.mean()), float(y.std())
+        diff = mean - pub.mean
+        out.append({"method": pub.method, "agent": pub.agent, "runs": int(y.size), "mean": mean, "std": std,
+                    "standard_error": float(y.std(ddof=1) / np.sqrt(y.size)) if y.size > 1 else None,
+                    "published_mean": pub.mean, "published_std": pub.std, "difference": diff,
+                    "within_one_published_std": None if pub.std is None else bool(abs(diff) <= pub.std)})
+    return out
+
+
+def protocol_notes_markdown(d: ReportData) -> list[str]:
+    """The "Protocol notes" section (empty when the protocol states no differences and has no published rows)."""
+    rows = d.aggregate.get("published_comparison")
+    if rows is None:
+        rows = d.aggregate["published_comparison"] = published_comparison(d)
+    diffs = d.protocol.differences
+    if not diffs and not rows:
+        return []
+    lines = ["## Protocol notes\n"]
+    add = lines.append
+    if diffs:
+        add("Every remaining difference from the published protocol, one line each (measured effects from "
+            "`python -m benchmarks.measure.nb201_protocol_effects` where given):\n")
+        lines += [f"- {t}" for t in diffs]
+        add("")
+    if rows:
+        add("Rows that run a published algorithm with its published settings, against the published number:\n")
+        add("| published | our row | runs | ours: mean ± std (s.e.) | published | difference | within one "
+            "published std? |")
+        add("|---|---|---|---|---|---|---|")
+        for r in rows:
+            se = "" if r["standard_error"] is None else f" ({r['standard_error']:.2f})"
+            pstd = "" if r["published_std"] is None else f" ± {r['published_std']:.2f}"
+            within = {True: "yes", False: "no", None: "n/a"}[r["within_one_published_std"]]
+            add(f"| {r['method']} | `{r['agent']}` | {r['runs']} | {r['mean']:.2f} ± {r['std']:.2f}{se} | "
+                f"{r['published_mean']:.2f}{pstd} | {r['difference']:+.2f} | {within} |")
+        add("")
+    return lines

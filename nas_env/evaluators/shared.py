@@ -1,0 +1,313 @@
+"""Reward by weight sharing (ENAS): every child is a slice of one set of shared weights.
+
+:class:`SharedWeightEvaluator` keeps one :class:`~nas_env.models.shared_cnn.SharedZophLeCNN`
+for the whole search. Evaluating a child trains the shared weights *on that child* for
+``steps`` minibatches (the fidelity; ``0`` only measures), then returns the child's
+validation accuracy with the current shared weights. The reward is therefore a
+**shared-weight estimate** of how good the child is, and it **depends on every
+evaluation before it** (the order of evaluations, their number, the seed): it is not the
+child's stand-alone accuracy. Re-train the best children stand-alone
+(``nas-env search ... --retrain-top K``) to know what they are worth.
+
+Consequences for runners, declared by the class attributes:
+
+* ``stateful = True``: the evaluator must run in the search process (executor ``"none"``),
+  its :meth:`state_dict` is saved with the run's checkpoint and restored on resume, and
+  children evaluated after the last checkpoint are evaluated again on resume (from the
+  restored weights), so a resumed search repeats an uninterrupted one exactly;
+* ``expensive = False``: a child costs a few minibatches, and the evaluation store is not
+  used by default (a stored shared-weight reward is only valid at its place in its
+  search). Its ``config()`` names this class, so a store never mixes shared-weight and
+  stand-alone rewards.
+
+Minibatches: child number ``k`` draws ``steps`` distinct minibatches of the training split
+with a ``torch.Generator`` seeded by its training seed (drawn from the env's RNG), so a
+seeded search is deterministic. Optimizer: :class:`~nas_env.models.shared_cnn.SlicedSGD`
+(constant learning rate, Nesterov momentum, weight decay on the used entries only).
+
+Metrics beyond the standard keys: ``val_accuracy_final`` (= ``val_accuracy``),
+``train_loss`` (mean over the steps), ``steps``, ``evaluation`` (0-based number of this
+evaluation in the evaluator's life), ``reward_kind`` (``"shared_weights"``), ``device``,
+``seed``. ``test_accuracy`` is the shared-weight child's test accuracy; ``params`` the
+number of shared entries the child uses (= its stand-alone parameter count without BN
+running statistics).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Hashable
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from nas_env.evaluators.base import Evaluator, failure_metrics, make_metrics
+from nas_env.models.shared_cnn import ChildPlan, SharedZophLeCNN, SlicedSGD
+from nas_env.spaces.zoph_le_cnn import ZophLeCNNArch, ZophLeCNNSpace
+from nas_env.training.child import (
+    child_seed,
+    deterministic,
+    error_text,
+    non_negative_float,
+    positive_int,
+    torch_threads,
+)
+from nas_env.training.datasets import DATASETS, Dataset, check_dataset_name, load_dataset
+from nas_env.training.trainer import resolve_device
+
+__all__ = ["SharedWeightEvaluator"]
+
+
+def _non_negative_int(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise ValueError(f"{name} must be an int >= 0, got {value!r}")
+    return int(value)
+
+
+class SharedWeightEvaluator(Evaluator):
+    """Train shared weights on each child for ``steps`` minibatches; reward = its validation accuracy.
+
+    Args:
+        space: the :class:`ZophLeCNNSpace` whose children share the weights.
+        dataset: a name from ``nas_env.training.DATASETS`` or a ready :class:`~nas_env.training.Dataset`.
+        steps: minibatches each evaluation trains the shared weights on the child (the default fidelity).
+        warmup_steps: before the first evaluation, train the shared weights this many minibatches on
+            uniformly random children (one new child per minibatch); ``0`` = none.
+        batch_size: training batch size.
+        lr: constant SGD learning rate.
+        momentum: Nesterov momentum.
+        weight_decay: L2 weight decay (on the entries a child uses).
+        device: ``"auto"``, ``"cpu"``, ``"cuda"``, ``"cuda:N"``.
+        data_root, download, val_fraction, split_seed, max_train_samples: as for
+            :class:`~nas_env.evaluators.train.TrainEvaluator` (same splits).
+        seed: seeds the shared weights' initialisation and the warm-up children; also the training
+            seed of an ``evaluate`` call with ``seed=None``.
+        num_threads: intra-op threads while evaluating (restored afterwards). ``1`` is much the fastest
+            for digits-size children on a busy machine (MEASUREMENTS.md: 0.9 s instead of 20 s a child).
+        eval_batch_size: batch size of validation and test (batch norm uses each batch's statistics:
+            keep it at least the size of the validation split for a reward independent of batching).
+        test_accuracy: also measure each child's shared-weight test accuracy (``False``: ``None``, and
+            an evaluation costs one forward pass less).
+    """
+
+    fidelities = None
+    expensive = False
+    stateful = True
+
+    def __init__(
+        self,
+        space: ZophLeCNNSpace,
+        dataset: str | Dataset = "digits",
+        *,
+        steps: int = 10,
+        warmup_steps: int = 0,
+        batch_size: int = 64,
+        lr: float = 0.05,
+        momentum: float = 0.9,
+        weight_decay: float = 5e-4,
+        device: str = "auto",
+        data_root: str | None = None,
+        download: bool = False,
+        val_fraction: float | None = None,
+        split_seed: int = 0,
+        max_train_samples: int | None = None,
+        seed: int = 0,
+        num_threads: int | None = None,
+        eval_batch_size: int = 2048,
+        test_accuracy: bool = True,
+    ):
+        if not isinstance(space, ZophLeCNNSpace):
+            raise ValueError(f"space must be a ZophLeCNNSpace, got {type(space).__name__}")
+        if isinstance(dataset, Dataset):
+            self._dataset_name = dataset.name
+            self._data: Dataset | None = dataset
+        elif isinstance(dataset, str):
+            self._dataset_name = check_dataset_name(dataset)
+            self._data = None
+        else:
+            raise ValueError(f"dataset must be a name from {sorted(DATASETS)} or a Dataset, got {dataset!r}")
+        self.space = space
+        self.steps = _non_negative_int("steps", steps)
+        self.warmup_steps = _non_negative_int("warmup_steps", warmup_steps)
+        self.batch_size = positive_int("batch_size", batch_size)
+        self.lr = non_negative_float("lr", lr)
+        if self.lr == 0:
+            raise ValueError(f"lr must be > 0, got {lr!r}")
+        self.momentum = non_negative_float("momentum", momentum)
+        self.weight_decay = non_negative_float("weight_decay", weight_decay)
+        self.device_spec = device
+        self.device = resolve_device(device)
+        if val_fraction is not None and not (isinstance(val_fraction, (int, float)) and 0 < val_fraction < 1):
+            raise ValueError(f"val_fraction must be in (0, 1) or None, got {val_fraction!r}")
+        self.data_root, self.download, self.val_fraction = data_root, bool(download), val_fraction
+        self.split_seed = int(split_seed)
+        self.max_train_samples = (
+            None if max_train_samples is None else positive_int("max_train_samples", max_train_samples)
+        )
+        self.seed = int(seed)
+        self.num_threads = None if num_threads is None else positive_int("num_threads", num_threads)
+        self.eval_batch_size = positive_int("eval_batch_size", eval_batch_size)
+        self.test_accuracy = bool(test_accuracy)
+        self.default_fidelity = self.steps
+        self._device_data: Dataset | None = None
+        self._model: SharedZophLeCNN | None = None
+        self._optimizer: SlicedSGD | None = None
+        #: evaluations done so far (warm-up excluded)
+        self.num_evaluations = 0
+        self._warm = self.warmup_steps == 0
+
+    # ------------------------------------------------------------------ data, model
+    def _data_on_device(self) -> Dataset:
+        if self._device_data is None:
+            if self._data is None:
+                self._data = load_dataset(self._dataset_name, self.data_root, val_fraction=self.val_fraction,
+                                          seed=self.split_seed, download=self.download)
+            data = self._data
+            if self.max_train_samples is not None:
+                data = data.subset(train=self.max_train_samples)
+            self._device_data = data.to(self.device)
+        return self._device_data
+
+    @property
+    def model(self) -> SharedZophLeCNN:
+        """The shared weights (built on first use, initialised from ``seed``)."""
+        if self._model is None:
+            data = self._data_on_device()
+            with deterministic(self.device, self.seed):
+                model = SharedZophLeCNN(self.space, data.num_classes, data.in_channels, data.image_size)
+            self._model = model.to(self.device)
+            self._optimizer = SlicedSGD(list(self._model.parameters()), lr=self.lr, momentum=self.momentum,
+                                        weight_decay=self.weight_decay)
+        return self._model
+
+    @property
+    def optimizer(self) -> SlicedSGD:
+        self.model  # noqa: B018 (builds the optimizer with the model)
+        assert self._optimizer is not None
+        return self._optimizer
+
+    # ------------------------------------------------------------------ state
+    def state_dict(self) -> dict[str, Any]:
+        """Shared weights, momentum buffers and counters (CPU tensors; saved with a run's checkpoint)."""
+        return {
+            "model": {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()},
+            "optimizer": self.optimizer.state_dict(),
+            "num_evaluations": self.num_evaluations,
+            "warm": self._warm,
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned (exactly: bit-identical weights and buffers)."""
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.num_evaluations = int(state["num_evaluations"])
+        self._warm = bool(state["warm"])
+
+    # ------------------------------------------------------------------ training
+    def _train_steps(self, plans: list[ChildPlan], seed: int, data: Dataset) -> float:
+        """One minibatch per plan (cycled), distinct minibatches; returns the mean loss (NaN: stopped)."""
+        if not plans:
+            return 0.0
+        n = len(data.train_y)
+        gen = torch.Generator(device="cpu").manual_seed(seed)
+        perm = torch.cat([torch.randperm(n, generator=gen) for _ in range(-(-len(plans) * self.batch_size // n))])
+        model, opt = self.model, self.optimizer
+        losses = []
+        for k, plan in enumerate(plans):
+            idx = perm[k * self.batch_size:(k + 1) * self.batch_size].to(self.device)
+            slices = model.child_slices(plan)
+            for p in model.parameters():
+                p.grad = None
+            loss = F.cross_entropy(model(data.train_x[idx], plan), data.train_y[idx])
+            value = float(loss.item())
+            if not np.isfinite(value):
+                return float("nan")
+            loss.backward()
+            opt.step(slices)
+            losses.append(value)
+        return float(np.mean(losses)) if losses else 0.0
+
+    @torch.no_grad()
+    def _accuracy(self, plan: ChildPlan, x: torch.Tensor, y: torch.Tensor) -> float:
+        if len(y) == 0:
+            return 0.0
+        correct = 0
+        for start in range(0, len(y), self.eval_batch_size):
+            logits = self.model(x[start:start + self.eval_batch_size], plan)
+            correct += int((logits.argmax(dim=1) == y[start:start + self.eval_batch_size]).sum())
+        return correct / len(y)
+
+    def _warm_up(self, data: Dataset) -> None:
+        rng = np.random.default_rng(self.seed)
+        plans: list[ChildPlan] = []
+        while len(plans) < self.warmup_steps:
+            arch = self.space.decode(self.space.sample(rng))
+            try:
+                plans.append(self.model.plan(arch))
+            except ValueError:  # too-small feature maps (strides): draw another child
+                continue
+        self._train_steps(plans, self.seed, data)
+        self._warm = True
+
+    def evaluate(
+        self,
+        arch: Hashable,
+        *,
+        fidelity: int | None = None,
+        seed: int | np.random.Generator | None = None,
+    ) -> dict[str, Any]:
+        """Train the shared weights on ``arch`` for ``fidelity`` minibatches (default ``steps``), then
+        measure it; a bad child never raises (status ``"failed"``, weights untouched).
+
+        Raises:
+            ValueError: ``fidelity`` is not an int >= 0 (a caller error, not a bad child).
+        """
+        steps = _non_negative_int("fidelity (steps)", self.check_fidelity(fidelity))
+        int_seed = child_seed(seed, self.seed)
+        common = {"device": str(self.device), "steps": steps, "seed": int_seed, "reward_kind": "shared_weights"}
+        data = self._data_on_device()
+        start = time.perf_counter()
+        with torch_threads(self.num_threads):
+            if not self._warm:
+                with deterministic(self.device, self.seed):
+                    self._warm_up(data)
+            index = self.num_evaluations
+            self.num_evaluations += 1
+            try:
+                if not isinstance(arch, ZophLeCNNArch):
+                    raise ValueError(f"expected a ZophLeCNNArch, got {type(arch).__name__}: {arch!r}")
+                plan = self.model.plan(arch)
+            except ValueError as e:  # too-small feature maps, a child of another space
+                return failure_metrics("failed", error_text(e), cost_seconds=time.perf_counter() - start,
+                                       evaluation=index, **common)
+            with deterministic(self.device, int_seed):
+                loss = self._train_steps([plan] * steps, int_seed, data)
+                if not np.isfinite(loss):
+                    return failure_metrics("diverged", f"loss became {loss} training the shared weights",
+                                           cost_seconds=time.perf_counter() - start, evaluation=index, **common)
+                val = self._accuracy(plan, data.val_x, data.val_y)
+                test = self._accuracy(plan, data.test_x, data.test_y) if self.test_accuracy else None
+        params = sum(p[idx].numel() for p, idx in self.model.child_slices(plan))
+        return make_metrics(val, test_accuracy=test, cost_seconds=time.perf_counter() - start, params=params,
+                            val_accuracy_final=val, train_loss=loss, evaluation=index, **common)
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "name": type(self).__name__,
+            "dataset": self._dataset_name,
+            "steps": self.steps,
+            "warmup_steps": self.warmup_steps,
+            "batch_size": self.batch_size,
+            "lr": self.lr,
+            "momentum": self.momentum,
+            "weight_decay": self.weight_decay,
+            "device": self.device_spec if isinstance(self.device_spec, str) else str(self.device_spec),
+            "val_fraction": self.val_fraction,
+            "split_seed": self.split_seed,
+            "max_train_samples": self.max_train_samples,
+            "seed": self.seed,
+            "eval_batch_size": self.eval_batch_size,
+            "test_accuracy": self.test_accuracy,
+        }

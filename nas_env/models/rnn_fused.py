@@ -1,0 +1,239 @@
+"""Fused CPU time loop for :class:`~nas_env.models.rnn_cell.ZophLeRNNCellModule` (issue 13).
+
+Eager mode runs a searched cell as ~30 small torch ops per time step (a combination
+and an activation per tree node) and autograd records each of them; for base-8 cells
+that per-op overhead, not arithmetic, is what makes a cell ~10x slower than the
+fused ``torch.nn.LSTM``. Here each step is one matrix product in torch
+(``U h_{t-1} + d`` for every leaf at once; the ``W x_t + b`` part of all steps is one
+matrix product before the loop, as in eager mode) plus **one** call into a small C
+kernel (``rnn_tree_kernel.c``) that evaluates the whole tree for every
+``(batch, hidden)`` element. The backward pass is written by hand the same way: one
+kernel call and one matrix product per step, and the recurrent weight's gradient is
+one matrix product over all steps at the end. The semantics are exactly the eager
+module's (:mod:`nas_env.spaces.zoph_le_rnn`); results agree within float rounding
+(``tests/test_rnn_fused.py``).
+
+The kernel is compiled on first use with the system C compiler (``$CC``, else ``cc``)
+into ``$NAS_ENV_KERNEL_CACHE`` (default ``~/.cache/nas_env/kernels``), keyed by a
+hash of the source, compiler, flags and architecture, so it is built once per machine
+(about 3 s on a quiet core; an AVX2 and a baseline version of each entry point, picked
+at load time).
+With no compiler, :func:`fused_available` is ``False``, :func:`why_unavailable`
+says why, and the cell module silently runs eagerly. Only CPU float32/float64
+tensors take the fused path; CUDA and other dtypes run eagerly.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import hashlib
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import torch
+
+from nas_env.spaces.zoph_le_rnn import RNN_ACTIVATIONS, RNN_COMBINATIONS, ZophLeRNNCell
+
+__all__ = ["TreeProgram", "build_kernel", "fused_available", "fused_sequence", "why_unavailable"]
+
+_SOURCE = Path(__file__).with_name("rnn_tree_kernel.c")
+_FLAGS = ("-O3", "-fno-trapping-math", "-std=c99", "-shared", "-fPIC")
+_DTYPES = {torch.float32: "f32", torch.float64: "f64"}
+_BUFFERS = ("xl", "hp", "d", "c0", "save", "out", "cs", "gh", "g_out", "gc_a", "gc_b", "gxl", "ghp", "work")
+
+
+class _Sequence(ctypes.Structure):
+    """The kernel's ``Sequence`` struct: sizes, the program and every buffer of one sequence."""
+
+    _fields_ = [
+        *((name, ctypes.c_int) for name in ("B", "H", "base", "steps", "keep")),
+        ("comb", ctypes.c_void_p), ("act", ctypes.c_void_p),
+        *((name, ctypes.c_int) for name in ("cell_out", "cell_inject", "inj_comb", "inj_act")),
+        *((name, ctypes.c_void_p) for name in _BUFFERS),
+    ]
+
+
+def _cache_dir() -> Path:
+    return Path(os.environ.get("NAS_ENV_KERNEL_CACHE") or Path.home() / ".cache" / "nas_env" / "kernels")
+
+
+@functools.lru_cache(maxsize=1)
+def _load() -> tuple[ctypes.CDLL | None, str]:
+    """The kernel of this process: built and loaded once (see :func:`build_kernel`)."""
+    return build_kernel(os.environ.get("CC") or "cc", _cache_dir())
+
+
+def build_kernel(compiler: str, cache_dir: Path) -> tuple[ctypes.CDLL | None, str]:
+    """Compile the kernel with ``compiler`` into ``cache_dir`` (unless there already) and load it.
+
+    Returns ``(library, "")``, or ``(None, reason)`` when there is no such compiler or it fails.
+    """
+    if shutil.which(compiler) is None:
+        return None, f"no C compiler: {compiler!r} is not on PATH (set $CC)"
+    source = _SOURCE.read_bytes()
+    key = hashlib.sha256(source + " ".join((compiler, *_FLAGS, platform.machine())).encode()).hexdigest()[:16]
+    target = Path(cache_dir) / f"rnn_tree_kernel-{key}.so"
+    if not target.exists():
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(suffix=".so", dir=target.parent)
+            os.close(fd)
+            done = subprocess.run(
+                [compiler, *_FLAGS, "-o", tmp, str(_SOURCE), "-lm"], capture_output=True, text=True, timeout=120
+            )
+            if done.returncode != 0:
+                os.unlink(tmp)
+                return None, f"compiling {_SOURCE.name} failed: {done.stderr.strip()[:500]}"
+            os.replace(tmp, target)  # atomic: concurrent processes never load a half-written file
+        except (OSError, subprocess.SubprocessError) as exc:
+            return None, f"compiling {_SOURCE.name} failed: {exc}"
+    try:
+        lib = ctypes.CDLL(str(target))
+    except OSError as exc:
+        return None, f"loading {target} failed: {exc}"
+    for suffix in _DTYPES.values():
+        for way in ("forward", "backward"):
+            fn = getattr(lib, f"tree_{way}_step_{suffix}")
+            fn.argtypes, fn.restype = [ctypes.POINTER(_Sequence), ctypes.c_int], None
+    return lib, ""
+
+
+def fused_available() -> bool:
+    """Whether the fused kernel compiled and loaded on this machine."""
+    return _load()[0] is not None
+
+
+def why_unavailable() -> str:
+    """Why the fused kernel is unavailable (``""`` when it is available)."""
+    return _load()[1]
+
+
+class TreeProgram:
+    """A cell as the kernel's program: combination and activation codes per node, cell indices.
+
+    Picklable and deep-copyable (the ctypes arrays the kernel reads are rebuilt on demand).
+    """
+
+    def __init__(self, cell: ZophLeRNNCell):
+        self.base = cell.base
+        self.num_nodes = cell.num_nodes
+        self.comb_codes = tuple(RNN_COMBINATIONS.index(c) for c, _ in cell.nodes)
+        self.act_codes = tuple(RNN_ACTIVATIONS.index(a) for _, a in cell.nodes)
+        self._inject = (
+            cell.cell_out, cell.cell_inject,
+            RNN_COMBINATIONS.index(cell.inject[0]), RNN_ACTIVATIONS.index(cell.inject[1]),
+        )
+        self._arrays: tuple[ctypes.Array, ctypes.Array] | None = None
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_arrays": None}
+
+    def sequence(self, batch: int, hidden: int, steps: int, keep: bool, **buffers: torch.Tensor) -> _Sequence:
+        """The kernel's struct for one sequence; ``buffers`` by name (see ``rnn_tree_kernel.c``)."""
+        if self._arrays is None:
+            n = self.num_nodes
+            self._arrays = ((ctypes.c_int * n)(*self.comb_codes), (ctypes.c_int * n)(*self.act_codes))
+        comb, act = self._arrays
+        seq = _Sequence(batch, hidden, self.base, steps, int(keep), ctypes.addressof(comb),
+                        ctypes.addressof(act), *self._inject)
+        for name, tensor in buffers.items():
+            setattr(seq, name, tensor.data_ptr())
+        return seq
+
+    def supports(self, x: torch.Tensor) -> bool:
+        """Whether ``x`` can take the fused path (CPU, float32/float64, kernel available)."""
+        return x.device.type == "cpu" and x.dtype in _DTYPES and fused_available()
+
+
+def fused_sequence(
+    program: TreeProgram,
+    x_leaves: torch.Tensor,
+    h0: torch.Tensor,
+    c0: torch.Tensor,
+    weight: torch.Tensor,
+    bias: torch.Tensor | None,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Run the cell over ``x_leaves`` (``(B, T, base*H)``, the leaves' ``W x_t + b``).
+
+    ``weight``/``bias`` are the recurrent projection's (``(base*H, H)``, ``(base*H,)``).
+    Returns ``(outputs (B, T, H), h_T, c_T)``, differentiable in every tensor argument.
+    """
+    if x_leaves.shape[1] < 1:
+        raise ValueError(f"x_leaves must have at least one time step, got shape {tuple(x_leaves.shape)}")
+    grad = torch.is_grad_enabled() and any(
+        t is not None and t.requires_grad for t in (x_leaves, h0, c0, weight, bias)
+    )  # without it nothing is saved for backward: one step's scratch is reused
+    return _TreeSequence.apply(x_leaves, h0, c0, weight, bias, program, grad)
+
+
+class _TreeSequence(torch.autograd.Function):
+    """The fused loop: per step one ``mm`` in torch and one two-argument kernel call."""
+
+    @staticmethod
+    def forward(ctx, x_leaves, h0, c0, weight, bias, program: TreeProgram, grad: bool):  # type: ignore[override]
+        lib, _ = _load()
+        assert lib is not None
+        fwd = getattr(lib, f"tree_forward_step_{_DTYPES[x_leaves.dtype]}")
+        x_leaves = x_leaves.contiguous()
+        B, T, L = x_leaves.shape
+        H = L // program.base
+        kw = {"dtype": x_leaves.dtype}
+        d = torch.zeros(L, **kw) if bias is None else bias.detach().contiguous()  # added in the kernel
+        hp = torch.empty(T if grad else 1, B, L, **kw)  # U h_{t-1} per step
+        save = torch.empty(T if grad else 1, program.num_nodes + 2, B, H, **kw)
+        out = torch.empty(B, T, H, **kw)
+        cs = torch.empty(T, B, H, **kw)
+        h0, c0 = h0.contiguous(), c0.contiguous()
+        seq = program.sequence(B, H, T, grad, xl=x_leaves, hp=hp, d=d, c0=c0, save=save, out=out, cs=cs)
+        ref = ctypes.byref(seq)
+        hp_views, h_views = hp.unbind(0), out.unbind(1)
+        wt = weight.detach().t().contiguous()  # a contiguous (H, base*H) right operand multiplies faster
+        for t in range(T):
+            torch.mm(h0 if t == 0 else h_views[t - 1], wt, out=hp_views[t if grad else 0])
+            fwd(ref, t)
+        if grad:
+            ctx.save_for_backward(x_leaves, h0, c0, weight, out)
+            ctx.program, ctx.hp, ctx.save, ctx.cs, ctx.d = program, hp, save, cs, d
+            ctx.has_bias = bias is not None
+        return out, out[:, T - 1].clone(), cs[T - 1].clone()
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, g_out, g_h, g_c):  # type: ignore[override]
+        x_leaves, h0, c0, weight, out = ctx.saved_tensors
+        program: TreeProgram = ctx.program
+        lib, _ = _load()
+        bwd = getattr(lib, f"tree_backward_step_{_DTYPES[x_leaves.dtype]}")
+        B, T, L = x_leaves.shape
+        H = L // program.base
+        kw = {"dtype": x_leaves.dtype}
+        g_out = g_out.contiguous()
+        gh = g_h.contiguous().clone()  # the kernel adds g_out[:, t] itself
+        gc_a, gc_b = g_c.contiguous().clone(), torch.empty(B, H, **kw)  # of c_t and c_{t-1}, alternating
+        gxl = torch.empty(B, T, L, **kw)
+        ghp = torch.empty(T, B, L, **kw)
+        work = torch.empty(program.num_nodes, B, H, **kw)
+        seq = program.sequence(
+            B, H, T, True, xl=x_leaves, hp=ctx.hp, d=ctx.d, c0=c0, save=ctx.save, cs=ctx.cs, gh=gh, g_out=g_out,
+            gc_a=gc_a, gc_b=gc_b, gxl=gxl, ghp=ghp, work=work,
+        )
+        ref = ctypes.byref(seq)
+        ghp_views = ghp.unbind(0)
+        w = weight.detach()
+        for t in range(T - 1, -1, -1):
+            bwd(ref, t)
+            torch.mm(ghp_views[t], w, out=gh)
+        g_c0 = gc_b if (T - 1) % 2 == 0 else gc_a  # step 0 wrote the gradient of c_0 there
+        flat = ghp.view(T * B, L)
+        g_weight = g_bias = None
+        if ctx.needs_input_grad[3]:
+            h_prev = torch.cat((h0.unsqueeze(0), out.transpose(0, 1)[:-1]), dim=0)
+            g_weight = flat.t().mm(h_prev.reshape(T * B, H))
+        if ctx.has_bias and ctx.needs_input_grad[4]:
+            g_bias = flat.sum(0)
+        return gxl, gh, g_c0, g_weight, g_bias, None, None
