@@ -9,7 +9,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from benchmarks.report.answers import answers_markdown, deterministic_agents
+from benchmarks.report.answers import deterministic_agents
+from benchmarks.report.answers_markdown import answers_markdown
 from benchmarks.report.benchmark_data import BASELINE, TOPK, ReportData
 from benchmarks.report.protocol_notes import protocol_notes_markdown
 
