@@ -8,9 +8,10 @@ line is corruption and raises :class:`HistoryError` naming the file and line.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -49,8 +50,10 @@ class Evaluation:
     best_reward: float
 
     def to_json(self) -> dict[str, Any]:
-        d = asdict(self)
+        """The fields as a dict (``metrics`` copied; what ``dataclasses.asdict`` gives, ~10x faster)."""
+        d = {f: getattr(self, f) for f in _FIELDS}
         d["tokens"] = list(self.tokens)
+        d["metrics"] = copy.deepcopy(self.metrics)
         return d
 
     @classmethod
@@ -61,7 +64,12 @@ class Evaluation:
 
     def to_line(self) -> str:
         """The ``history.jsonl`` line (with its newline)."""
-        return json.dumps(self.to_json(), default=json_default) + "\n"
+        d = {f: getattr(self, f) for f in _FIELDS}  # no copy: only serialised
+        d["tokens"] = list(self.tokens)
+        return json.dumps(d, default=json_default) + "\n"
+
+
+_FIELDS = tuple(f.name for f in fields(Evaluation))
 
 
 def json_default(o: Any) -> Any:

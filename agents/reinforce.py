@@ -205,9 +205,10 @@ class Reinforce(Agent):
                 adv = torch.as_tensor(signal - self.baseline, dtype=torch.float32)
                 ent_per_token = out.entropy / out.num_tokens
                 loss = -(adv * out.log_prob).mean() - c.entropy_coef * ent_per_token.mean()
-                self.optimizer.zero_grad()
-                loss.backward()
-                self.optimizer.step()
+                if c.lr > 0:  # (lr 0, the no-learning ablation: Adam would move nothing; skip the backward)
+                    self.optimizer.zero_grad()
+                    loss.backward()
+                    self.optimizer.step()
                 self.baseline = c.baseline_decay * self.baseline + (1 - c.baseline_decay) * float(signal.mean())
                 self.updates += 1
                 self._log(tracker, float(ent_per_token.detach().mean()), float(np.mean(rewards)), n_layers)
@@ -250,8 +251,10 @@ class Reinforce(Agent):
         out = ControllerSnapshots(best.arch, list(best.tokens), [d.name for d in decisions])
         for upd, evals, state in snaps:
             probe.load_state_dict(state)
-            lp = probe.log_prob(best.tokens, space=sp)
-            out.add(upd, evals, lp, float(np.exp(lp)), probe.decision_probs(best.tokens, space=sp))
+            with torch.no_grad():  # one teacher-forced pass gives both the log-probability and the per-decision probs
+                scored = probe.evaluate([best.tokens], want_probs=True, space=sp)
+            lp = float(scored.log_prob[0])
+            out.add(upd, evals, lp, float(np.exp(lp)), scored.probs[0])  # type: ignore[index]
         self.extras["snapshots"] = out.to_json()
 
     def _space_for(self, tokens: tuple[int, ...]) -> SearchSpace:
