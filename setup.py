@@ -15,14 +15,16 @@ EXTRAS = {
     # RLlib's own dependencies, listed here because `ray[rllib]` pins gymnasium==1.2.2 (we test with 1.4)
     "rllib": ["ray>=2.60", "dm-tree", "lz4", "pyarrow>=17", "pydantic>=2.5,<3", "ormsgpack>=1.7",
               "tensorboardX>=1.9", "scipy", "pyyaml", "pandas", "fsspec", "requests"],
-    # not in "all": every torchrl wheel (0.11-0.14) also installs a top-level `benchmarks/` folder into
-    # site-packages, which shadows this project's `benchmarks` package in an editable install
+    # every torchrl wheel (0.11-0.14) also installs a top-level `benchmarks/` folder (no __init__.py) into
+    # site-packages. Our regular package wins over that namespace portion as long as it is found by a path
+    # entry, hence package_dir={"": "."} below: an editable install then adds a plain path to sys.path
+    # instead of a meta-path finder that runs after site-packages (tests/test_install_layout.py).
     "torchrl": ["torchrl>=0.14", "tensordict>=0.14"],
     "notebooks": ["nbclient>=0.10", "nbformat>=5", "ipykernel>=6"],
     "dev": ["pytest>=7", "hypothesis>=6", "ruff>=0.5"],
 }
 EXTRAS["all"] = sorted(
-    {dep for group in ("sb3", "ray", "tensorboard", "integrations", "optuna", "rllib", "notebooks")
+    {dep for group in ("sb3", "ray", "tensorboard", "integrations", "optuna", "rllib", "torchrl", "notebooks")
      for dep in EXTRAS[group]}
 )
 
@@ -35,6 +37,7 @@ setup(
     long_description_content_type="text/markdown",
     license="MIT",
     python_requires=">=3.10",
+    package_dir={"": "."},  # a plain path entry in an editable install (see the torchrl note above)
     packages=find_packages(include=["nas_env", "nas_env.*", "agents", "agents.*", "benchmarks", "benchmarks.*"]),
     package_data={"nas_env": ["data/*.npz", "data/*.txt.gz", "data/README.md", "models/*.c"]},
     include_package_data=True,

@@ -167,3 +167,37 @@ def test_top_fraction_definition(c10):
     rec = RunRecord(Path("."), {"agent": "random", "seed": 0}, hist)
     hit = first_hit(rec, p.make_reporter(), top_fraction_threshold(acc, 0.001))
     assert hit is not None and hit.evaluations <= 3 and hit.seconds == hist[hit.evaluations - 1].total_cost_seconds
+
+
+def test_default_seeds_and_agents_are_the_published_sample_and_algorithms():
+    import argparse
+
+    from benchmarks.cli.benchmark import DEFAULT_AGENTS, agents_and_seeds
+
+    none = argparse.Namespace(agents=None, seeds=None, seed_list=None)
+    agents, seeds = agents_and_seeds(none, get_protocol("nb201-cifar10"))
+    assert seeds == list(range(500))  # NAS-Bench-201's 500 runs
+    assert agents == ["random", "evolution", "reinforce-table", "reinforce", "reinforce@lr=0"]
+    assert agents_and_seeds(none, get_protocol("rnn-tinyshakespeare")) == (["random", "reinforce"], list(range(5)))
+    fixed = get_protocol("fixed:nas_env/NB201-v0", budget=3)
+    assert agents_and_seeds(none, fixed) == (DEFAULT_AGENTS.split(","), list(range(20)))
+    given = argparse.Namespace(agents=["random"], seeds=3, seed_list=None)
+    assert agents_and_seeds(given, get_protocol("nb201-cifar10")) == (["random"], [0, 1, 2])
+    listed = argparse.Namespace(agents=None, seeds=None, seed_list=[4, 9])
+    assert agents_and_seeds(listed, get_protocol("nb201-cifar10"))[1] == [4, 9]
+
+
+def test_the_paper_variant_of_figure_6_uses_the_papers_reward_and_lr():
+    ours, paper = get_protocol("rnn-tinyshakespeare"), get_protocol("rnn-tinyshakespeare-paper")
+    assert paper.kwargs_for("reinforce") == {"lr": 0.0006, "reward_transform": "identity"}
+    assert ours.kwargs_for("reinforce") == {"lr": 0.01}
+    assert {k: v for k, v in paper.env_kwargs.items() if k != "reward"} == dict(ours.env_kwargs)
+    env = paper.make_env()  # real children: the reward is 80 / validation perplexity^2
+    try:
+        history = make_agent("random").run(env, Budget(evaluations=3), seed=0).history
+    finally:
+        env.close()
+    ok = [e for e in history if e.metrics["status"] == "ok"]
+    assert ok, [e.metrics["status"] for e in history]
+    for e in ok:
+        assert e.reward == pytest.approx(80.0 / e.metrics["val_perplexity"] ** 2)

@@ -15,7 +15,7 @@ from typing import Any
 
 from benchmarks.cli.args import csv_list, json_object, positive_int, seed_list
 
-__all__ = ["DEFAULT_AGENTS", "add_benchmark_parser", "cmd_benchmark"]
+__all__ = ["DEFAULT_AGENTS", "add_benchmark_parser", "agents_and_seeds", "cmd_benchmark"]
 
 DEFAULT_AGENTS = "random,evolution,reinforce,maskable-ppo"
 
@@ -33,10 +33,13 @@ def add_benchmark_parser(subparsers: Any) -> argparse.ArgumentParser:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     p.add_argument("--protocol", required=True, help=f"one of {protocol_names()}")
-    p.add_argument("--agents", type=csv_list, default=DEFAULT_AGENTS,
-                   help="comma-separated agent names")
+    p.add_argument("--agents", type=csv_list, default=None,
+                   help="comma-separated agent names (default: the protocol's, e.g. the published algorithms for "
+                   f"nb201-*; else {DEFAULT_AGENTS})")
     seeds = p.add_mutually_exclusive_group()
-    seeds.add_argument("--seeds", type=positive_int, default=20, help="run seeds 0..N-1")
+    seeds.add_argument("--seeds", type=positive_int, default=None,
+                       help="run seeds 0..N-1 (default: the protocol's: 500 for nb201-* as published, 5 for "
+                       "rnn-tinyshakespeare*, else 20)")
     seeds.add_argument("--seed-list", type=seed_list, default=None, help="explicit seeds, e.g. 3,5,8")
     p.add_argument("--out", type=Path, required=True, help="output directory (reused to resume)")
     p.add_argument("--budget", type=float, default=None,
@@ -50,6 +53,17 @@ def add_benchmark_parser(subparsers: Any) -> argparse.ArgumentParser:
     return p
 
 
+def agents_and_seeds(args: argparse.Namespace, protocol: Any) -> tuple[list[str], list[int]]:
+    """``--agents`` and the seeds (``--seed-list`` or ``--seeds``), or the protocol's defaults: the
+    published sample size and algorithms for nb201-* (500 seeds), 5 seeds for the Figure 6 protocols."""
+    if args.seed_list is not None:
+        seeds = list(args.seed_list)
+    else:
+        seeds = list(range(protocol.default_seeds if args.seeds is None else args.seeds))
+    agents = args.agents if args.agents is not None else list(protocol.default_agents) or csv_list(DEFAULT_AGENTS)
+    return list(agents), seeds
+
+
 def cmd_benchmark(args: argparse.Namespace) -> int:
     """Run the benchmark described by ``args``; returns the exit code (1 if any run failed)."""
     from benchmarks.harness.protocols import get_protocol
@@ -61,11 +75,11 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"nas-env benchmark: {exc}", file=sys.stderr)
         return 2
-    seeds = args.seed_list if args.seed_list is not None else list(range(args.seeds))
+    agents, seeds = agents_and_seeds(args, protocol)
     progress = not args.no_progress
     t0 = time.perf_counter()
     try:
-        outcomes = run_benchmark(protocol, args.agents, seeds, args.out, workers=args.workers, progress=progress,
+        outcomes = run_benchmark(protocol, agents, seeds, args.out, workers=args.workers, progress=progress,
                                  command=" ".join(["nas-env", *sys.argv[1:]]) if sys.argv[1:] else None)
     except ValueError as exc:
         print(f"nas-env benchmark: {exc}", file=sys.stderr)

@@ -22,9 +22,11 @@ Registered protocols (:data:`PROTOCOLS`):
                             two non-signal seeds (as the env gives it).
 ``rnn-tinyshakespeare``     Zoph & Le's recurrent-cell space (``nas_env/ZophLeRNN-v0``, base 8), real
                             training: reward = bits saved (``1 - val_bpc / log2 65``) after one epoch
-                            on 45,000 characters; 500 evaluations (about 30 min for random and
-                            REINFORCE on 2 cores); report = next-character test accuracy. For
-                            Figure 6 (top-k average reward vs random search).
+                            on 45,000 characters; 300 evaluations per run, 5 seeds x {random,
+                            REINFORCE lr 0.01} by default (about 25 min on 2 cores); report =
+                            next-character test accuracy. For Figure 6 (top-k average reward vs
+                            random search, with CIs over seeds).
+``rnn-tinyshakespeare-paper``  the same with the paper's reward ``80 / perplexity^2`` and lr 0.0006.
 ``fixed:<env-id>``          any registered nas-env search env, ``module:id`` too (``--env-kwargs`` JSON),
                             for a fixed number of evaluations (``--budget N``, default 100); report =
                             the env's ``test_accuracy`` (``val_accuracy`` where it has none). See :func:`get_protocol`.
@@ -66,6 +68,7 @@ from benchmarks.harness.nb201_settings import (  # noqa: F401  (NB201_REINFORCE_
     _NB201_AGENT_KWARGS,
     _NB201_NAMES,
     _RNN_AGENT_KWARGS,
+    _RNN_PAPER_AGENT_KWARGS,
     NB201_DIFFERENCES,
     NB201_REINFORCE_LR,
     NB201_REINFORCE_TUNING,
@@ -76,6 +79,7 @@ from benchmarks.run.environment import make_env, resolve_env_id
 
 __all__ = [
     "NB201_BUDGET_SECONDS",
+    "NB201_DEFAULT_AGENTS",
     "NB201_DIFFERENCES",
     "NB201_REINFORCE_LR",
     "NB201_REINFORCE_TUNING",
@@ -90,6 +94,11 @@ __all__ = [
 
 #: Simulated-seconds budgets: NB201's 12,000 s scaled by NATS-Bench's 1 : 2 : 6 (module docstring).
 NB201_BUDGET_SECONDS: dict[str, float] = {"cifar10": 12_000.0, "cifar100": 24_000.0, "imagenet16-120": 72_000.0}
+#: What ``nas-env benchmark --protocol nb201-*`` runs by default: the published algorithms with their published
+#: settings, Zoph & Le's LSTM controller at its tuned lr, and its no-learning ablation.
+#: Cells per run of the recurrent-cell Figure 6 protocols (5 seeds x 2 agents fit in 30 minutes on 2 cores).
+RNN_FIGURE6_CELLS = 300
+NB201_DEFAULT_AGENTS = ("random", "evolution", "reinforce-table", "reinforce", "reinforce@lr=0")
 
 
 @dataclass(frozen=True)
@@ -112,6 +121,9 @@ class Protocol:
         differences: every remaining difference from the published protocol, one line each, with its
             measured effect where there is one (the report's "protocol notes"). Not part of
             :meth:`to_json`: they describe the code, and are read from it when a report is rebuilt.
+        default_seeds: how many seeds ``nas-env benchmark`` runs without ``--seeds`` (the published
+            sample size where there is one: NAS-Bench-201's 500 runs).
+        default_agents: the agents it runs without ``--agents`` (empty: the CLI's general default).
     """
 
     name: str
@@ -126,6 +138,8 @@ class Protocol:
     published: tuple[PublishedResult, ...] = ()
     notes: str = ""
     differences: tuple[str, ...] = ()
+    default_seeds: int = 20
+    default_agents: tuple[str, ...] = ()
 
     # ------------------------------------------------------------------ helpers
     def make_env(self) -> gym.Env:
@@ -205,6 +219,8 @@ def _nb201(dataset: str) -> Protocol:
         agent_kwargs=_NB201_AGENT_KWARGS,
         published=PUBLISHED_NB201_CIFAR10 if dataset == "cifar10" else (),
         differences=NB201_DIFFERENCES,
+        default_seeds=500,  # NAS-Bench-201's sample size; 500 x these 5 agents take ~8 min on 2 cores
+        default_agents=NB201_DEFAULT_AGENTS,
         # the notes are part of benchmark.json's protocol, which a resumed benchmark must match exactly
         notes="Budget: NAS-Bench-201's 12,000 s on CIFAR-10, scaled 1:2:6 as NATS-Bench does for the others. "
         "Published rows run the published algorithms and settings: REA = `evolution` (variant nb201, P=10, S=3), "
@@ -212,6 +228,41 @@ def _nb201(dataset: str) -> Protocol:
         f"Zoph & Le's LSTM controller at a tuned Adam lr {NB201_REINFORCE_LR} (tuned on seeds 1000..1079, "
         "disjoint from the reported seeds); the paper's lr is `reinforce@lr=0.0006`, no learning "
         "`reinforce@lr=0` -- see benchmarks/harness/protocols.py.",
+    )
+
+
+def _rnn(paper: bool) -> Protocol:
+    """Zoph & Le's Figure 6 on tinyshakespeare: our reward and tuned lr, or the paper's reward and lr."""
+    if paper:
+        name, reward_kw, kwargs = "rnn-tinyshakespeare-paper", {"reward": "ppl"}, _RNN_PAPER_AGENT_KWARGS
+        reward = ("the paper's 80 / val_perplexity^2 (character perplexity here), of a 1-layer, 64-unit char LM "
+                  "around the cell, trained 1 epoch (45,000 characters, Adam) on tinyshakespeare")
+        signal = ("REINFORCE as in the paper: Adam lr 0.0006, the reward itself as the signal "
+                  "(reward_transform identity)")
+    else:
+        name, reward_kw, kwargs = "rnn-tinyshakespeare", {}, _RNN_AGENT_KWARGS
+        reward = ("bits saved, 1 - val_bpc / log2(65), of a 1-layer, 64-unit char LM around the cell, trained 1 "
+                  "epoch (45,000 characters, Adam) on tinyshakespeare")
+        signal = ("REINFORCE with Adam lr 0.01 (with the paper's 0.0006 and 500 cells it did not separate from "
+                  "random search; the paper's reward and lr are the protocol rnn-tinyshakespeare-paper)")
+    return Protocol(
+        name=name,
+        env_id="nas_env/ZophLeRNN-v0",
+        env_kwargs={"base": 8, "max_chars": 50_000, "epochs": 1, "device": "cpu", **reward_kw},
+        budget=Budget(evaluations=RNN_FIGURE6_CELLS),
+        reward=reward,
+        cost="evaluations are counted; metrics['cost_seconds'] is the measured training time",
+        reporter="env",
+        agent_kwargs=kwargs,
+        default_seeds=5,
+        default_agents=("random", "reinforce"),
+        notes="Zoph & Le's Figure 6 on their recurrent-cell space (base 8, 34 tokens) at laptop size: compare "
+        f"the top-1/5/15 average reward of REINFORCE with random search's over seeds. {signal}. Every child is "
+        "trained stand-alone from scratch (the fused cell step program, nas_env.models.rnn_fused; about 0.9 s "
+        f"per child on one core), {RNN_FIGURE6_CELLS} cells per run, so the default 5 seeds x "
+        "{random, reinforce} take about 25 minutes on 2 cores. Some random cells diverge (failure reward 0). "
+        "The reported number is the best cell's next-character test accuracy. Reference cells (training seed "
+        "0): tanh RNN 0.524 (2.87 bpc), LSTM 0.428.",
     )
 
 
@@ -227,25 +278,8 @@ PROTOCOLS: dict[str, Protocol] = {
         reporter="macro",
         reporter_option=0,
     ),
-    "rnn-tinyshakespeare": Protocol(
-        name="rnn-tinyshakespeare",
-        env_id="nas_env/ZophLeRNN-v0",
-        env_kwargs={"base": 8, "max_chars": 50_000, "epochs": 1, "device": "cpu"},
-        budget=Budget(evaluations=1500),
-        reward="bits saved, 1 - val_bpc / log2(65), of a 1-layer, 64-unit char LM around the cell, trained 1 "
-        "epoch (45,000 characters, Adam) on tinyshakespeare",
-        cost="evaluations are counted; metrics['cost_seconds'] is the measured training time",
-        reporter="env",
-        agent_kwargs=_RNN_AGENT_KWARGS,
-        notes="Zoph & Le's Figure 6 on their recurrent-cell space (base 8, 34 tokens) at laptop size: compare "
-        "the top-1/5/15 average reward of REINFORCE with random search's. Measured on 2 CPU cores: about 1.2 s "
-        "per child, so `nas-env benchmark --protocol rnn-tinyshakespeare --agents random,reinforce --seeds 1` "
-        "(one process per agent) takes about 30 minutes for 1,500 cells each (500 cells took 9 min 51 s). "
-        "REINFORCE uses Adam lr 0.01 as in the NB201 protocols (375 updates; with the paper's 0.0006 and 500 "
-        "cells it did not separate from random search). Some random cells diverge (failure reward 0). The "
-        "reported number is the best cell's next-character test accuracy. Reference cells (training seed 0): "
-        "tanh RNN 0.524 (2.87 bpc), LSTM 0.428.",
-    ),
+    "rnn-tinyshakespeare": _rnn(paper=False),
+    "rnn-tinyshakespeare-paper": _rnn(paper=True),
 }
 
 FIXED_PREFIX = "fixed:"
