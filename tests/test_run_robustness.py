@@ -181,3 +181,17 @@ def test_benchmark_env_kwargs_are_checked_before_any_run(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "bogus" in err and "no runs under" not in err and "Traceback" not in err
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def test_benchmark_whose_every_run_fails_says_why(tmp_path, capsys):
+    cmd = ["benchmark", "--protocol", "fixed:nas_env/NB201-v0", "--agents", "random", "--seeds", "1", "--budget", "5",
+           "--workers", "0", "--no-progress", "--out", str(tmp_path / "b")]
+    assert main(cmd) == 0
+    run = tmp_path / "b" / "runs" / "random" / "seed0"
+    (run / "summary.json").unlink()  # an interrupted run ...
+    (run / "checkpoint.pkl").write_bytes(b"not a pickle")  # ... whose checkpoint got corrupted
+    capsys.readouterr()
+    assert main(cmd) == 1
+    err = capsys.readouterr().err
+    assert "nas-env benchmark: every run failed; the first: random seed 0: " in err
+    assert "checkpoint.pkl is unreadable" in err and "no runs under" not in err and "Traceback" not in err
