@@ -211,9 +211,13 @@ def test_readme_cli_command_parses_with_valid_names(argv):
     elif args.command == "benchmark":
         from agents.registry import check_agent_spec
 
-        for spec in args.agents:  # a name, or an agent spec NAME@key=value whose keys the agent has
+        from benchmarks.cli.benchmark import agents_and_seeds
+        from benchmarks.harness.protocols import get_protocol
+
+        agents, _ = agents_and_seeds(args, get_protocol(args.protocol))  # the protocol's defaults if none given
+        for spec in agents:  # a name, or an agent spec NAME@key=value whose keys the agent has
             check_agent_spec(spec)
-        assert {spec.split("@")[0] for spec in args.agents} <= set(agent_fields())
+        assert {spec.split("@")[0] for spec in agents} <= set(agent_fields())
         assert re.search(rf"(?<![\w-]){re.escape(args.protocol)}(?![\w-])", subparsers()["benchmark"].format_help())
 
 
@@ -246,7 +250,7 @@ def test_readme_tables_list_every_env_and_agent():
 
 def test_readme_benchmark_protocols_exist():
     names = re.findall(r"`([\w:<>-]+)`", re.search(r"Protocols: (.*?)\. Runs", PROSE, flags=re.S).group(1))
-    assert len(names) == 6
+    assert len(names) == 7
     listed = subparsers()["benchmark"].format_help()
     for name in names:
         assert re.search(rf"(?<![\w-]){re.escape(name.split('<')[0])}(?![\w-])", listed), name
