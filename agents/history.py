@@ -58,9 +58,9 @@ class Evaluation:
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Evaluation:
-        d = dict(d)
-        d["tokens"] = tuple(d["tokens"])
-        return cls(**{f.name: d[f.name] for f in fields(cls)})
+        kw = {f: d[f] for f in _FIELDS}  # (``fields(cls)`` on every line was a third of reading a history)
+        kw["tokens"] = tuple(kw["tokens"])
+        return cls(**kw)
 
     def to_line(self) -> str:
         """The ``history.jsonl`` line (with its newline)."""

@@ -210,7 +210,6 @@ def test_readme_cli_command_parses_with_valid_names(argv):
         gym.make(args.env, **args.env_kwargs).close()  # the env accepts these keyword arguments
     elif args.command == "benchmark":
         from agents.registry import check_agent_spec
-
         from benchmarks.cli.benchmark import agents_and_seeds
         from benchmarks.harness.protocols import get_protocol
 

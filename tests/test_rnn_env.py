@@ -120,7 +120,7 @@ def test_figure6_protocol_runs_at_tiny_size():
     from benchmarks.harness.protocols import PROTOCOLS, get_protocol
 
     p = PROTOCOLS["rnn-tinyshakespeare"]
-    assert p.env_id == "nas_env/ZophLeRNN-v0" and p.budget.evaluations == 1500
+    assert p.env_id == "nas_env/ZophLeRNN-v0" and p.budget.evaluations == 300 and p.default_seeds == 5
     assert p.kwargs_for("reinforce") == {"lr": 0.01}
     assert p.make_env().unwrapped.space.base == 8  # the full-size env builds (nothing is trained here)
     tiny = get_protocol("rnn-tinyshakespeare", budget=2, env_kwargs=TINY)

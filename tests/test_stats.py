@@ -91,3 +91,14 @@ def test_errors_name_bad_values():
         stats.bootstrap_band(np.ones((2, 2)), "median")
     with pytest.raises(ValueError, match="empty"):
         stats.probability_of_improvement([], [1.0])
+
+
+def test_welch_p_values_of_the_issue_table():
+    # issue 12's table: 100 seeds of ours against NAS-Bench-201's 500 runs
+    assert stats.welch_test(93.77, 0.27, 100, 93.70, 0.36, 500) == pytest.approx(0.0272, abs=5e-4)
+    assert stats.welch_test(93.98, 0.29, 100, 93.85, 0.37, 500) == pytest.approx(1.42e-4, rel=0.02)
+    # hand-computed: t = 0.05 / sqrt(0.43^2/100 + 0.30^2/500) = 1.110, Welch df = 118.99 -> p = 0.269
+    assert stats.welch_test(93.97, 0.43, 100, 93.92, 0.30, 500) == pytest.approx(0.269, abs=1e-3)
+    assert stats.welch_test(1.0, 0.1, 10, 1.0, 0.2, 10) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="at least 2 runs per side, got 1 and 500"):
+        stats.welch_test(93.0, 0.3, 1, 93.7, 0.36, 500)

@@ -69,6 +69,7 @@ class NB201Reporter(Reporter):
         self._acc = acc
         self.kind = kind  # "test_accuracy" or "val_accuracy_mean"
         self._row = NB201Table.row
+        self._memo: dict[str, float] = {}  # arch string -> reported accuracy
         if kind == "test_accuracy":
             self.label = "200-epoch test accuracy"
         else:
@@ -80,7 +81,10 @@ class NB201Reporter(Reporter):
     def accuracy(self, arch: str | None, metrics: dict[str, Any]) -> float | None:
         if arch is None or metrics.get("status", "ok") != "ok":
             return None
-        return float(self._acc[self._row(arch)])
+        acc = self._memo.get(arch)
+        if acc is None:  # parsing the string is the cost: a report asks for the same cells ~10^6 times
+            acc = self._memo[arch] = float(self._acc[self._row(arch)])
+        return acc
 
     def table(self) -> np.ndarray:
         return self._acc
@@ -108,6 +112,7 @@ class MacroReporter(Reporter):
         self._keys = ev.keys
         self._from_string = MacroArch.from_string
         self._row = ev.row
+        self._memo: dict[str, float] = {}  # arch string -> reported accuracy
 
     def name(self) -> str:
         return "test_accuracy_nonsignal_seeds"
@@ -115,7 +120,10 @@ class MacroReporter(Reporter):
     def accuracy(self, arch: str | None, metrics: dict[str, Any]) -> float | None:
         if arch is None or metrics.get("status", "ok") != "ok":
             return None
-        return float(self._acc[self.row(arch)])
+        acc = self._memo.get(arch)
+        if acc is None:
+            acc = self._memo[arch] = float(self._acc[self.row(arch)])
+        return acc
 
     def table(self) -> np.ndarray:
         return self._acc

@@ -23,8 +23,12 @@ Definitions (all per run; the report aggregates over seeds):
 
 from __future__ import annotations
 
+import bisect
 import math
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -36,11 +40,60 @@ __all__ = [
     "anytime_by_evaluations",
     "anytime_by_time",
     "first_hit",
+    "incumbent_accuracies",
     "incumbent_positions",
     "reported_accuracies",
+    "rewards_of",
     "top_fraction_threshold",
     "topk_curve",
+    "total_costs_of",
 ]
+
+
+_T = TypeVar("_T")
+#: per run (by ``id``), its derived arrays: ``{key: value}`` plus the history it was computed from
+_CACHE: dict[int, tuple[int, int, dict[Any, Any]]] = {}
+
+
+def _per_run(run: RunRecord, key: Any, compute: Callable[[], _T]) -> _T:
+    """``compute()`` once per run and ``key`` (the report asks for the same arrays many times).
+
+    Entries are dropped when the run is garbage-collected and recomputed when its history list is
+    replaced or changes length (histories are appended to, never edited in place). Callers must not
+    modify the returned arrays (they are read-only where they are arrays).
+    """
+    rid = id(run)
+    entry = _CACHE.get(rid)
+    if entry is None or entry[0] != id(run.history) or entry[1] != len(run.history):
+        if entry is None:
+            try:
+                weakref.finalize(run, _CACHE.pop, rid, None)
+            except TypeError:  # not weak-referenceable: no way to know when its id is reused
+                return compute()
+        entry = (id(run.history), len(run.history), {})
+        _CACHE[rid] = entry
+    values = entry[2]
+    if key not in values:
+        values[key] = compute()
+    return values[key]
+
+
+def rewards_of(run: RunRecord) -> np.ndarray:
+    """The reward of every evaluation of a run (read-only, cached)."""
+    def compute() -> np.ndarray:
+        a = np.array([e.reward for e in run.history])
+        a.flags.writeable = False
+        return a
+    return _per_run(run, "rewards", compute)
+
+
+def incumbent_accuracies(run: RunRecord, reporter: Reporter) -> np.ndarray:
+    """Reported accuracy of the incumbent after each evaluation of a run (read-only, cached)."""
+    def compute() -> np.ndarray:
+        a = _reported(run, reporter)[incumbent_positions(rewards_of(run))]
+        a.flags.writeable = False
+        return a
+    return _per_run(run, ("incumbent_accuracies", reporter), compute)
 
 
 def incumbent_positions(rewards: np.ndarray) -> np.ndarray:
@@ -56,22 +109,29 @@ def incumbent_positions(rewards: np.ndarray) -> np.ndarray:
 
 def reported_accuracies(run: RunRecord, reporter: Reporter) -> np.ndarray:
     """Reported accuracy (fraction; NaN where there is none) of every evaluation of a run."""
-    out = np.full(len(run.history), np.nan)
-    for i, e in enumerate(run.history):
-        acc = reporter.accuracy(e.arch, e.metrics)
-        if acc is not None:
-            out[i] = acc
-    return out
+    return _reported(run, reporter).copy()
+
+
+def _reported(run: RunRecord, reporter: Reporter) -> np.ndarray:
+    """:func:`reported_accuracies`, read-only and cached."""
+    def compute() -> np.ndarray:
+        out = np.full(len(run.history), np.nan)
+        for i, e in enumerate(run.history):
+            acc = reporter.accuracy(e.arch, e.metrics)
+            if acc is not None:
+                out[i] = acc
+        out.flags.writeable = False
+        return out
+    return _per_run(run, ("reported_accuracies", reporter), compute)
 
 
 def anytime_by_evaluations(run: RunRecord, reporter: Reporter, n_max: int) -> np.ndarray:
     """Reported accuracy of the incumbent after ``1..n_max`` evaluations (last value carried on)."""
     if not run.history:
         return np.full(n_max, np.nan)
-    rewards = np.array([e.reward for e in run.history])
-    acc = reported_accuracies(run, reporter)[incumbent_positions(rewards)]
+    acc = incumbent_accuracies(run, reporter)
     if len(acc) >= n_max:
-        return acc[:n_max]
+        return acc[:n_max].copy()
     return np.concatenate([acc, np.full(n_max - len(acc), acc[-1])])
 
 
@@ -79,28 +139,62 @@ def anytime_by_time(run: RunRecord, reporter: Reporter, grid_seconds: np.ndarray
     """Reported accuracy of the incumbent at each simulated time of ``grid_seconds`` (NaN before the first)."""
     if not run.history:
         return np.full(len(grid_seconds), np.nan)
-    rewards = np.array([e.reward for e in run.history])
-    acc = reported_accuracies(run, reporter)[incumbent_positions(rewards)]
-    t = np.array([e.total_cost_seconds for e in run.history])
+    acc = incumbent_accuracies(run, reporter)
+    t = total_costs_of(run)
     k = np.searchsorted(t, grid_seconds, side="right") - 1  # last evaluation finished by each time
     out = np.where(k >= 0, acc[np.clip(k, 0, None)], np.nan)
     return out
 
 
+def total_costs_of(run: RunRecord) -> np.ndarray:
+    """Simulated seconds charged up to and including each evaluation of a run (read-only, cached)."""
+    def compute() -> np.ndarray:
+        a = np.array([e.total_cost_seconds for e in run.history])
+        a.flags.writeable = False
+        return a
+    return _per_run(run, "total_costs", compute)
+
+
 def topk_curve(run: RunRecord, k: int, n_max: int) -> np.ndarray:
     """Mean reward of the top-``k`` distinct architectures after ``1..n_max`` samples (NaN until k exist)."""
+    full = _per_run(run, ("topk", k), lambda: _topk_full(run, k))
     out = np.full(n_max, np.nan)
-    best: dict[str, float] = {}
-    top: list[float] = []
-    for i, e in enumerate(run.history[:n_max]):
-        key = e.arch if e.arch is not None else f"invalid-{i}"
-        if e.reward > best.get(key, -np.inf):
-            best[key] = e.reward
-            top = sorted(best.values(), reverse=True)[:k]
-        if len(top) >= k:
-            out[i] = float(np.mean(top))
+    n = min(n_max, len(full))
+    out[:n] = full[:n]
     if run.history and len(run.history) < n_max:
         out[len(run.history):] = out[len(run.history) - 1]
+    return out
+
+
+def _topk_full(run: RunRecord, k: int) -> np.ndarray:
+    """:func:`topk_curve` over the whole run: the ``k`` best distinct rewards kept sorted and their mean
+    taken (as ``np.mean`` of them, best first) only when they change."""
+    out = np.full(len(run.history), np.nan)
+    best: dict[str, float] = {}
+    top: list[tuple[float, str]] = []  # (-reward, arch) ascending: the k best distinct rewards, best first
+    in_top: set[str] = set()
+    mean = math.nan
+    for i, e in enumerate(run.history):
+        key = e.arch if e.arch is not None else f"invalid-{i}"
+        reward = e.reward
+        prev = best.get(key, -np.inf)
+        if reward > prev:
+            best[key] = reward
+            if key in in_top:
+                top.remove((-prev, key))  # its reward rose: it stays among the k best
+            elif len(top) >= k and not reward > -top[-1][0]:
+                out[i] = mean  # the k best rewards are unchanged
+                continue
+            else:
+                in_top.add(key)
+            bisect.insort(top, (-reward, key))
+            for _, dropped in top[k:]:
+                in_top.discard(dropped)
+            del top[k:]
+            mean = float(np.mean([-r for r, _ in top]))
+        if len(top) >= k:
+            out[i] = mean
+    out.flags.writeable = False
     return out
 
 
@@ -123,7 +217,7 @@ class Hit:
 
 def first_hit(run: RunRecord, reporter: Reporter, threshold: float) -> Hit | None:
     """The first evaluation whose reported accuracy is ``>= threshold``, or ``None`` if never."""
-    acc = reported_accuracies(run, reporter)
+    acc = _reported(run, reporter)
     hits = np.flatnonzero(np.nan_to_num(acc, nan=-np.inf) >= threshold)
     if hits.size == 0:
         return None

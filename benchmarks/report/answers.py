@@ -56,8 +56,7 @@ def deterministic_agents(d: ReportData) -> list[str]:
 def final_answer_hit(run: RunRecord, reporter: Any, threshold: float) -> tuple[float, float, bool]:
     """(evaluations, simulated seconds) until the run's incumbent is first at or above ``threshold``
     (``inf`` if never), and whether its final pick is."""
-    rewards = np.array([e.reward for e in run.history])
-    acc = analysis.reported_accuracies(run, reporter)[analysis.incumbent_positions(rewards)]
+    acc = analysis.incumbent_accuracies(run, reporter)
     hits = np.flatnonzero(np.nan_to_num(acc, nan=-np.inf) >= threshold)
     final = bool(np.nan_to_num(acc[-1], nan=-np.inf) >= threshold)
     if hits.size == 0:
@@ -86,11 +85,19 @@ def ratio_of_medians_ci(x: Sequence[float], y: Sequence[float], resample_y: bool
     xa, ya = np.asarray(x, float), np.asarray(y, float)
     value = _ratio(_median(xa), _median(ya))
     rng = np.random.default_rng(seed)
-    ratios = np.empty(reps)
-    for i in range(reps):
-        xs = xa[rng.integers(len(xa), size=len(xa))]
-        ys = ya[rng.integers(len(ya), size=len(ya))] if resample_y else ya
-        ratios[i] = _ratio(_median(xs), _median(ys))
+    xi = np.empty((reps, len(xa)), dtype=np.intp)
+    yi = np.empty((reps, len(ya)), dtype=np.intp)
+    for i in range(reps):  # the draws of the one-replicate-at-a-time definition, in its order
+        xi[i] = rng.integers(len(xa), size=len(xa))
+        if resample_y:
+            yi[i] = rng.integers(len(ya), size=len(ya))
+    if np.isnan(xa).any() or np.isnan(ya).any():
+        ratios = np.array([_ratio(_median(xa[xi[i]]), _median(ya[yi[i]] if resample_y else ya)) for i in range(reps)])
+    else:  # all replicates at once: the lower median is the ((n - 1) // 2)-th smallest
+        mx = np.sort(xa[xi], axis=1)[:, (len(xa) - 1) // 2]
+        my = np.sort(ya[yi], axis=1)[:, (len(ya) - 1) // 2] if resample_y else np.full(reps, _median(ya))
+        with np.errstate(all="ignore"):
+            ratios = np.where(np.isinf(mx) | np.isinf(my) | (my == 0), np.nan, mx / my)
     ok = ratios[~np.isnan(ratios)]
     if ok.size < 0.95 * reps:  # in over 5% of resamples a median is 'never reached': no 95% interval
         return value, math.nan, math.nan

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks.report.benchmark_data import ReportData
+from benchmarks.report.stats import welch_test
 
 __all__ = ["protocol_notes_markdown", "published_comparison"]
 
@@ -24,11 +25,21 @@ def published_comparison(d: ReportData) -> list[dict[str, Any]]:
             continue
         mean, std = float(y.mean()), float(y.std())
         diff = mean - pub.mean
+        welch_p = None
+        if pub.std is not None and pub.runs is not None and pub.runs > 1 and y.size > 1:
+            welch_p = welch_test(mean, float(y.std(ddof=1)), int(y.size), pub.mean, pub.std, pub.runs)
         out.append({"method": pub.method, "agent": pub.agent, "runs": int(y.size), "mean": mean, "std": std,
                     "standard_error": float(y.std(ddof=1) / np.sqrt(y.size)) if y.size > 1 else None,
-                    "published_mean": pub.mean, "published_std": pub.std, "difference": diff,
+                    "published_mean": pub.mean, "published_std": pub.std, "published_runs": pub.runs,
+                    "difference": diff, "welch_p": welch_p,
                     "within_one_published_std": None if pub.std is None else bool(abs(diff) <= pub.std)})
     return out
+
+
+def _p(p: float | None) -> str:
+    if p is None:
+        return "n/a"
+    return f"{p:.2g}" if p >= 1e-4 else "< 1e-4"
 
 
 def protocol_notes_markdown(d: ReportData) -> list[str]:
@@ -48,14 +59,16 @@ def protocol_notes_markdown(d: ReportData) -> list[str]:
         add("")
     if rows:
         add("Rows that run a published algorithm with its published settings, against the published number:\n")
-        add("| published | our row | runs | ours: mean ± std (s.e.) | published | difference | within one "
+        add("Welch's p: the unequal-variance t-test of our mean against the published mean ± std over its runs "
+            "(small p: the difference is not seed noise; see the differences above for its causes).\n")
+        add("| published | our row | runs | ours: mean ± std (s.e.) | published | difference | Welch's p | within one "
             "published std? |")
-        add("|---|---|---|---|---|---|---|")
+        add("|---|---|---|---|---|---|---|---|")
         for r in rows:
             se = "" if r["standard_error"] is None else f" ({r['standard_error']:.2f})"
             pstd = "" if r["published_std"] is None else f" ± {r['published_std']:.2f}"
             within = {True: "yes", False: "no", None: "n/a"}[r["within_one_published_std"]]
             add(f"| {r['method']} | `{r['agent']}` | {r['runs']} | {r['mean']:.2f} ± {r['std']:.2f}{se} | "
-                f"{r['published_mean']:.2f}{pstd} | {r['difference']:+.2f} | {within} |")
+                f"{r['published_mean']:.2f}{pstd} | {r['difference']:+.2f} | {_p(r.get('welch_p'))} | {within} |")
         add("")
     return lines

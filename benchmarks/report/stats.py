@@ -31,6 +31,7 @@ __all__ = [
     "iqm",
     "iqm_estimate",
     "mean_std",
+    "welch_test",
     "probability_of_improvement",
     "probability_of_improvement_ci",
     "stratified_bootstrap_ci",
@@ -147,6 +148,16 @@ def iqm_estimate(scores: Sequence[float] | np.ndarray, reps: int = 2000, confide
     return stratified_bootstrap_ci(np.asarray(scores, dtype=float), iqm, reps, confidence, seed)  # type: ignore[arg-type]
 
 
+def _chunks(reps: int, values_per_rep: int, budget: int = 1 << 20) -> list[slice]:
+    """Slices of ``range(reps)`` holding about ``budget`` values each (at least one replicate).
+
+    Every replicate is reduced on its own (the runs axis is not the innermost), so the chunking changes
+    only the memory used, not a bit of the result.
+    """
+    step = max(1, budget // max(1, values_per_rep))
+    return [slice(r, min(r + step, reps)) for r in range(0, reps, step)]
+
+
 def bootstrap_band(
     values: np.ndarray,
     statistic: str = "iqm",
@@ -174,7 +185,9 @@ def bootstrap_band(
         raise ValueError(f"statistic must be 'iqm' or 'mean', got {statistic!r}")
     rng = np.random.default_rng(seed)
     idx = rng.integers(0, v.shape[0], size=(reps, v.shape[0]))
-    boot = stat(v[idx], axis=1)  # (reps, points)
+    boot = np.empty((reps, v.shape[1]))  # (reps, points)
+    for rows in _chunks(reps, v.size):  # a few replicates at a time stay in cache: same numbers, ~4x faster
+        boot[rows] = stat(v[idx[rows]], axis=1)
     alpha = (1.0 - confidence) / 2.0
     low, high = np.percentile(boot, [100 * alpha, 100 * (1 - alpha)], axis=0)
     return stat(v, axis=0), low, high
@@ -203,12 +216,38 @@ def probability_of_improvement_ci(
     a, b = _as_1d(x, "x"), _as_1d(y, "y")
     rng = np.random.default_rng(seed)
     point = probability_of_improvement(a, b)
-    boot = np.empty(reps)
-    for r in range(reps):
-        boot[r] = probability_of_improvement(a[rng.integers(0, a.size, a.size)], b[rng.integers(0, b.size, b.size)])
+    ia = np.empty((reps, a.size), dtype=np.int64)
+    ib = np.empty((reps, b.size), dtype=np.int64)
+    for r in range(reps):  # one call per draw, as one call for all would give other indices
+        ia[r] = rng.integers(0, a.size, a.size)
+        ib[r] = rng.integers(0, b.size, b.size)
+    boot = _resampled_probability_of_improvement(a, b, ia, ib)
     alpha = (1.0 - confidence) / 2.0
     low, high = np.percentile(boot, [100 * alpha, 100 * (1 - alpha)])
     return Estimate(point, float(low), float(high))
+
+
+def _resampled_probability_of_improvement(a: np.ndarray, b: np.ndarray, ia: np.ndarray, ib: np.ndarray) -> np.ndarray:
+    """:func:`probability_of_improvement` of ``a[ia[r]]`` over ``b[ib[r]]`` for every row ``r``, the same floats.
+
+    With finite scores the pair counts are taken from ranks in the pooled values (exact integers,
+    ``O(reps * (n + m))`` instead of ``O(reps * n * m)``); otherwise row by row as defined.
+    """
+    reps = ia.shape[0]
+    if not (np.isfinite(a).all() and np.isfinite(b).all()):
+        return np.array([probability_of_improvement(a[ia[r]], b[ib[r]]) for r in range(reps)])
+    values = np.unique(np.concatenate([a, b]))
+    ra, rb = np.searchsorted(values, a), np.searchsorted(values, b)  # rank of each score among the values
+    u = values.size
+    # per replicate, how many resampled y-runs have each value: (reps, u)
+    flat = (np.arange(reps)[:, None] * u + rb[ib]).ravel()
+    counts = np.bincount(flat, minlength=reps * u).reshape(reps, u)
+    below = np.cumsum(counts, axis=1) - counts  # resampled y-runs strictly below each value
+    rx = ra[ia]  # (reps, n): ranks of the resampled x-runs
+    greater = np.take_along_axis(below, rx, axis=1).sum(axis=1)
+    equal = np.take_along_axis(counts, rx, axis=1).sum(axis=1)
+    size = ia.shape[1] * ib.shape[1]
+    return np.array([float((int(g) + 0.5 * int(e)) / size) for g, e in zip(greater, equal)])
 
 
 def bootstrap_difference_band(
@@ -233,9 +272,25 @@ def bootstrap_difference_band(
     ib = rng.integers(0, b.shape[0], size=(reps, b.shape[0]))
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # 'mean of empty slice': undefined points stay NaN
-        boot = np.nanmean(a[ia], axis=1) - np.nanmean(b[ib], axis=1)
+        a0, b0 = np.where(np.isnan(a), 0.0, a), np.where(np.isnan(b), 0.0, b)
+        na, nb = (~np.isnan(a)).astype(np.intp), (~np.isnan(b)).astype(np.intp)
+        boot = np.empty((reps, a.shape[1]))
+        for rows in _chunks(reps, max(a.size, b.size)):
+            # np.nanmean's own steps (NaN -> 0, sum over runs, / count), without its copies of the resample
+            boot[rows] = (a0[ia[rows]].sum(axis=1) / na[ia[rows]].sum(axis=1)
+                          - b0[ib[rows]].sum(axis=1) / nb[ib[rows]].sum(axis=1))
         est = np.nanmean(a, axis=0) - np.nanmean(b, axis=0)
         alpha = (1.0 - confidence) / 2.0
         low, high = np.nanpercentile(boot, [100 * alpha, 100 * (1 - alpha)], axis=0)
     return est, low, high
 
+
+
+def welch_test(mean_a: float, std_a: float, n_a: int, mean_b: float, std_b: float, n_b: int) -> float:
+    """Two-sided p-value of Welch's unequal-variance t-test of two means given as summary statistics
+    (``std`` with ``ddof=1``): how we compare our runs with a published mean ± std over ``n`` runs."""
+    from scipy import stats
+
+    if n_a < 2 or n_b < 2:
+        raise ValueError(f"Welch's test needs at least 2 runs per side, got {n_a} and {n_b}")
+    return float(stats.ttest_ind_from_stats(mean_a, std_a, n_a, mean_b, std_b, n_b, equal_var=False).pvalue)

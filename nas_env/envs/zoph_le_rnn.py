@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 from typing import Any
 
 from nas_env.env import NASEnv
+from nas_env.evaluators.base import Evaluator
 from nas_env.evaluators.lm_train import LMTrainEvaluator
 from nas_env.rewards import RewardFn
 from nas_env.spaces.zoph_le_rnn import ZophLeRNNSpace
 from nas_env.training.corpora import CORPORA, check_corpus_name
 
-__all__ = ["DEFAULT_REWARDS", "ZophLeRNNEnv"]
+__all__ = ["DEFAULT_REWARDS", "RNN_BACKENDS", "ZophLeRNNEnv"]
 
 #: Default reward per corpus level.
 DEFAULT_REWARDS: dict[str, str] = {"word": "ppl", "char": "bpc"}
@@ -28,6 +30,16 @@ class ZophLeRNNEnv(NASEnv):
     whose pre-activation becomes ``c_t``; the root's output is ``h_t``. At the last token
     a language model (embedding, the cell, softmax) is trained on ``dataset`` with
     truncated BPTT (:class:`nas_env.evaluators.lm_train.LMTrainEvaluator`).
+
+    With ``backend="shared"`` the reward is instead a **shared-weight estimate** (ENAS,
+    ``nas_env.evaluators.shared_lm``): every child is a slice of one language model
+    whose weights live as long as the env (per leaf, one set of weights per combination
+    choice; one embedding and softmax); evaluating a child trains those weights on it for
+    ``train_kwargs["steps"]`` truncated-BPTT windows (default 10) and scores it on the
+    first ``train_kwargs["val_chars"]`` (default 2048) validation tokens with them, through
+    the same ``reward``. It is cheap, but it is **not** the cell's stand-alone score and it
+    **depends on the order of evaluations** (every earlier child changed the weights);
+    deterministic for a seed. Re-train finalists stand-alone (``--retrain-top K``).
 
     ## Action Space
 
@@ -53,7 +65,9 @@ class ZophLeRNNEnv(NASEnv):
 
     ## Rewards
 
-    0.0 for every token but the last. At the last, ``reward`` of the child's metrics:
+    0.0 for every token but the last. At the last, ``reward`` of the child's metrics
+    (``backend="shared"``: its shared-weight metrics after ``steps`` windows, a shared-weight
+    estimate that depends on the order of evaluations):
 
     | ``reward``     | value                                                                 |
     |----------------|-----------------------------------------------------------------------|
@@ -81,6 +95,8 @@ class ZophLeRNNEnv(NASEnv):
     ``test_bpc``, ``val_loss``, ``test_loss``, ``val_accuracy``, ``test_accuracy``,
     ``cost_seconds`` (measured), ``params``, ``cell_params``, ``epochs_completed``,
     ``steps``, ``tokens_seen``, ``stopped_by``, ``vocab_size``, ``device``, ``seed``, ``error``.
+    ``backend="shared"``: the same but ``epochs_completed`` and ``stopped_by``, plus
+    ``reward_kind`` (``"shared_weights"``) and ``evaluation`` (its number in the env's life).
 
     ## Arguments
 
@@ -88,6 +104,7 @@ class ZophLeRNNEnv(NASEnv):
     |----------------------|--------------------|-------------------------------------------------------------|
     | ``base``             | ``8``              | leaves of the tree, a power of two >= 2 (paper: 8)          |
     | ``dataset``          | ``tinyshakespeare``| ``tinyshakespeare`` (chars, bundled) or ``ptb`` (words)     |
+    | ``backend``          | ``train``          | ``train`` (stand-alone) or ``shared`` (weight sharing)      |
     | ``data_root``        | ``None``           | PTB directory: ``ptb.train.txt``, ``ptb.valid.txt``,        |
     |                      |                    | ``ptb.test.txt``                                            |
     | ``max_chars``        | ``100_000``        | corpus prefix (PTB: training tokens); ``None`` = all        |
@@ -104,7 +121,9 @@ class ZophLeRNNEnv(NASEnv):
     | ``device``           | ``auto``           | ``auto`` (CUDA if available), ``cpu``, ``cuda[:N]``         |
     | ``reward``           | ``None``           | see Rewards                                                 |
     | ``train_kwargs``     | ``None``           | further ``LMTrainEvaluator`` kwargs (``dropout``,           |
-    |                      |                    | ``tie_weights``, ``optimizer``, ``grad_clip``, ...)         |
+    |                      |                    | ``tie_weights``, ``optimizer``, ``grad_clip``, ...);        |
+    |                      |                    | ``shared``: ``SharedWeightLMEvaluator`` kwargs (``steps``,  |
+    |                      |                    | ``warmup_steps``, ``val_chars``, ``optimizer``, ...)        |
     | ``failure_reward``   | ``0.0``            | reward of a failed, diverged, timed-out or invalid child    |
     | ``invalid_action``   | ``penalty``        | ``penalty`` or ``raise`` for masked actions                 |
     | ``render_mode``      | ``None``           | ``None``, ``ansi`` or ``rgb_array``                         |
@@ -112,12 +131,23 @@ class ZophLeRNNEnv(NASEnv):
     With the defaults one child (base 8, 90,000 training characters, one epoch, 88
     steps of 32 x 32 characters) trains in about 2 s on one CPU core with the fused cells
     (5-6 s with ``train_kwargs={"fast_cells": False}``, the eager loop).
+    With ``backend="shared"`` (10 windows, 2048 validation and 2048 test tokens) a child
+    costs about 0.3 s at the ``rnn-tinyshakespeare`` settings (``max_chars=50_000``), where a
+    stand-alone child costs about 1.1 s (one loaded core; ``benchmarks.measure.shared_rnn``).
     Seeding goes through ``reset(seed=...)``: each child's training seed is drawn from
     the env's ``np_random``.
+
+    ``backend="shared"`` uses ``dataset``, ``data_root``, ``max_chars``, ``seq_len``,
+    ``batch_size``, ``hidden_size``, ``num_layers`` and ``device``; ``epochs``,
+    ``max_train_seconds``, ``max_steps`` and ``lr`` belong to ``backend="train"`` (setting
+    them with ``shared`` raises: a shared child trains ``train_kwargs["steps"]`` windows,
+    with its own Adam ``train_kwargs["lr"]``, default 0.001: the shared weights rank cells
+    better with it than with 0.01).
 
     ```python
     import gymnasium as gym, nas_env
     env = gym.make("nas_env/ZophLeRNN-v0", base=2, max_chars=20_000)
+    shared = gym.make("nas_env/ZophLeRNN-v0", backend="shared", train_kwargs={"steps": 10})
     env = gym.make("nas_env/ZophLeRNN-v0", dataset="ptb", data_root="~/data/ptb", max_chars=None,
                    hidden_size=200, epochs=2)
     ```
@@ -143,9 +173,14 @@ class ZophLeRNNEnv(NASEnv):
         failure_reward: float = 0.0,
         invalid_action: str = "penalty",
         render_mode: str | None = None,
+        backend: str = "train",
     ):
         space = ZophLeRNNSpace(base)
-        evaluator = LMTrainEvaluator(
+        evaluator = _shared_evaluator(
+            backend, space, dataset, data_root=data_root, max_chars=max_chars, seq_len=seq_len,
+            batch_size=batch_size, hidden_size=hidden_size, num_layers=num_layers, lr=lr, device=device,
+            epochs=epochs, max_train_seconds=max_train_seconds, max_steps=max_steps, train_kwargs=train_kwargs,
+        ) if backend != "train" else LMTrainEvaluator(
             check_corpus_name(dataset),
             data_root=data_root,
             max_chars=max_chars,
@@ -169,3 +204,30 @@ class ZophLeRNNEnv(NASEnv):
             invalid_action=invalid_action,
             render_mode=render_mode,
         )
+
+
+RNN_BACKENDS = ("train", "shared")
+
+
+def _shared_evaluator(
+    backend: str, space: ZophLeRNNSpace, dataset: str, *, epochs: int | None, max_train_seconds: float | None,
+    max_steps: int | None, lr: float, train_kwargs: Mapping[str, Any] | None, **kwargs: Any,
+) -> Evaluator:
+    """The ``backend="shared"`` evaluator; raises for another backend or a train-only setting."""
+    if backend != "shared":
+        raise ValueError(f"unknown backend {backend!r}; valid: {list(RNN_BACKENDS)}")
+    for name, value, default, why in (
+        ("epochs", epochs, 1, "a shared child trains train_kwargs['steps'] windows"),
+        ("max_train_seconds", max_train_seconds, None, "a shared child trains train_kwargs['steps'] windows"),
+        ("max_steps", max_steps, None, "a shared child trains train_kwargs['steps'] windows"),
+        ("lr", lr, 1e-2, "set the shared weights' learning rate in train_kwargs['lr'], default 0.001"),
+    ):
+        if value != default:
+            raise ValueError(f"{name}={value!r} applies to backend='train' only, not 'shared' ({why})")
+    from nas_env.evaluators.shared_lm import SharedWeightLMEvaluator
+
+    valid = sorted(set(inspect.signature(SharedWeightLMEvaluator).parameters) - {"space", "dataset"})
+    unknown = sorted(set(train_kwargs or {}) - set(valid))
+    if unknown:
+        raise ValueError(f"unknown train_kwargs {unknown} for backend='shared'; valid: {valid}")
+    return SharedWeightLMEvaluator(space, check_corpus_name(dataset), **{**kwargs, **dict(train_kwargs or {})})
