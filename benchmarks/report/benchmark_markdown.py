@@ -165,7 +165,41 @@ def _topk(d: ReportData) -> list[str]:
                  f"{tk[str(k)][a]['ci'][1]:+.2f}]" for k in TOPK]
         add(f"| {a} | " + " | ".join(cells) + " |")
     add("")
+    lines += [f"- {t}" for t in _topk_verdicts(d, tk)]
+    add("")
     return lines
+
+
+def _topk_verdicts(d: ReportData, tk: dict) -> list[str]:
+    """One sentence per agent: does it beat random search on the top-k average reward, by how much, how sure."""
+    out, deterministic = [], set(deterministic_agents(d))
+    for a in d.agents:
+        if a == BASELINE or a not in tk.get("1", {}):
+            continue
+        rows = [(k, tk[str(k)][a]["difference_pp"], *tk[str(k)][a]["ci"]) for k in TOPK]
+        above = [k for k, _, low, _ in rows if low > 0]
+        below = [k for k, _, _, high in rows if high < 0]
+        diffs = ", ".join(f"top-{k} {m:+.2f} pp [{lo:+.2f}, {hi:+.2f}]" for k, m, lo, hi in rows)
+        if len(above) == len(rows):
+            verdict = "beats random search on every top-k average (each 95% CI excludes 0)"
+        elif len(below) == len(rows):
+            verdict = "trails random search on every top-k average (each 95% CI excludes 0)"
+        elif above or below:
+            ks = lambda group: ", ".join(f"top-{k}" for k in group)  # noqa: E731
+            unclear = [k for k, *_ in rows if k not in above and k not in below]
+            parts = ([f"beats random search on the {ks(above)} average (95% CI excludes 0)"] if above else []) + (
+                [f"trails it on the {ks(below)} average"] if below else []) + (
+                [f"is not distinguishable on {ks(unclear)} (CI includes 0)"] if unclear else [])
+            verdict = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
+        else:
+            verdict = "is not distinguishable from random search at this number of seeds (every 95% CI includes 0)"
+        if a in deterministic:
+            seeds = (f"`{a}` is one deterministic run (every seed identical): the CI is random search's seed "
+                     "variation")
+        else:
+            seeds = f"{min(len(d.finals.get(a, [])), len(d.finals.get(BASELINE, [])))} seeds per agent, resampled"
+        out.append(f"`{a}` {verdict}: at the end, {diffs} ({seeds}).")
+    return out
 
 
 def _time_to_top(d: ReportData) -> list[str]:
