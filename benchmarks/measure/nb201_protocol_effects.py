@@ -1,6 +1,7 @@
 """How much each remaining difference from NAS-Bench-201's protocol moves random search's result.
 
-``python -m benchmarks.measure.nb201_protocol_effects [--runs 20000] [--dataset cifar10]``
+``python -m benchmarks.measure.nb201_protocol_effects [--runs 20000] [--dataset cifar10]
+[--agent reinforce-table --seeds 500 --noise 0.3]``
 
 Random search simulated directly on the table (vectorised numpy, the nb201 protocol's rules
 otherwise: uniform cells, each charged its 12-epoch training time, the query that would cross the
@@ -15,6 +16,11 @@ accuracy). Each row changes one rule and prints the mean final accuracy with its
   ``train-all-time + valid-per-time``; the data has no validation time).
 - ``crossing query kept``: the query that crosses the budget is counted (NB201's REINFORCE loop keeps
   it in its trace; its RS and REA drop it, as every agent here does).
+
+With ``--agent NAME`` it also runs that agent (e.g. ``reinforce-table``) under the nb201 protocol on
+seeds 0..N-1, with and without ``--noise`` pp of Gaussian reward noise (:class:`RewardNoise`), and
+prints both means: the reward-noise effect on a learning agent, which the vectorised simulation
+cannot give.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
+import gymnasium as gym
 import numpy as np
 
 from nas_env.evaluators.nb201_table import NB201Table
@@ -48,11 +55,46 @@ def simulate_random_search(table: NB201Table, runs: int, budget: float, seed: in
     return 100 * reported[best]
 
 
+class RewardNoise(gym.Wrapper):
+    """Adds ``N(0, noise_pp)`` percentage points to every successful terminal reward (a fraction), from its own
+    seeded RNG: NAS-Bench-201's one-training-seed-per-query noise, emulated."""
+
+    def __init__(self, env: gym.Env, noise_pp: float, seed: int):
+        super().__init__(env)
+        self.noise = float(noise_pp) / 100
+        self.noise_rng = np.random.default_rng(seed)
+
+    def step(self, action):  # type: ignore[no-untyped-def]
+        obs, reward, terminated, truncated, info = self.env.step(action)
+        if terminated and self.noise and info.get("metrics", {}).get("status", "ok") == "ok":
+            reward = float(reward) + float(self.noise_rng.normal(0.0, self.noise))
+        return obs, reward, terminated, truncated, info
+
+
+def agent_under_noise(agent: str, seeds: Sequence[int], noise_pp: float, dataset: str = "cifar10") -> np.ndarray:
+    """Final reported accuracy (percent) of ``agent`` under the nb201 protocol, one run per seed."""
+    from agents import make_agent
+    from benchmarks.harness.protocols import get_protocol
+
+    protocol = get_protocol(f"nb201-{dataset}")
+    base = protocol.make_env()
+    out = []
+    for seed in seeds:
+        env = RewardNoise(base, noise_pp, seed=10_000 + seed)
+        result = make_agent(agent, **protocol.kwargs_for(agent)).run(env, protocol.budget, seed=seed)
+        out.append(100 * protocol.final_accuracy(result.best))
+    base.close()
+    return np.asarray(out)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks.measure.nb201_protocol_effects",
                                 description=__doc__.splitlines()[0])
     p.add_argument("--runs", type=int, default=20_000)
     p.add_argument("--dataset", default="cifar10", choices=sorted(BUDGET))
+    p.add_argument("--agent", default=None, help="also run this agent with and without reward noise")
+    p.add_argument("--seeds", type=int, default=500, help="seeds 0..N-1 of --agent")
+    p.add_argument("--noise", type=float, default=0.3, help="reward noise (pp) of the --agent comparison")
     args = p.parse_args(argv)
     t = NB201Table(args.dataset)
     seed_std = np.nanstd(t.val200, axis=1, ddof=1)
@@ -69,6 +111,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     for label, kw in rows:
         y = simulate_random_search(t, args.runs, BUDGET[args.dataset], seed=1, **kw)  # type: ignore[arg-type]
         print(f"  {label:<45} {y.mean():.3f} ± {y.std(ddof=1) / np.sqrt(len(y)):.3f}  (std {y.std():.2f})")
+    if args.agent:
+        print(f"{args.agent}, nb201-{args.dataset} protocol, seeds 0..{args.seeds - 1}: final accuracy (%) mean ± s.e.")
+        for noise in (0.0, args.noise):
+            y = agent_under_noise(args.agent, range(args.seeds), noise, args.dataset)
+            print(f"  reward noise {noise:.1f} pp{'':<30} {y.mean():.3f} ± {y.std(ddof=1) / np.sqrt(len(y)):.3f}  "
+                  f"(std {y.std():.2f})")
     return 0
 
 
