@@ -54,7 +54,22 @@ from nas_env.training.corpora import CORPORA, Corpus, bits_per_token, check_corp
 from nas_env.training.lm_trainer import LM_OPTIMIZERS, LMTrainResult, train_lm
 from nas_env.training.trainer import resolve_device
 
-__all__ = ["LMTrainEvaluator", "perplexity"]
+__all__ = ["LMTrainEvaluator", "check_lm_shape", "perplexity"]
+
+
+def check_lm_shape(seq_len: Any, batch_size: Any, hidden_size: Any, embedding_size: Any, num_layers: Any,
+                   dropout: Any) -> tuple[int, int, int, int | None, int, float]:
+    """The char/word LM's shape arguments, checked (a clear ``ValueError`` naming the bad one); shared by the
+    stand-alone and the shared-weight LM evaluators."""
+    if isinstance(seq_len, bool) or not isinstance(seq_len, int) or seq_len < 2:
+        raise ValueError(f"seq_len must be an int >= 2 (an input and a target per window), got {seq_len!r}")
+    batch, hidden = positive_int("batch_size", batch_size), positive_int("hidden_size", hidden_size)
+    embedding = None if embedding_size is None else positive_int("embedding_size", embedding_size)
+    if num_layers not in (1, 2) or isinstance(num_layers, bool):
+        raise ValueError(f"num_layers must be 1 or 2, got {num_layers!r}")
+    if not isinstance(dropout, (int, float)) or not 0.0 <= dropout < 1.0:
+        raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+    return seq_len, batch, hidden, embedding, int(num_layers), float(dropout)
 
 #: Keys of a successful child's metrics that a failed child reports as ``None`` (one schema for both).
 _NO_SCORES: dict[str, None] = dict.fromkeys(
@@ -148,18 +163,8 @@ class LMTrainEvaluator(Evaluator):
         self.max_steps = None if max_steps is None else positive_int("max_steps", max_steps)
         if self.epochs is None and self.max_train_seconds is None and self.max_steps is None:
             raise ValueError("give epochs, max_train_seconds or max_steps (all are None: training would never stop)")
-        if isinstance(seq_len, bool) or not isinstance(seq_len, int) or seq_len < 2:
-            raise ValueError(f"seq_len must be an int >= 2 (an input and a target per window), got {seq_len!r}")
-        self.seq_len = seq_len
-        self.batch_size = positive_int("batch_size", batch_size)
-        self.hidden_size = positive_int("hidden_size", hidden_size)
-        self.embedding_size = None if embedding_size is None else positive_int("embedding_size", embedding_size)
-        if num_layers not in (1, 2) or isinstance(num_layers, bool):
-            raise ValueError(f"num_layers must be 1 or 2, got {num_layers!r}")
-        self.num_layers = num_layers
-        if not isinstance(dropout, (int, float)) or not 0.0 <= dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
-        self.dropout = float(dropout)
+        (self.seq_len, self.batch_size, self.hidden_size, self.embedding_size, self.num_layers,
+         self.dropout) = check_lm_shape(seq_len, batch_size, hidden_size, embedding_size, num_layers, dropout)
         self.tie_weights = bool(tie_weights)
         if self.tie_weights and self.embedding_size not in (None, self.hidden_size):
             raise ValueError(

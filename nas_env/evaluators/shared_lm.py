@@ -63,6 +63,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from nas_env.evaluators.base import Evaluator, failure_metrics, make_metrics
+from nas_env.evaluators.lm_train import check_lm_shape
 from nas_env.models.rnn_lm import RNNLanguageModel
 from nas_env.models.shared_rnn import BoundChild, RNNChildPlan, SharedRNNLM
 from nas_env.spaces.zoph_le_rnn import ZophLeRNNSpace
@@ -180,18 +181,8 @@ class SharedWeightLMEvaluator(Evaluator):
         self.max_chars = max_chars
         self.steps = _non_negative_int("steps", steps)
         self.warmup_steps = _non_negative_int("warmup_steps", warmup_steps)
-        if isinstance(seq_len, bool) or not isinstance(seq_len, int) or seq_len < 2:
-            raise ValueError(f"seq_len must be an int >= 2 (an input and a target per window), got {seq_len!r}")
-        self.seq_len = seq_len
-        self.batch_size = positive_int("batch_size", batch_size)
-        self.hidden_size = positive_int("hidden_size", hidden_size)
-        self.embedding_size = None if embedding_size is None else positive_int("embedding_size", embedding_size)
-        if num_layers not in (1, 2) or isinstance(num_layers, bool):
-            raise ValueError(f"num_layers must be 1 or 2, got {num_layers!r}")
-        self.num_layers = num_layers
-        if not isinstance(dropout, (int, float)) or not 0.0 <= dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
-        self.dropout = float(dropout)
+        (self.seq_len, self.batch_size, self.hidden_size, self.embedding_size, self.num_layers,
+         self.dropout) = check_lm_shape(seq_len, batch_size, hidden_size, embedding_size, num_layers, dropout)
         if optimizer not in LM_OPTIMIZERS:
             raise ValueError(f"unknown optimizer {optimizer!r}; valid: {list(LM_OPTIMIZERS)}")
         self.optimizer_name = optimizer
