@@ -54,7 +54,7 @@ from nas_env.training.corpora import CORPORA, Corpus, bits_per_token, check_corp
 from nas_env.training.lm_trainer import LM_OPTIMIZERS, LMTrainResult, train_lm
 from nas_env.training.trainer import resolve_device
 
-__all__ = ["LMTrainEvaluator", "check_lm_shape", "perplexity"]
+__all__ = ["LMTrainEvaluator", "check_lm_optimizer", "check_lm_shape", "perplexity"]
 
 
 def check_lm_shape(seq_len: Any, batch_size: Any, hidden_size: Any, embedding_size: Any, num_layers: Any,
@@ -70,6 +70,18 @@ def check_lm_shape(seq_len: Any, batch_size: Any, hidden_size: Any, embedding_si
     if not isinstance(dropout, (int, float)) or not 0.0 <= dropout < 1.0:
         raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
     return seq_len, batch, hidden, embedding, int(num_layers), float(dropout)
+
+
+def check_lm_optimizer(optimizer: Any, lr: Any, weight_decay: Any, grad_clip: Any,
+                       diverge_loss: Any) -> tuple[str, float, float, float | None, float | None]:
+    """The LM's optimizer arguments, checked as :func:`check_lm_shape` checks its shape."""
+    if optimizer not in LM_OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {optimizer!r}; valid: {list(LM_OPTIMIZERS)}")
+    rate = non_negative_float("lr", lr)
+    if rate == 0:
+        raise ValueError(f"lr must be > 0, got {lr!r}")
+    return (optimizer, rate, non_negative_float("weight_decay", weight_decay),
+            optional_positive_float("grad_clip", grad_clip), optional_positive_float("diverge_loss", diverge_loss))
 
 #: Keys of a successful child's metrics that a failed child reports as ``None`` (one schema for both).
 _NO_SCORES: dict[str, None] = dict.fromkeys(
@@ -170,15 +182,8 @@ class LMTrainEvaluator(Evaluator):
             raise ValueError(
                 f"tie_weights=True needs embedding_size == hidden_size, got {embedding_size} and {hidden_size}"
             )
-        if optimizer not in LM_OPTIMIZERS:
-            raise ValueError(f"unknown optimizer {optimizer!r}; valid: {list(LM_OPTIMIZERS)}")
-        self.optimizer = optimizer
-        self.lr = non_negative_float("lr", lr)
-        if self.lr == 0:
-            raise ValueError(f"lr must be > 0, got {lr!r}")
-        self.weight_decay = non_negative_float("weight_decay", weight_decay)
-        self.grad_clip = optional_positive_float("grad_clip", grad_clip)
-        self.diverge_loss = optional_positive_float("diverge_loss", diverge_loss)
+        self.optimizer, self.lr, self.weight_decay, self.grad_clip, self.diverge_loss = check_lm_optimizer(
+            optimizer, lr, weight_decay, grad_clip, diverge_loss)
         self.device_spec = device
         self.device = resolve_device(device)
         self.seed = int(seed)

@@ -63,7 +63,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from nas_env.evaluators.base import Evaluator, failure_metrics, make_metrics
-from nas_env.evaluators.lm_train import check_lm_shape
+from nas_env.evaluators.lm_train import check_lm_optimizer, check_lm_shape
 from nas_env.models.rnn_lm import RNNLanguageModel
 from nas_env.models.shared_rnn import BoundChild, RNNChildPlan, SharedRNNLM
 from nas_env.spaces.zoph_le_rnn import ZophLeRNNSpace
@@ -71,13 +71,11 @@ from nas_env.training.child import (
     child_seed,
     deterministic,
     error_text,
-    non_negative_float,
-    optional_positive_float,
     positive_int,
     torch_threads,
 )
 from nas_env.training.corpora import CORPORA, Corpus, bits_per_token, check_corpus_name, load_corpus
-from nas_env.training.lm_trainer import LM_OPTIMIZERS, evaluate_lm
+from nas_env.training.lm_trainer import evaluate_lm
 from nas_env.training.trainer import resolve_device
 
 __all__ = ["SharedWeightLMEvaluator"]
@@ -183,15 +181,8 @@ class SharedWeightLMEvaluator(Evaluator):
         self.warmup_steps = _non_negative_int("warmup_steps", warmup_steps)
         (self.seq_len, self.batch_size, self.hidden_size, self.embedding_size, self.num_layers,
          self.dropout) = check_lm_shape(seq_len, batch_size, hidden_size, embedding_size, num_layers, dropout)
-        if optimizer not in LM_OPTIMIZERS:
-            raise ValueError(f"unknown optimizer {optimizer!r}; valid: {list(LM_OPTIMIZERS)}")
-        self.optimizer_name = optimizer
-        self.lr = non_negative_float("lr", lr)
-        if self.lr == 0:
-            raise ValueError(f"lr must be > 0, got {lr!r}")
-        self.weight_decay = non_negative_float("weight_decay", weight_decay)
-        self.grad_clip = optional_positive_float("grad_clip", grad_clip)
-        self.diverge_loss = optional_positive_float("diverge_loss", diverge_loss)
+        self.optimizer_name, self.lr, self.weight_decay, self.grad_clip, self.diverge_loss = check_lm_optimizer(
+            optimizer, lr, weight_decay, grad_clip, diverge_loss)
         self.val_chars = None if val_chars is None else positive_int("val_chars", val_chars)
         if self.val_chars is not None and self.val_chars < 2:
             raise ValueError(f"val_chars must be >= 2 (an input and a target) or None, got {val_chars!r}")
