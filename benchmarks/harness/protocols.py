@@ -23,7 +23,7 @@ Registered protocols (:data:`PROTOCOLS`):
 ``rnn-tinyshakespeare``     Zoph & Le's recurrent-cell space (``nas_env/ZophLeRNN-v0``, base 8), real
                             training: reward = bits saved (``1 - val_bpc / log2 65``) after one epoch
                             on 45,000 characters; 300 evaluations per run, 5 seeds x {random,
-                            REINFORCE lr 0.01} by default (about 25 min on 2 cores); report =
+                            REINFORCE lr 0.01} by default (about 18 min on 2 cores); report =
                             next-character test accuracy. For Figure 6 (top-k average reward vs
                             random search, with CIs over seeds).
 ``rnn-tinyshakespeare-paper``  the same with the paper's reward ``80 / perplexity^2`` and lr 0.0006.
@@ -260,7 +260,7 @@ def _rnn(paper: bool) -> Protocol:
         f"the top-1/5/15 average reward of REINFORCE with random search's over seeds. {signal}. Every child is "
         "trained stand-alone from scratch (the fused cell step program, nas_env.models.rnn_fused; about 0.9 s "
         f"per child on one core), {RNN_FIGURE6_CELLS} cells per run, so the default 5 seeds x "
-        "{random, reinforce} take about 25 minutes on 2 cores. Some random cells diverge (failure reward 0). "
+        "{random, reinforce} take about 18 minutes on 2 cores. Some random cells diverge (failure reward 0). "
         "The reported number is the best cell's next-character test accuracy. Reference cells (training seed "
         "0): tanh RNN 0.524 (2.87 bpc), LSTM 0.428.",
     )
