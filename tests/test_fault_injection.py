@@ -23,10 +23,17 @@ ENV_KWARGS = {"num_layers": 2, "epochs": 1, "filter_sizes": [1, 3], "num_filters
 ENV = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
 
 
+#: Runs the rest of the command line with SIGINT at its default, as in a terminal. A suite started in the
+#: background of a non-interactive shell (e.g. `(python -m pytest &)`) ignores SIGINT, every child inherits
+#: that, and the Ctrl-C test would then measure the shell, not nas-env. (SIG_DFL survives the exec.)
+WITH_DEFAULT_SIGINT = ["-c", "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+                       "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])"]
+
+
 def command(out: Path, budget: int, *extra: str, workers: int = 2, epochs: int = 1) -> list[str]:
     executor = ["--executor", "process", "--workers", str(workers)] if workers else ["--executor", "none"]
     kwargs = {**ENV_KWARGS, "epochs": epochs}
-    return [sys.executable, "-m", "benchmarks.cli", "search", "--env", "nas_env/ZophLeCNN-v0",
+    return [sys.executable, *WITH_DEFAULT_SIGINT, "-m", "benchmarks.cli", "search", "--env", "nas_env/ZophLeCNN-v0",
             "--env-kwargs", json.dumps(kwargs), "--agent", "reinforce", "--agent-kwargs", '{"m": 2}',
             "--budget", str(budget), "--seed", "3", "--out", str(out), "--no-progress", *executor, *extra]
 
