@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import pickle
 
+import gymnasium as gym
+
+import nas_env  # noqa: F401
 from agents.history import Evaluation
 from benchmarks.cli import main
 from benchmarks.run.retrain import finalists, standalone_env_kwargs
@@ -33,21 +37,46 @@ def test_standalone_kwargs_drop_the_shared_backend_and_its_shared_only_train_kwa
 
 def test_retrain_top_records_search_and_standalone_numbers_and_reads_them_back(tmp_path, capsys):
     argv = ["search", "--env", "nas_env/ZophLeCNN-v0", "--env-kwargs", json.dumps(ENV_KWARGS), "--agent", "random",
-            "--budget", "4", "--seed", "1", "--out", str(tmp_path / "run"), "--no-progress", "--retrain-top", "2"]
+            "--budget", "6", "--seed", "1", "--out", str(tmp_path / "run"), "--no-progress", "--retrain-top", "3"]
     assert main(argv) == 0
     printed = capsys.readouterr().out
     result = json.loads((tmp_path / "run" / "retrain.json").read_text())
     history = [json.loads(line) for line in (tmp_path / "run" / "history.jsonl").read_text().splitlines()]
-    best = sorted(history, key=lambda e: (-e["reward"], e["index"]))
-    assert result["k"] == 2 and result["epochs"] == 1 and result["evaluator"]["name"] == "TrainEvaluator"
-    assert [c["arch"] for c in result["children"]] == [best[0]["arch"], best[1]["arch"]]
-    assert [c["search_reward"] for c in result["children"]] == [best[0]["reward"], best[1]["reward"]]
+    assert result["k"] == 3 and result["epochs"] == 1 and result["evaluator"]["name"] == "TrainEvaluator"
+    assert result["evaluations"] == 6 and result["ranking"] == "final_shared_weights"
+    # every distinct child measured again with the final shared weights, the best of that re-trained
+    env = gym.make("nas_env/ZophLeCNN-v0", **ENV_KWARGS).unwrapped
+    with open(tmp_path / "run" / "checkpoint.pkl", "rb") as f:
+        env.evaluator.load_state_dict(pickle.load(f)["evaluator"])
+    archs = list(dict.fromkeys(e["arch"] for e in history if e["metrics"]["status"] == "ok"))
+    final = {a: env.evaluator.evaluate(env.space.from_string(a), fidelity=0, seed=0)["val_accuracy"] for a in archs}
+    reward = {e["arch"]: e["reward"] for e in sorted(history, key=lambda e: (e["reward"], -e["index"]))}
+    ranked = sorted(archs, key=lambda a: (-final[a], -reward[a]))
+    assert result["candidates"] == len(archs)
+    assert [c["arch"] for c in result["children"]] == ranked[:3]
+    assert [c["final_weights_val_accuracy"] for c in result["children"]] == [final[a] for a in ranked[:3]]
     for c in result["children"]:
         assert c["standalone_status"] == "ok" and 0.0 <= c["standalone_test_accuracy"] <= 1.0
+        assert c["search_reward"] == reward[c["arch"]]
     assert "re-trained stand-alone (1 epochs, seed 0" in printed and result["children"][0]["arch"] in printed
+    assert f"the 3 best of {len(archs)} distinct children under the search's final shared weights" in printed
     # the same command again: the finished run and its retrain.json are read back, nothing is trained
     assert main(argv) == 0
     assert json.loads((tmp_path / "run" / "retrain.json").read_text()) == result
+
+
+def test_a_stand_alone_run_is_ranked_by_its_search_reward(tmp_path):
+    kwargs = {k: v for k, v in ENV_KWARGS.items() if k not in ("backend", "train_kwargs")}
+    kwargs["train_kwargs"] = {"max_train_samples": 256, "num_threads": 1}
+    assert main(["search", "--env", "nas_env/ZophLeCNN-v0", "--env-kwargs", json.dumps(kwargs), "--agent", "random",
+                 "--budget", "3", "--seed", "2", "--out", str(tmp_path / "run"), "--no-progress", "--executor", "none",
+                 "--retrain-top", "2"]) == 0
+    result = json.loads((tmp_path / "run" / "retrain.json").read_text())
+    history = [json.loads(line) for line in (tmp_path / "run" / "history.jsonl").read_text().splitlines()]
+    best = sorted(history, key=lambda e: (-e["reward"], e["index"]))
+    assert result["ranking"] == "search_reward" and result["candidates"] == len({e["arch"] for e in history})
+    assert [c["arch"] for c in result["children"]] == [best[0]["arch"], best[1]["arch"]]
+    assert all(c["final_weights_val_accuracy"] is None for c in result["children"])
 
 
 def test_retrain_epochs_without_retrain_top_exits_2(tmp_path, capsys):

@@ -1,22 +1,39 @@
 """Stand-alone re-training of a run's finalists: what did the search actually buy?
 
 :func:`retrain_top` reads a run directory, takes its ``k`` best distinct architectures
-(highest search reward first, the earliest on ties; failed children never), and trains each
+(failed children never), and trains each
 **from scratch** with the stand-alone trainer of the run's env (``backend="train"``: the
 env's own ``TrainEvaluator`` settings -- dataset, epochs, batch size, learning rate, weight
 decay, device; of a ``backend="shared"`` run's ``train_kwargs`` only those about the data
 and the machine are kept, :data:`SHARED_DATA_KWARGS`, the rest belong to the shared weights).
+Which are the ``k`` best:
+
+* a run with a stand-alone reward: the highest search reward first, the earliest on ties
+  (``ranking`` ``"search_reward"``);
+* a **shared-weight** run (``backend="shared"``, a stateful evaluator): every distinct successful
+  child is measured again with the search's *final* shared weights (no training, seed 0; the
+  weights are the run's final checkpoint) and ranked by that validation accuracy
+  (``ranking`` ``"final_shared_weights"``). A child's search reward was measured with the
+  weights of *its* moment, which improve as the search goes on, so ranking by it would pick
+  the last children; measuring every candidate with the same final weights is how ENAS
+  (Pham et al., 2018) and random search with weight sharing (Li & Talwalkar, 2019) choose
+  what to re-train.
+
 Both numbers are recorded side by side in ``DIR/retrain.json``:
 
 ================  ==================================================================
 ``format``        ``"nas-env-retrain"``
 ``k``, ``epochs``  finalists asked for; epochs of each stand-alone training
 ``seed``          the stand-alone training seed (the same for every finalist)
+``evaluations``   the run's evaluations when it was re-trained (a longer run is re-trained again)
 ``evaluator``     the stand-alone evaluator's ``config()``
+``ranking``       ``"search_reward"`` or ``"final_shared_weights"`` (above)
+``candidates``    distinct successful children ranked
 ``children``      one object per finalist: ``rank`` (1 = best), ``arch``, ``index``
                   (its evaluation in the search), ``search_reward``,
                   ``search_val_accuracy``, ``search_test_accuracy`` (what the search
-                  measured: a shared-weight estimate for ``backend="shared"``), and
+                  measured: a shared-weight estimate for ``backend="shared"``),
+                  ``final_weights_val_accuracy`` (shared-weight runs; else ``None``), and
                   ``standalone_val_accuracy``, ``standalone_test_accuracy``,
                   ``standalone_status``, ``standalone_seconds``
 ``wall_seconds``  wall time of all the re-training
@@ -27,6 +44,7 @@ Rerunning with the same finalists and settings reads ``retrain.json`` back inste
 
 from __future__ import annotations
 
+import pickle
 import time
 from pathlib import Path
 from typing import Any
@@ -35,10 +53,11 @@ from agents.history import Evaluation
 from benchmarks.run import layout
 from benchmarks.run.environment import make_env
 from benchmarks.run.files import read_json, write_json
-from benchmarks.run.record import load_run
+from benchmarks.run.record import RunRecord, load_run
 
 __all__ = [
-    "RETRAIN_FORMAT", "SHARED_DATA_KWARGS", "finalists", "format_retrain", "retrain_top", "standalone_env_kwargs",
+    "RETRAIN_FORMAT", "SHARED_DATA_KWARGS", "finalists", "format_retrain", "rescored_finalists", "retrain_top",
+    "standalone_env_kwargs",
 ]
 
 RETRAIN_FORMAT = "nas-env-retrain"
@@ -55,6 +74,41 @@ def finalists(history: list[Evaluation], k: int) -> list[Evaluation]:
         if e.arch is not None and e.metrics.get("status", "ok") == "ok" and e.arch not in first:
             first[e.arch] = e
     return list(first.values())[:k]
+
+
+def rescored_finalists(record: RunRecord, k: int) -> tuple[list[Evaluation], dict[str, float], int] | None:
+    """A shared-weight run's ``k`` best distinct children under its final shared weights (module docstring).
+
+    Returns ``(finalists, final-weights validation accuracy per arch, number of candidates)``, or
+    ``None`` when the run's evaluator is not stateful (its rewards are stand-alone: rank by reward).
+
+    Raises:
+        ValueError: the shared-weight run has no final checkpoint to read the weights from.
+    """
+    env = make_env(record.run["env_id"], record.run.get("env_kwargs", {}))
+    try:
+        evaluator = env.unwrapped.evaluator
+        if not getattr(evaluator, "stateful", False):
+            return None
+        path = record.path / layout.CHECKPOINT
+        try:
+            with open(path, "rb") as f:
+                state = pickle.load(f)["evaluator"]
+        except (OSError, pickle.UnpicklingError, EOFError, KeyError) as exc:
+            raise ValueError(f"{record.path}: cannot read the final shared weights from {path} "
+                             f"({type(exc).__name__}: {exc})") from exc
+        evaluator.load_state_dict(state)
+        space = env.unwrapped.space
+        candidates = finalists(record.history, len(record.history))
+        scores: dict[str, float] = {}
+        for e in candidates:
+            m = evaluator.evaluate(space.from_string(e.arch), fidelity=0, seed=0)
+            if m.get("status") == "ok" and m.get("val_accuracy") is not None:
+                scores[e.arch] = float(m["val_accuracy"])
+    finally:
+        env.close()
+    ranked = sorted((e for e in candidates if e.arch in scores), key=lambda e: (-scores[e.arch], -e.reward, e.index))
+    return ranked[:k], scores, len(candidates)
 
 
 def standalone_env_kwargs(env_kwargs: dict[str, Any], epochs: int | None = None) -> dict[str, Any]:
@@ -89,9 +143,6 @@ def retrain_top(run_dir: Path | str, k: int, *, epochs: int | None = None, seed:
         raise ValueError(f"k (--retrain-top) must be a positive int, got {k!r}")
     record = load_run(run_dir)
     env_id, env_kwargs = record.run["env_id"], standalone_env_kwargs(record.run.get("env_kwargs", {}), epochs)
-    top = finalists(record.history, k)
-    if not top:
-        raise ValueError(f"{run_dir}: the run has no successful child to re-train")
     env = make_env(env_id, env_kwargs)
     try:
         evaluator = env.unwrapped.evaluator
@@ -102,10 +153,18 @@ def retrain_top(run_dir: Path | str, k: int, *, epochs: int | None = None, seed:
         config = evaluator.config()
         path = Path(run_dir) / layout.RETRAIN
         previous = read_json(path)
-        key = {"format": RETRAIN_FORMAT, "k": k, "epochs": config.get("epochs"), "seed": seed, "evaluator": config}
-        if all(previous.get(name) == value for name, value in key.items()) and \
-                [c.get("arch") for c in previous.get("children", [])] == [e.arch for e in top]:
-            return previous
+        key = {"format": RETRAIN_FORMAT, "k": k, "epochs": config.get("epochs"), "seed": seed, "evaluator": config,
+               "evaluations": len(record.history)}
+        if all(previous.get(name) == value for name, value in key.items()):
+            return previous  # the same run (its history only grows) and settings: the same finalists
+        rescored = rescored_finalists(record, k)
+        if rescored is None:
+            top, scores, ranking = finalists(record.history, k), {}, "search_reward"
+            candidates = len(finalists(record.history, len(record.history)))
+        else:
+            (top, scores, candidates), ranking = rescored, "final_shared_weights"
+        if not top:
+            raise ValueError(f"{run_dir}: the run has no successful child to re-train")
         space = env.unwrapped.space
         start = time.perf_counter()
         children = []
@@ -115,6 +174,7 @@ def retrain_top(run_dir: Path | str, k: int, *, epochs: int | None = None, seed:
                 "rank": rank, "arch": e.arch, "index": e.index, "search_reward": e.reward,
                 "search_val_accuracy": e.metrics.get("val_accuracy"),
                 "search_test_accuracy": e.metrics.get("test_accuracy"),
+                "final_weights_val_accuracy": scores.get(e.arch),
                 "standalone_val_accuracy": m.get("val_accuracy"),
                 "standalone_test_accuracy": m.get("test_accuracy"),
                 "standalone_status": m.get("status"),
@@ -122,7 +182,8 @@ def retrain_top(run_dir: Path | str, k: int, *, epochs: int | None = None, seed:
             })
     finally:
         env.close()
-    out = {**key, "children": children, "wall_seconds": time.perf_counter() - start}
+    out = {**key, "ranking": ranking, "candidates": candidates, "children": children,
+           "wall_seconds": time.perf_counter() - start}
     write_json(path, out)
     return out
 
@@ -133,12 +194,17 @@ def format_retrain(result: dict[str, Any]) -> str:
     def pct(x: Any) -> str:
         return "n/a" if x is None else f"{100 * x:.2f}%"
 
-    head = ("rank", "search reward", "search val", "stand-alone val", "stand-alone test", "arch")
+    shared = result.get("ranking") == "final_shared_weights"
+    head = ("rank", "search reward", "search val", *(("final-weights val",) if shared else ()), "stand-alone val",
+            "stand-alone test", "arch")
     rows = [head] + [(str(c["rank"]), f"{c['search_reward']:.4f}", pct(c["search_val_accuracy"]),
+                      *((pct(c.get("final_weights_val_accuracy")),) if shared else ()),
                       pct(c["standalone_val_accuracy"]), pct(c["standalone_test_accuracy"]), c["arch"])
                      for c in result["children"]]
     widths = [max(len(r[i]) for r in rows) for i in range(len(head) - 1)]
+    how = (f"the {len(rows) - 1} best of {result.get('candidates', '?')} distinct children under the search's final "
+           "shared weights" if shared else f"the {len(rows) - 1} best search rewards")
     lines = [f"re-trained stand-alone ({result['epochs']} epochs, seed {result['seed']}, "
-             f"{result['wall_seconds']:.1f} s):"]
+             f"{result['wall_seconds']:.1f} s), {how}:"]
     lines += ["  ".join(v.ljust(w) for v, w in zip(r[:-1], widths)) + "  " + r[-1] for r in rows]
     return "\n".join(lines)

@@ -69,7 +69,18 @@ def child_seed(seed: int | np.random.Generator | None, default: int) -> int:
 
 @contextlib.contextmanager
 def deterministic(device: torch.device, seed: int) -> Iterator[None]:
-    """Seed torch for one child without leaking RNG or determinism settings to the caller."""
+    """Seed torch for one child without leaking RNG or determinism settings to the caller.
+
+    On CUDA it also asks for deterministic algorithms (and no cuDNN autotuning). On the CPU the ops
+    a child uses are deterministic already, and the switch is left alone: the first
+    ``torch.use_deterministic_algorithms`` call of a process imports ``torch._inductor`` (1.6 s here,
+    paid by every worker process), and it changes no CPU result (``tests/test_child_threads.py``).
+    """
+    if device.type == "cpu":
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            yield
+        return
     devices = [device.index or 0] if device.type == "cuda" else []
     previous = torch.are_deterministic_algorithms_enabled()
     previous_warn = torch.is_deterministic_algorithms_warn_only_enabled()
