@@ -78,7 +78,7 @@ def outcome_of(job: Job, result: Any, status: str, wall: float) -> JobOutcome:
         total_cost_seconds=float(result.history[-1].total_cost_seconds) if result.history else 0.0,
         best_reward=None if best is None else float(best.reward),
         best_arch=None if best is None else best.arch,
-        final_accuracy=job.protocol.final_accuracy(best),
+        final_accuracy=job.protocol.run_final_accuracy(job.run_path, best),
         report_name=job.protocol.report_name,
         wall_seconds=wall,
     )

@@ -29,10 +29,6 @@ NB201_REINFORCE_TUNING: dict[str, dict[float, str]] = {
 }
 _NB201_AGENT_KWARGS: dict[str, dict[str, Any]] = {"evolution": {"variant": "nb201"},
                                                    "reinforce": {"lr": NB201_REINFORCE_LR}}
-#: the recurrent-cell protocol keeps REINFORCE's lr 0.01 (see its notes)
-_RNN_AGENT_KWARGS: dict[str, dict[str, Any]] = {"reinforce": {"lr": 0.01}}
-#: rnn-tinyshakespeare-paper: the paper's lr, and its reward (80 / ppl^2) used as the signal itself
-_RNN_PAPER_AGENT_KWARGS: dict[str, dict[str, Any]] = {"reinforce": {"lr": 0.0006, "reward_transform": "identity"}}
 
 #: Every remaining difference of the nb201 protocols from NAS-Bench-201's (one line each, measured effect on
 #: random search from ``python -m benchmarks.measure.nb201_protocol_effects``, 20,000 simulated runs on CIFAR-10).

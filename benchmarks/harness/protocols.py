@@ -27,6 +27,11 @@ Registered protocols (:data:`PROTOCOLS`):
                             next-character test accuracy. For Figure 6 (top-k average reward vs
                             random search, with CIs over seeds).
 ``rnn-tinyshakespeare-paper``  the same with the paper's reward ``80 / perplexity^2`` and lr 0.0006.
+``cnn-digits``              Zoph & Le's CNN space (``nas_env/ZophLeCNN-v0``, 4 layers, digits), reward =
+                            a shared-weight (ENAS) validation accuracy, 300 children per run, 5 seeds x
+                            {random, REINFORCE lr 0.01}; each run's 15 best children under its final
+                            shared weights re-trained stand-alone (2 epochs); report = the test
+                            accuracy of the best re-trained one (Figure 6 on the re-trained numbers).
 ``fixed:<env-id>``          any registered nas-env search env, ``module:id`` too (``--env-kwargs`` JSON),
                             for a fixed number of evaluations (``--budget N``, default 100); report =
                             the env's ``test_accuracy`` (``val_accuracy`` where it has none). See :func:`get_protocol`.
@@ -56,26 +61,20 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
-import gymnasium as gym
-
 from agents.budget import Budget
-from agents.history import Evaluation
-from agents.registry import parse_agent_spec
 from benchmarks.harness.nb201_settings import (  # noqa: F401  (NB201_REINFORCE_TUNING: re-exported)
     _NB201_AGENT_KWARGS,
     _NB201_NAMES,
-    _RNN_AGENT_KWARGS,
-    _RNN_PAPER_AGENT_KWARGS,
     NB201_DIFFERENCES,
     NB201_REINFORCE_LR,
     NB201_REINFORCE_TUNING,
 )
+from benchmarks.harness.protocol import Protocol
 from benchmarks.harness.published import PUBLISHED_NB201_CIFAR10, PublishedResult
-from benchmarks.harness.reporters import Reporter, make_reporter
-from benchmarks.run.environment import make_env, resolve_env_id
+from benchmarks.harness.real_training import RNN_FIGURE6_CELLS, cnn_protocol, rnn_protocol
+from benchmarks.run.environment import resolve_env_id
 
 __all__ = [
     "NB201_BUDGET_SECONDS",
@@ -86,6 +85,7 @@ __all__ = [
     "PROTOCOLS",
     "PUBLISHED_NB201_CIFAR10",
     "Protocol",
+    "RNN_FIGURE6_CELLS",
     "PublishedResult",
     "get_protocol",
     "protocol_from_json",
@@ -96,112 +96,7 @@ __all__ = [
 NB201_BUDGET_SECONDS: dict[str, float] = {"cifar10": 12_000.0, "cifar100": 24_000.0, "imagenet16-120": 72_000.0}
 #: What ``nas-env benchmark --protocol nb201-*`` runs by default: the published algorithms with their published
 #: settings, Zoph & Le's LSTM controller at its tuned lr, and its no-learning ablation.
-#: Cells per run of the recurrent-cell Figure 6 protocols (5 seeds x 2 agents fit in 30 minutes on 2 cores).
-RNN_FIGURE6_CELLS = 300
 NB201_DEFAULT_AGENTS = ("random", "evolution", "reinforce-table", "reinforce", "reinforce@lr=0")
-
-
-@dataclass(frozen=True)
-class Protocol:
-    """One benchmark protocol; plain data plus helpers that read it.
-
-    Attributes:
-        name: registry name (``nb201-cifar10``, ``fixed:nas_env/Macro-v0`` ...).
-        env_id: the Gymnasium id searched.
-        env_kwargs: keyword arguments of ``gym.make`` (reward signal, fidelity ...).
-        budget: evaluations and/or simulated seconds; an evaluation that would
-            exceed ``cost_seconds`` is not counted (the tracker's convention).
-        reward: what the reward signal is (for the report).
-        cost: how each evaluation is charged (for the report).
-        reporter: ``"nb201"``, ``"macro"`` or ``"env"`` (:mod:`benchmarks.harness.reporters`).
-        reporter_option: the reporter's dataset / signal seed.
-        agent_kwargs: per-agent hyperparameter overrides under this protocol.
-        published: published results to print next to ours.
-        notes: anything else a reader must know (why an agent kwarg is set ...).
-        differences: every remaining difference from the published protocol, one line each, with its
-            measured effect where there is one (the report's "protocol notes"). Not part of
-            :meth:`to_json`: they describe the code, and are read from it when a report is rebuilt.
-        default_seeds: how many seeds ``nas-env benchmark`` runs without ``--seeds`` (the published
-            sample size where there is one: NAS-Bench-201's 500 runs).
-        default_agents: the agents it runs without ``--agents`` (empty: the CLI's general default).
-    """
-
-    name: str
-    env_id: str
-    env_kwargs: Mapping[str, Any]
-    budget: Budget
-    reward: str
-    cost: str
-    reporter: str = "env"
-    reporter_option: Any = None
-    agent_kwargs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    published: tuple[PublishedResult, ...] = ()
-    notes: str = ""
-    differences: tuple[str, ...] = ()
-    default_seeds: int = 20
-    default_agents: tuple[str, ...] = ()
-
-    # ------------------------------------------------------------------ helpers
-    def make_env(self) -> gym.Env:
-        """A fresh env of this protocol (made as ``nas-env search`` makes it)."""
-        return make_env(self.env_id, dict(self.env_kwargs))
-
-    def kwargs_for(self, agent: str) -> dict[str, Any]:
-        """Hyperparameter overrides for ``agent`` (a copy; empty if none).
-
-        For an agent spec (``reinforce@lr=0``): the protocol's settings of the base agent, then any it
-        sets for the spec itself, then the spec's own settings (which win).
-        """
-        base, settings = parse_agent_spec(agent)
-        kw = dict(self.agent_kwargs.get(base, {}))
-        if agent != base:
-            kw.update(self.agent_kwargs.get(agent, {}))
-        kw.update(settings)
-        return kw
-
-    def make_reporter(self) -> Reporter:
-        return make_reporter(self.reporter, self.reporter_option)
-
-    @property
-    def report_label(self) -> str:
-        """Human name of the final reported number."""
-        return self.make_reporter().label
-
-    @property
-    def report_name(self) -> str:
-        """Machine name of the final reported number."""
-        return self.make_reporter().name()
-
-    def final_accuracy(self, best: Evaluation | None) -> float | None:
-        """The reported accuracy (fraction) of ``best``, the best-reward evaluation of a run."""
-        if best is None:
-            return None
-        return self.make_reporter().accuracy(best.arch, best.metrics)
-
-    def with_overrides(self, budget: Budget | None = None, env_kwargs: Mapping[str, Any] | None = None) -> Protocol:
-        """A copy with another budget and/or extra env kwargs (same name; :meth:`to_json` records both)."""
-        p = self
-        if budget is not None:
-            p = dataclasses.replace(p, budget=budget)
-        if env_kwargs:
-            p = dataclasses.replace(p, env_kwargs={**p.env_kwargs, **env_kwargs})
-        return p
-
-    def to_json(self) -> dict[str, Any]:
-        """JSON-able description (saved next to the runs; compared on resume)."""
-        return {
-            "name": self.name,
-            "env_id": self.env_id,
-            "env_kwargs": dict(self.env_kwargs),
-            "budget": self.budget.to_json(),
-            "reward": self.reward,
-            "cost": self.cost,
-            "report": self.report_label,
-            "reporter": self.reporter,
-            "reporter_option": self.reporter_option,
-            "agent_kwargs": {k: dict(v) for k, v in self.agent_kwargs.items()},
-            "notes": self.notes,
-        }
 
 
 # --------------------------------------------------------------------- registry
@@ -231,41 +126,6 @@ def _nb201(dataset: str) -> Protocol:
     )
 
 
-def _rnn(paper: bool) -> Protocol:
-    """Zoph & Le's Figure 6 on tinyshakespeare: our reward and tuned lr, or the paper's reward and lr."""
-    if paper:
-        name, reward_kw, kwargs = "rnn-tinyshakespeare-paper", {"reward": "ppl"}, _RNN_PAPER_AGENT_KWARGS
-        reward = ("the paper's 80 / val_perplexity^2 (character perplexity here), of a 1-layer, 64-unit char LM "
-                  "around the cell, trained 1 epoch (45,000 characters, Adam) on tinyshakespeare")
-        signal = ("REINFORCE as in the paper: Adam lr 0.0006, the reward itself as the signal "
-                  "(reward_transform identity)")
-    else:
-        name, reward_kw, kwargs = "rnn-tinyshakespeare", {}, _RNN_AGENT_KWARGS
-        reward = ("bits saved, 1 - val_bpc / log2(65), of a 1-layer, 64-unit char LM around the cell, trained 1 "
-                  "epoch (45,000 characters, Adam) on tinyshakespeare")
-        signal = ("REINFORCE with Adam lr 0.01 (with the paper's 0.0006 and 500 cells it did not separate from "
-                  "random search; the paper's reward and lr are the protocol rnn-tinyshakespeare-paper)")
-    return Protocol(
-        name=name,
-        env_id="nas_env/ZophLeRNN-v0",
-        env_kwargs={"base": 8, "max_chars": 50_000, "epochs": 1, "device": "cpu", **reward_kw},
-        budget=Budget(evaluations=RNN_FIGURE6_CELLS),
-        reward=reward,
-        cost="evaluations are counted; metrics['cost_seconds'] is the measured training time",
-        reporter="env",
-        agent_kwargs=kwargs,
-        default_seeds=5,
-        default_agents=("random", "reinforce"),
-        notes="Zoph & Le's Figure 6 on their recurrent-cell space (base 8, 34 tokens) at laptop size: compare "
-        f"the top-1/5/15 average reward of REINFORCE with random search's over seeds. {signal}. Every child is "
-        "trained stand-alone from scratch (the fused cell step program, nas_env.models.rnn_fused; about 0.9 s "
-        f"per child on one core), {RNN_FIGURE6_CELLS} cells per run, so the default 5 seeds x "
-        "{random, reinforce} take about 18 minutes on 2 cores. Some random cells diverge (failure reward 0). "
-        "The reported number is the best cell's next-character test accuracy. Reference cells (training seed "
-        "0): tanh RNN 0.524 (2.87 bpc), LSTM 0.428.",
-    )
-
-
 PROTOCOLS: dict[str, Protocol] = {
     **{f"nb201-{d}": _nb201(d) for d in _NB201_NAMES},
     "macro-cifar10": Protocol(
@@ -278,8 +138,9 @@ PROTOCOLS: dict[str, Protocol] = {
         reporter="macro",
         reporter_option=0,
     ),
-    "rnn-tinyshakespeare": _rnn(paper=False),
-    "rnn-tinyshakespeare-paper": _rnn(paper=True),
+    "rnn-tinyshakespeare": rnn_protocol(paper=False),
+    "rnn-tinyshakespeare-paper": rnn_protocol(paper=True),
+    "cnn-digits": cnn_protocol(),
 }
 
 FIXED_PREFIX = "fixed:"
@@ -359,4 +220,6 @@ def protocol_from_json(d: Mapping[str, Any]) -> Protocol:
         budget=budget,
         env_kwargs=dict(d.get("env_kwargs") or p.env_kwargs),
         agent_kwargs={k: dict(v) for k, v in (d.get("agent_kwargs") or {}).items()},
+        retrain_top=int(d.get("retrain_top", p.retrain_top)),
+        retrain_epochs=d.get("retrain_epochs", p.retrain_epochs),
     )

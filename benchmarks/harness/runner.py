@@ -4,7 +4,9 @@ Each job is one :func:`benchmarks.run.search.run_search` call writing
 ``DIR/runs/<agent>/seed<k>/`` (the same format as ``nas-env search``; the directory
 layout is :mod:`benchmarks.harness.benchmark_dir`). Jobs whose run directory already
 holds a ``summary.json`` are finished and skipped; an interrupted one is resumed by
-``run_search`` from its checkpoint. Jobs run in a
+``run_search`` from its checkpoint. A protocol with
+``retrain_top`` re-trains each run's finalists stand-alone right after its search, in the
+same job (``DIR/runs/<agent>/seed<k>/retrain.json``). Jobs run in a
 :class:`~concurrent.futures.ProcessPoolExecutor` with the ``spawn`` start method (safe
 with torch), one torch thread per worker.
 
@@ -42,6 +44,7 @@ def run_job(job: Job, progress: bool = False, executor: str = "none") -> JobOutc
     if job.finished:
         try:
             rec = load_run(job.run_path)
+            _retrain(job)  # read back when done (a run interrupted while re-training is re-trained here)
         except (OSError, ValueError) as exc:  # e.g. a corrupt history line (agents.history.HistoryError)
             return JobOutcome(job.agent, job.seed, "failed", error=f"{type(exc).__name__}: {exc}")
         return outcome_of(job, rec, "skipped", rec.total_wall_seconds)
@@ -61,10 +64,20 @@ def run_job(job: Job, progress: bool = False, executor: str = "none") -> JobOutc
             progress=progress,
             executor=executor,
         )
+        _retrain(job)
     except Exception as exc:  # a failing agent is a result of the benchmark, not a crash of it
         return JobOutcome(job.agent, job.seed, "failed", error=f"{type(exc).__name__}: {exc}",
                           wall_seconds=time.perf_counter() - t0)
     return outcome_of(job, result, "done", time.perf_counter() - t0)
+
+
+def _retrain(job: Job) -> None:
+    """The protocol's stand-alone re-training of the run's finalists (``Protocol.retrain_top``), if any."""
+    p = job.protocol
+    if p.retrain_top:
+        from benchmarks.run.retrain import retrain_top
+
+        retrain_top(job.run_path, p.retrain_top, epochs=p.retrain_epochs)
 
 
 def check_protocol(protocol: Protocol) -> None:

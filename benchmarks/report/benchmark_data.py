@@ -94,7 +94,7 @@ def summary_rows(d: ReportData) -> list[dict[str, Any]]:
     for agent, rs in d.runs.items():
         for r in rs:
             best = r.best
-            acc = d.protocol.final_accuracy(best)
+            acc = d.protocol.run_final_accuracy(r.path, best)
             rows.append({
                 "agent": agent,
                 "seed": r.seed,
@@ -104,7 +104,7 @@ def summary_rows(d: ReportData) -> list[dict[str, Any]]:
                 "best_reward": None if best is None else best.reward,
                 "best_arch": None if best is None else best.arch,
                 "final_reported_accuracy": acc,
-                "reported_name": d.reporter.name(),
+                "reported_name": d.protocol.report_name,
                 "complete": r.complete,
             })
     return rows
@@ -113,7 +113,7 @@ def summary_rows(d: ReportData) -> list[dict[str, Any]]:
 def aggregate_finals(d: ReportData) -> None:
     """Final reported accuracy per run (``d.finals``) and, per agent, its statistics (``d.aggregate``)."""
     for agent, rs in d.runs.items():
-        d.finals[agent] = np.array([pct(d.protocol.final_accuracy(r.best)) for r in rs])
+        d.finals[agent] = np.array([pct(d.protocol.run_final_accuracy(r.path, r.best)) for r in rs])
     for i, (agent, y) in enumerate(d.finals.items()):
         ok = y[np.isfinite(y)]
         rs = d.runs[agent]

@@ -13,6 +13,7 @@ from benchmarks.report.answers import deterministic_agents
 from benchmarks.report.answers_markdown import answers_markdown
 from benchmarks.report.benchmark_data import BASELINE, TOPK, ReportData
 from benchmarks.report.protocol_notes import protocol_notes_markdown
+from benchmarks.report.retrained import retrained_markdown
 
 __all__ = ["markdown"]
 
@@ -73,7 +74,10 @@ def _setup(d: ReportData) -> list[str]:
     add(f"| reward signal | {p.reward} |")
     add(f"| cost accounting | {p.cost} |")
     add(f"| budget | {p.budget.describe()} (an evaluation that would exceed a time budget is not counted) |")
-    add(f"| reported at the end | {d.reporter.label} of the architecture with the best reward |")
+    if p.retrain_top:
+        add(f"| reported at the end | {p.report_label} (section 3b) |")
+    else:
+        add(f"| reported at the end | {d.reporter.label} of the architecture with the best reward |")
     if p.agent_kwargs:
         add(f"| agent hyperparameters | `{json.dumps({k: dict(v) for k, v in p.agent_kwargs.items()})}` |")
     if p.notes:
@@ -84,11 +88,12 @@ def _setup(d: ReportData) -> list[str]:
 
 def _final_results(d: ReportData) -> list[str]:
     ag = d.aggregate["agents"]
-    unit = d.reporter.label
+    unit = d.protocol.report_label
     lines: list[str] = []
     add = lines.append
     add("## 1. Final results\n")
-    add(f"Final {unit} (%) of each run's best-reward architecture. IQM = interquartile mean over seeds, "
+    whose = "" if d.protocol.retrain_top else " of each run's best-reward architecture"
+    add(f"Final {unit} (%){whose}. IQM = interquartile mean over seeds, "
         "95% CI from a percentile stratified bootstrap (2,000 resamples). "
         f"P(> {BASELINE}) = P(X > Y) + ½ P(X = Y) for a run X of the agent and a run Y of {BASELINE}, "
         "with bootstrap 95% CI. Std is the population std (`np.std`, as NAS-Bench-201).\n")
@@ -176,7 +181,8 @@ def _topk_verdicts(d: ReportData, tk: dict) -> list[str]:
     for a in d.agents:
         if a == BASELINE or a not in tk.get("1", {}):
             continue
-        rows = [(k, tk[str(k)][a]["difference_pp"], *tk[str(k)][a]["ci"]) for k in TOPK]
+        rows = [(k, tk[str(k)][a]["difference_pp"], *tk[str(k)][a]["ci"]) for k in TOPK
+                if a in tk.get(str(k), {}) and math.isfinite(tk[str(k)][a]["difference_pp"])]
         above = [k for k, _, low, _ in rows if low > 0]
         below = [k for k, _, _, high in rows if high < 0]
         diffs = ", ".join(f"top-{k} {m:+.2f} pp [{lo:+.2f}, {hi:+.2f}]" for k, m, lo, hi in rows)
@@ -263,6 +269,7 @@ def _notes_and_files(d: ReportData, wall_report: float) -> list[str]:
 
 def markdown(d: ReportData, wall_report: float) -> str:
     """The text of ``report.md`` (``wall_report``: seconds spent building the report, printed at the end)."""
-    sections = (_setup(d), protocol_notes_markdown(d), _final_results(d), _anytime(d), _topk(d), _time_to_top(d),
-                _controller(d), answers_markdown(d), _notes_and_files(d, wall_report))
+    sections = (_setup(d), protocol_notes_markdown(d), _final_results(d), _anytime(d), _topk(d),
+                retrained_markdown(d, _topk_verdicts), _time_to_top(d), _controller(d), answers_markdown(d),
+                _notes_and_files(d, wall_report))
     return "\n".join(line for section in sections for line in section) + "\n"

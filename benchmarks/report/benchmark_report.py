@@ -11,6 +11,7 @@
 ``anytime_by_evaluations.csv``  IQM / CI / mean of the incumbent's reported accuracy per evaluation count
 ``anytime_by_time.csv``        the same on a log grid of simulated seconds (protocols that charge time)
 ``topk_vs_random.csv``         top-k average reward minus random search's, per number of samples
+``retrained.csv``              protocols with ``retrain_top``: every re-trained finalist of every run
 ``figures/*.png``              anytime curves, final accuracies, top-k vs random, time to top, controller,
                                and the answers' figures (``answer_*.png``)
 =============================  ====================================================================
@@ -54,6 +55,7 @@ from benchmarks.report.benchmark_data import (
 )
 from benchmarks.report.benchmark_markdown import markdown
 from benchmarks.report.protocol_notes import published_comparison
+from benchmarks.report.retrained import compute_retrained
 from benchmarks.report.style import agent_colors, styled
 from benchmarks.run.files import json_default, utf8_text
 
@@ -78,6 +80,8 @@ def _figures(d: ReportData) -> None:
         by_time, by_evals, colors, ylabel, f"{d.protocol.name}: incumbent's {label}", fig_dir / "anytime.png",
         refs=refs, budget_hours=(d.protocol.budget.cost_seconds or 0) / 3600 or None)
     pub = [(p.method, p.mean, p.std) for p in d.protocol.published if p.std is not None]
+    if d.protocol.retrain_top:
+        label = ylabel = "re-trained test accuracy (%)"
     d.figures["final"] = plots.plot_final(d.finals, colors, ylabel, f"{d.protocol.name}: final {label}",
                                           fig_dir / "final.png", pub, None if opt is None else 100 * opt[0])
     topk = curves.topk(d)
@@ -108,9 +112,10 @@ def build_report(out: Path | str, agents: Sequence[str] | None = None) -> Path:
     aggregate_finals(d)
     _figures(d)
     compute_answers(d)
+    compute_retrained(d)
     d.aggregate["published_comparison"] = published_comparison(d)
     d.aggregate["protocol"] = d.protocol.to_json()
-    d.aggregate["reported_name"] = d.reporter.name()
+    d.aggregate["reported_name"] = d.protocol.report_name
     d.aggregate["statistics"] = ("IQM with 95% percentile stratified-bootstrap CI (2000 resamples); "
                                  "probability of improvement P(X>Y)+0.5P(X=Y) with bootstrap CI; std with ddof=0")
     agg_text = json.dumps(_finite(d.aggregate), indent=2, default=json_default)

@@ -56,8 +56,8 @@ from benchmarks.run.files import read_json, write_json
 from benchmarks.run.record import RunRecord, load_run
 
 __all__ = [
-    "RETRAIN_FORMAT", "SHARED_DATA_KWARGS", "finalists", "format_retrain", "rescored_finalists", "retrain_top",
-    "standalone_env_kwargs",
+    "RETRAIN_FORMAT", "SHARED_DATA_KWARGS", "finalists", "format_retrain", "read_retrain", "rescored_finalists",
+    "retrain_top", "retrained_pick", "standalone_env_kwargs",
 ]
 
 RETRAIN_FORMAT = "nas-env-retrain"
@@ -186,6 +186,18 @@ def retrain_top(run_dir: Path | str, k: int, *, epochs: int | None = None, seed:
            "wall_seconds": time.perf_counter() - start}
     write_json(path, out)
     return out
+
+
+def read_retrain(run_dir: Path | str) -> dict[str, Any]:
+    """The run's ``retrain.json`` (``{}`` when it has none)."""
+    return read_json(Path(run_dir) / layout.RETRAIN)
+
+
+def retrained_pick(run_dir: Path | str) -> dict[str, Any] | None:
+    """The re-trained finalist a user would keep: the best stand-alone *validation* accuracy (the better
+    search rank on ties); ``None`` when the run has no ``retrain.json`` or no finalist trained."""
+    ok = [c for c in read_retrain(run_dir).get("children", []) if c.get("standalone_val_accuracy") is not None]
+    return max(ok, key=lambda c: (c["standalone_val_accuracy"], -c["rank"])) if ok else None
 
 
 def format_retrain(result: dict[str, Any]) -> str:

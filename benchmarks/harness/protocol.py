@@ -1,0 +1,150 @@
+"""The :class:`Protocol` dataclass: what every search strategy compared under one benchmark shares.
+
+The registered protocols are in :mod:`benchmarks.harness.protocols`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+
+from agents.budget import Budget
+from agents.history import Evaluation
+from agents.registry import parse_agent_spec
+from benchmarks.harness.published import PublishedResult
+from benchmarks.harness.reporters import Reporter, make_reporter
+from benchmarks.run.environment import make_env
+
+__all__ = ["Protocol"]
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """One benchmark protocol; plain data plus helpers that read it.
+
+    Attributes:
+        name: registry name (``nb201-cifar10``, ``fixed:nas_env/Macro-v0`` ...).
+        env_id: the Gymnasium id searched.
+        env_kwargs: keyword arguments of ``gym.make`` (reward signal, fidelity ...).
+        budget: evaluations and/or simulated seconds; an evaluation that would
+            exceed ``cost_seconds`` is not counted (the tracker's convention).
+        reward: what the reward signal is (for the report).
+        cost: how each evaluation is charged (for the report).
+        reporter: ``"nb201"``, ``"macro"`` or ``"env"`` (:mod:`benchmarks.harness.reporters`).
+        reporter_option: the reporter's dataset / signal seed.
+        agent_kwargs: per-agent hyperparameter overrides under this protocol.
+        published: published results to print next to ours.
+        notes: anything else a reader must know (why an agent kwarg is set ...).
+        differences: every remaining difference from the published protocol, one line each, with its
+            measured effect where there is one (the report's "protocol notes"). Not part of
+            :meth:`to_json`: they describe the code, and are read from it when a report is rebuilt.
+        default_seeds: how many seeds ``nas-env benchmark`` runs without ``--seeds`` (the published
+            sample size where there is one: NAS-Bench-201's 500 runs).
+        default_agents: the agents it runs without ``--agents`` (empty: the CLI's general default).
+        retrain_top: after each run, re-train its ``retrain_top`` best distinct architectures stand-alone
+            (:func:`benchmarks.run.retrain.retrain_top`: a shared-weight run ranks them under its final
+            shared weights); the final numbers are then the re-trained ones (:meth:`run_final_accuracy`).
+            ``0``: none (the final number is the best-reward evaluation's, :meth:`final_accuracy`).
+        retrain_epochs: stand-alone epochs of that re-training (``None``: the env's own ``epochs``).
+    """
+
+    name: str
+    env_id: str
+    env_kwargs: Mapping[str, Any]
+    budget: Budget
+    reward: str
+    cost: str
+    reporter: str = "env"
+    reporter_option: Any = None
+    agent_kwargs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    published: tuple[PublishedResult, ...] = ()
+    notes: str = ""
+    differences: tuple[str, ...] = ()
+    default_seeds: int = 20
+    default_agents: tuple[str, ...] = ()
+    retrain_top: int = 0
+    retrain_epochs: int | None = None
+
+    # ------------------------------------------------------------------ helpers
+    def make_env(self) -> gym.Env:
+        """A fresh env of this protocol (made as ``nas-env search`` makes it)."""
+        return make_env(self.env_id, dict(self.env_kwargs))
+
+    def kwargs_for(self, agent: str) -> dict[str, Any]:
+        """Hyperparameter overrides for ``agent`` (a copy; empty if none).
+
+        For an agent spec (``reinforce@lr=0``): the protocol's settings of the base agent, then any it
+        sets for the spec itself, then the spec's own settings (which win).
+        """
+        base, settings = parse_agent_spec(agent)
+        kw = dict(self.agent_kwargs.get(base, {}))
+        if agent != base:
+            kw.update(self.agent_kwargs.get(agent, {}))
+        kw.update(settings)
+        return kw
+
+    def make_reporter(self) -> Reporter:
+        return make_reporter(self.reporter, self.reporter_option)
+
+    @property
+    def report_label(self) -> str:
+        """Human name of the final reported number."""
+        if self.retrain_top:
+            epochs = "the env's" if self.retrain_epochs is None else str(self.retrain_epochs)
+            return (f"stand-alone test accuracy (re-trained {epochs} epochs) of the best re-trained of the "
+                    f"{self.retrain_top} finalists")
+        return self.make_reporter().label
+
+    @property
+    def report_name(self) -> str:
+        """Machine name of the final reported number."""
+        return "retrained_test_accuracy" if self.retrain_top else self.make_reporter().name()
+
+    def final_accuracy(self, best: Evaluation | None) -> float | None:
+        """The reported accuracy (fraction) of ``best``, the best-reward evaluation of a run."""
+        if best is None:
+            return None
+        return self.make_reporter().accuracy(best.arch, best.metrics)
+
+    def run_final_accuracy(self, run_dir: Path | str, best: Evaluation | None) -> float | None:
+        """The reported accuracy (fraction) of the run in ``run_dir``: with ``retrain_top``, the stand-alone
+        test accuracy of the finalist with the best stand-alone validation accuracy (``retrain.json``;
+        ``None`` before it is written), else :meth:`final_accuracy` of ``best``."""
+        if not self.retrain_top:
+            return self.final_accuracy(best)
+        from benchmarks.run.retrain import retrained_pick
+
+        pick = retrained_pick(run_dir)
+        return None if pick is None else pick["standalone_test_accuracy"]
+
+    def with_overrides(self, budget: Budget | None = None, env_kwargs: Mapping[str, Any] | None = None) -> Protocol:
+        """A copy with another budget and/or extra env kwargs (same name; :meth:`to_json` records both)."""
+        p = self
+        if budget is not None:
+            p = dataclasses.replace(p, budget=budget)
+        if env_kwargs:
+            p = dataclasses.replace(p, env_kwargs={**p.env_kwargs, **env_kwargs})
+        return p
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-able description (saved next to the runs; compared on resume)."""
+        return {
+            "name": self.name,
+            "env_id": self.env_id,
+            "env_kwargs": dict(self.env_kwargs),
+            "budget": self.budget.to_json(),
+            "reward": self.reward,
+            "cost": self.cost,
+            "report": self.report_label,
+            "reporter": self.reporter,
+            "reporter_option": self.reporter_option,
+            "agent_kwargs": {k: dict(v) for k, v in self.agent_kwargs.items()},
+            "notes": self.notes,
+            # only where set: the saved protocol of every other benchmark stays as it was
+            **({"retrain_top": self.retrain_top, "retrain_epochs": self.retrain_epochs} if self.retrain_top else {}),
+        }

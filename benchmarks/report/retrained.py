@@ -1,0 +1,109 @@
+"""Section 3b of a benchmark report: the re-trained finalists, for protocols with ``retrain_top``.
+
+A shared-weight search's rewards are estimates; what a user keeps is the stand-alone accuracy of what it
+found. For each run, ``retrain.json`` (:mod:`benchmarks.run.retrain`) holds its finalists ranked (under the
+run's final shared weights) and re-trained stand-alone. From them:
+
+* **top-k re-trained** (k = 1, 5, 15): the mean stand-alone validation accuracy of the run's k best-ranked
+  finalists -- Figure 6's top-k average, on re-trained numbers, at the end of the search;
+* the difference of each agent's top-k mean from random search's over seeds, with a 95% percentile
+  bootstrap interval (seeds resampled in both agents), and one verdict sentence per agent;
+* ``retrained.csv``: one row per (agent, seed, finalist).
+
+Fills ``d.aggregate["retrained"]``; :func:`retrained_markdown` writes the section from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from benchmarks.report import stats
+from benchmarks.report.benchmark_data import BAND_REPS, BASELINE, TOPK, ReportData, write_csv
+from benchmarks.run.retrain import read_retrain
+
+__all__ = ["compute_retrained", "retrained_markdown"]
+
+
+def _topk_means(retrain: dict[str, Any]) -> dict[int, float]:
+    """Mean stand-alone validation accuracy (%) of the k best-ranked re-trained finalists (NaN if fewer)."""
+    vals = [c.get("standalone_val_accuracy") for c in sorted(retrain.get("children", []), key=lambda c: c["rank"])]
+    vals = [np.nan if v is None else 100.0 * v for v in vals]
+    return {k: float(np.mean(vals[:k])) if len(vals) >= k else float("nan") for k in TOPK}
+
+
+def _mean(values: np.ndarray) -> float:
+    """Mean over the runs that had k finalists (NaN when none had)."""
+    ok = values[np.isfinite(values)]
+    return float(ok.mean()) if ok.size else float("nan")
+
+
+def _pct(x: float) -> str:
+    return f"{x:.2f}" if np.isfinite(x) else "n/a"
+
+
+def compute_retrained(d: ReportData) -> None:
+    """Per-run top-k re-trained means, differences from random search, ``retrained.csv`` (module docstring)."""
+    if not d.protocol.retrain_top:
+        return
+    rows, per_agent = [], {}
+    for agent in d.agents:
+        means = []
+        for r in d.runs[agent]:
+            retrain = read_retrain(r.path)
+            if not retrain:
+                continue
+            means.append(_topk_means(retrain))
+            rows += [{"agent": agent, "seed": r.seed, "rank": c["rank"], "arch": c["arch"],
+                      "search_reward": c["search_reward"], "final_weights_val_accuracy": c.get(
+                          "final_weights_val_accuracy"), "standalone_val_accuracy": c["standalone_val_accuracy"],
+                      "standalone_test_accuracy": c["standalone_test_accuracy"]} for c in retrain["children"]]
+        if means:
+            per_agent[agent] = {k: np.array([m[k] for m in means]) for k in TOPK}
+    write_csv(d.out / "retrained.csv", rows)
+    out: dict[str, Any] = {"runs": {a: len(v[TOPK[0]]) for a, v in per_agent.items()},
+                           "topk_mean_percent": {a: {str(k): _mean(v[k]) for k in TOPK}
+                                                 for a, v in per_agent.items()},
+                           "difference_vs_random": {str(k): {} for k in TOPK}}
+    if BASELINE in per_agent:
+        for j, agent in enumerate(a for a in per_agent if a != BASELINE):
+            for k in TOPK:
+                a, b = per_agent[agent][k][:, None], per_agent[BASELINE][k][:, None]
+                if np.isnan(a).all() or np.isnan(b).all():  # fewer finalists than k
+                    continue
+                est, lo, hi = stats.bootstrap_difference_band(a, b, reps=BAND_REPS, seed=10 * j + k)
+                out["difference_vs_random"][str(k)][agent] = {"samples": d.protocol.retrain_top,
+                                                              "difference_pp": float(est[0]),
+                                                              "ci": [float(lo[0]), float(hi[0])]}
+    d.aggregate["retrained"] = out
+
+
+def retrained_markdown(d: ReportData, verdicts: Callable[[ReportData, dict], list[str]]) -> list[str]:
+    """The section's text; ``verdicts`` writes the one-sentence answers (the top-k section's wording)."""
+    r = d.aggregate.get("retrained")
+    if not d.protocol.retrain_top or r is None:
+        return []
+    p = d.protocol
+    lines = ["## 3b. Re-trained finalists (the final numbers)\n"]
+    add = lines.append
+    add(f"After each run, its {p.retrain_top} best distinct architectures (a shared-weight run: under its final "
+        f"shared weights) were re-trained stand-alone from scratch ({p.retrain_epochs or 'the env'} epochs, seed "
+        "0). Top-k = mean stand-alone validation accuracy (%) of a run's k best-ranked finalists; the final result "
+        "of section 1 is the test accuracy of its finalist with the best stand-alone validation accuracy. "
+        f"Δ = difference from `{BASELINE}` over seeds, 95% bootstrap interval (seeds resampled in both agents). "
+        "Data: `retrained.csv`.\n")
+    add("| agent | runs | " + " | ".join(f"top-{k} re-trained (%)" for k in TOPK) + " | "
+        + " | ".join(f"top-{k} Δ [95% CI] (pp)" for k in TOPK) + " |")
+    add("|---" * (2 + 2 * len(TOPK)) + "|")
+    diff = r["difference_vs_random"]
+    for a, means in r["topk_mean_percent"].items():
+        cells = [_pct(means[str(k)]) for k in TOPK]
+        cells += [f"{diff[str(k)][a]['difference_pp']:+.2f} [{diff[str(k)][a]['ci'][0]:+.2f}, "
+                  f"{diff[str(k)][a]['ci'][1]:+.2f}]" if a in diff[str(k)] else "—" for k in TOPK]
+        add(f"| {a} | {r['runs'][a]} | " + " | ".join(cells) + " |")
+    add("")
+    lines += [f"- On re-trained numbers, {t}" for t in verdicts(d, diff)]
+    add("")
+    return lines
