@@ -1,17 +1,19 @@
 """Is the shared-weight reward any good? Shared-weight search vs full-training search on digits.
 
 ``python -m benchmarks.measure.weight_sharing [--out DIR] [--full-dir DIR] [--budget 96] [--steps 2]
-[--warmup-steps 0] [--top 5] [--sample 20] [--epochs 5] [--workers 2] [--json FILE]``
+[--warmup-steps 0] [--threads 2] [--top 5] [--sample 20] [--epochs 5] [--workers 2] [--json FILE]``
+(also ``python -m benchmarks.weight_sharing``)
 
 On the Zoph & Le CNN space (digits, 4 layers, 1 stand-alone epoch per child; the README demo):
 
 1. **full training**: the README's REINFORCE search (lr 0.01, 96 children, seed 0, worker
    processes) -- or, with ``--full-dir``, an existing run of it is read back instead;
 2. **shared weights**: the same REINFORCE search on ``backend="shared"`` (``--steps`` minibatches
-   per child on the shared weights, in the search process with 1 intra-op thread, as each of the
-   full search's 2 workers uses; no per-child test pass), then its ``--top`` best children re-trained stand-alone
-   (``benchmarks.run.retrain``, 1 epoch, seed 0); the search's final pick is the finalist with the
-   best stand-alone *validation* accuracy, reported with its test accuracy;
+   per child on the shared weights, in the search process with ``--threads`` intra-op threads: 2, the
+   cores the full search's 2 worker processes use; no per-child test pass), then every distinct child
+   measured with the final shared weights and the ``--top`` best of that re-trained stand-alone
+   (``benchmarks.run.retrain``, 1 epoch like the full search's children, seed 0); the search's final
+   pick is the finalist with the best stand-alone *validation* accuracy, reported with its test accuracy;
 3. **rank correlation**: a fixed sample of ``--sample`` random children (numpy seed 12345), each
    measured with the shared search's final weights (no further training) and trained stand-alone;
    Kendall's tau-b between the two accuracies;
@@ -113,7 +115,8 @@ def rank_sample(shared_dir: Path, shared_kwargs: dict[str, Any], n: int) -> dict
 
 
 def measure(out: Path, *, full_dir: Path | None, budget: int, steps: int, warmup_steps: int, top: int,
-            sample: int, seed: int = 0, workers: int | None = 2, epochs: Sequence[int] = ()) -> dict[str, Any]:
+            sample: int, seed: int = 0, workers: int | None = 2, epochs: Sequence[int] = (),
+            threads: int = 2) -> dict[str, Any]:
     """Run the three parts (see the module docstring); returns every number printed."""
     if full_dir is None:
         full_dir = out / "full"
@@ -123,7 +126,7 @@ def measure(out: Path, *, full_dir: Path | None, budget: int, steps: int, warmup
         full = read_json(full_dir / "summary.json")
         full_wall = float(full["total_wall_seconds"])
     shared_kwargs = {**FULL_KWARGS, "backend": "shared",
-                     "train_kwargs": {"steps": steps, "warmup_steps": warmup_steps, "num_threads": 1,
+                     "train_kwargs": {"steps": steps, "warmup_steps": warmup_steps, "num_threads": threads,
                                       "test_accuracy": False}}
     shared_wall, shared = _search(out / "shared", shared_kwargs, budget, seed)
     print(f"[shared search: {shared_wall:.1f} s, best shared val {shared['best']['reward']:.4f}]", flush=True)
@@ -141,6 +144,7 @@ def measure(out: Path, *, full_dir: Path | None, budget: int, steps: int, warmup
                  "best_val": full["best"]["metrics"]["val_accuracy"],
                  "best_test": full["best"]["metrics"]["test_accuracy"]},
         "shared": {"wall_seconds": shared_wall, "budget": budget, "steps": steps, "warmup_steps": warmup_steps,
+                   "threads": threads, "candidates": retrained.get("candidates"),
                    "best_arch": shared["best"]["arch"], "best_shared_val": shared["best"]["metrics"]["val_accuracy"],
                    "retrain_wall_seconds": retrain_wall, "retrained": retrained["children"],
                    "pick_arch": pick["arch"], "pick_val": pick["standalone_val_accuracy"],
@@ -155,16 +159,20 @@ def format_result(r: dict[str, Any]) -> str:
         f"full-training search (REINFORCE, 96 children, 1 epoch each): {f['wall_seconds']:.1f} s, "
         f"best val {f['best_val']:.4f} test {f['best_test']:.4f}  {f['best_arch']}",
         f"shared-weight search (REINFORCE, {s['budget']} children, {s['steps']} steps each, warm-up "
-        f"{s['warmup_steps']}): {s['wall_seconds']:.1f} s = {s['wall_seconds'] / f['wall_seconds']:.3f} of the full "
-        f"search; + re-training its top {len(s['retrained'])}: {s['retrain_wall_seconds']:.1f} s (together "
+        f"{s['warmup_steps']}, {s.get('threads', 1)} threads): {s['wall_seconds']:.1f} s = "
+        f"{s['wall_seconds'] / f['wall_seconds']:.3f} of the full search; + measuring its {s.get('candidates')} "
+        f"distinct children with the final weights and re-training the top {len(s['retrained'])}: "
+        f"{s['retrain_wall_seconds']:.1f} s (together "
         f"{(s['wall_seconds'] + s['retrain_wall_seconds']) / f['wall_seconds']:.3f})",
         f"  its pick (best stand-alone val of the top {len(s['retrained'])}): val {s['pick_val']:.4f} "
         f"test {s['pick_test']:.4f}  {s['pick_arch']}  (full search's best test - this: "
-        f"{100 * (f['best_test'] - s['pick_test']):+.2f} points)",
-        "  rank  shared val  stand-alone val  stand-alone test  arch",
+        f"{100 * (f['best_test'] - s['pick_test']):+.2f} points: "
+        f"{'within' if f['best_test'] - s['pick_test'] <= 0.01 else 'NOT within'} 1 point)",
+        "  rank  search reward  final-weights val  stand-alone val  stand-alone test  arch",
     ]
-    lines += [f"  {c['rank']:<4}  {c['search_val_accuracy']:<10.4f}  {c['standalone_val_accuracy']:<15.4f}  "
-              f"{c['standalone_test_accuracy']:<16.4f}  {c['arch']}" for c in s["retrained"]]
+    lines += [f"  {c['rank']:<4}  {c['search_val_accuracy']:<13.4f}  {c['final_weights_val_accuracy'] or 0:<17.4f}  "
+              f"{c['standalone_val_accuracy']:<15.4f}  {c['standalone_test_accuracy']:<16.4f}  {c['arch']}"
+              for c in s["retrained"]]
     for row in r["like_for_like"]:
         sp, fp = row["shared"]["pick"], row["full"]["pick"]
         lines.append(f"top {len(row['shared']['children'])} of each search re-trained {row['epochs']} epochs (seed 0), "
@@ -184,6 +192,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--budget", type=int, default=96, help="children of the shared-weight search")
     p.add_argument("--steps", type=int, default=2, help="shared-weight minibatches per child")
     p.add_argument("--warmup-steps", type=int, default=0, help="minibatches on random children before the first")
+    p.add_argument("--threads", type=int, default=2, help="intra-op threads of the shared-weight search")
     p.add_argument("--top", type=int, default=5, help="finalists re-trained stand-alone")
     p.add_argument("--sample", type=int, default=20, help="fixed random children for Kendall tau")
     p.add_argument("--workers", type=int, default=2, help="worker processes of the full-training search")
@@ -195,7 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         out = args.out or Path(tmp)
         result = measure(out, full_dir=args.full_dir, budget=args.budget, steps=args.steps,
                          warmup_steps=args.warmup_steps, top=args.top, sample=args.sample, workers=args.workers,
-                         epochs=args.epochs)
+                         epochs=args.epochs, threads=args.threads)
     print(format_result(result))
     if args.json is not None:
         args.json.write_text(json.dumps(result, indent=2) + "\n")

@@ -44,6 +44,7 @@ import torch
 import torch.nn.functional as F
 
 from nas_env.evaluators.base import Evaluator, failure_metrics, make_metrics
+from nas_env.evaluators.image_data import ImageData
 from nas_env.models.shared_cnn import ChildPlan, SharedZophLeCNN, SlicedSGD
 from nas_env.spaces.zoph_le_cnn import ZophLeCNNArch, ZophLeCNNSpace
 from nas_env.training.child import (
@@ -54,7 +55,7 @@ from nas_env.training.child import (
     positive_int,
     torch_threads,
 )
-from nas_env.training.datasets import DATASETS, Dataset, check_dataset_name, load_dataset
+from nas_env.training.datasets import Dataset
 from nas_env.training.trainer import resolve_device
 
 __all__ = ["SharedWeightEvaluator"]
@@ -120,14 +121,8 @@ class SharedWeightEvaluator(Evaluator):
     ):
         if not isinstance(space, ZophLeCNNSpace):
             raise ValueError(f"space must be a ZophLeCNNSpace, got {type(space).__name__}")
-        if isinstance(dataset, Dataset):
-            self._dataset_name = dataset.name
-            self._data: Dataset | None = dataset
-        elif isinstance(dataset, str):
-            self._dataset_name = check_dataset_name(dataset)
-            self._data = None
-        else:
-            raise ValueError(f"dataset must be a name from {sorted(DATASETS)} or a Dataset, got {dataset!r}")
+        self.images = ImageData(dataset, data_root=data_root, download=download, val_fraction=val_fraction,
+                                split_seed=split_seed, max_train_samples=max_train_samples)
         self.space = space
         self.steps = _non_negative_int("steps", steps)
         self.warmup_steps = _non_negative_int("warmup_steps", warmup_steps)
@@ -139,19 +134,11 @@ class SharedWeightEvaluator(Evaluator):
         self.weight_decay = non_negative_float("weight_decay", weight_decay)
         self.device_spec = device
         self.device = resolve_device(device)
-        if val_fraction is not None and not (isinstance(val_fraction, (int, float)) and 0 < val_fraction < 1):
-            raise ValueError(f"val_fraction must be in (0, 1) or None, got {val_fraction!r}")
-        self.data_root, self.download, self.val_fraction = data_root, bool(download), val_fraction
-        self.split_seed = int(split_seed)
-        self.max_train_samples = (
-            None if max_train_samples is None else positive_int("max_train_samples", max_train_samples)
-        )
         self.seed = int(seed)
         self.num_threads = None if num_threads is None else positive_int("num_threads", num_threads)
         self.eval_batch_size = positive_int("eval_batch_size", eval_batch_size)
         self.test_accuracy = bool(test_accuracy)
         self.default_fidelity = self.steps
-        self._device_data: Dataset | None = None
         self._model: SharedZophLeCNN | None = None
         self._optimizer: SlicedSGD | None = None
         #: evaluations done so far (warm-up excluded)
@@ -160,15 +147,7 @@ class SharedWeightEvaluator(Evaluator):
 
     # ------------------------------------------------------------------ data, model
     def _data_on_device(self) -> Dataset:
-        if self._device_data is None:
-            if self._data is None:
-                self._data = load_dataset(self._dataset_name, self.data_root, val_fraction=self.val_fraction,
-                                          seed=self.split_seed, download=self.download)
-            data = self._data
-            if self.max_train_samples is not None:
-                data = data.subset(train=self.max_train_samples)
-            self._device_data = data.to(self.device)
-        return self._device_data
+        return self.images.on(self.device)
 
     @property
     def model(self) -> SharedZophLeCNN:
@@ -296,7 +275,7 @@ class SharedWeightEvaluator(Evaluator):
     def config(self) -> dict[str, Any]:
         return {
             "name": type(self).__name__,
-            "dataset": self._dataset_name,
+            "dataset": self.images.name,
             "steps": self.steps,
             "warmup_steps": self.warmup_steps,
             "batch_size": self.batch_size,
@@ -304,9 +283,9 @@ class SharedWeightEvaluator(Evaluator):
             "momentum": self.momentum,
             "weight_decay": self.weight_decay,
             "device": self.device_spec if isinstance(self.device_spec, str) else str(self.device_spec),
-            "val_fraction": self.val_fraction,
-            "split_seed": self.split_seed,
-            "max_train_samples": self.max_train_samples,
+            "val_fraction": self.images.val_fraction,
+            "split_seed": self.images.split_seed,
+            "max_train_samples": self.images.max_train_samples,
             "seed": self.seed,
             "eval_batch_size": self.eval_batch_size,
             "test_accuracy": self.test_accuracy,

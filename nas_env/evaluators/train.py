@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from nas_env.evaluators.base import Evaluator, failure_metrics, make_metrics
+from nas_env.evaluators.image_data import ImageData
 from nas_env.models import build_model, count_flops, count_params
 from nas_env.training.child import (
     child_seed,
@@ -42,7 +43,7 @@ from nas_env.training.child import (
     positive_int,
     run_child,
 )
-from nas_env.training.datasets import DATASETS, Dataset, check_dataset_name, load_dataset
+from nas_env.training.datasets import Dataset
 from nas_env.training.trainer import TrainResult, resolve_device, train_model
 
 __all__ = ["REWARD_METRICS", "TrainEvaluator"]
@@ -104,14 +105,8 @@ class TrainEvaluator(Evaluator):
         eval_batch_size: int = 2048,
         count_flops: bool = True,
     ):
-        if isinstance(dataset, Dataset):
-            self._dataset_name = dataset.name
-            self._data: Dataset | None = dataset
-        elif isinstance(dataset, str):
-            self._dataset_name = check_dataset_name(dataset)
-            self._data = None
-        else:
-            raise ValueError(f"dataset must be a name from {sorted(DATASETS)} or a Dataset, got {dataset!r}")
+        self.images = ImageData(dataset, data_root=data_root, download=download, val_fraction=val_fraction,
+                                split_seed=split_seed, max_train_samples=max_train_samples)
         self.epochs = positive_int("epochs", epochs)
         self.batch_size = positive_int("batch_size", batch_size)
         self.lr = non_negative_float("lr", lr)
@@ -125,41 +120,21 @@ class TrainEvaluator(Evaluator):
         if reward_metric not in REWARD_METRICS:
             raise ValueError(f"unknown reward_metric {reward_metric!r}; valid: {list(REWARD_METRICS)}")
         self.reward_metric = reward_metric
-        if val_fraction is not None and not (isinstance(val_fraction, (int, float)) and 0 < val_fraction < 1):
-            raise ValueError(f"val_fraction must be in (0, 1) or None, got {val_fraction!r}")
-        self.data_root = data_root
-        self.download = bool(download)
-        self.val_fraction = val_fraction
-        self.split_seed = int(split_seed)
-        self.max_train_samples = (
-            None if max_train_samples is None else positive_int("max_train_samples", max_train_samples)
-        )
         self.model_options = dict(model_options or {})
         self.seed = int(seed)
         self.num_threads = None if num_threads is None else positive_int("num_threads", num_threads)
         self.eval_batch_size = positive_int("eval_batch_size", eval_batch_size)
         self.count_flops = bool(count_flops)
         self.default_fidelity = self.epochs
-        self._device_data: Dataset | None = None
 
     # ------------------------------------------------------------------ data
     @property
     def data(self) -> Dataset:
         """The dataset, loaded on first use and cached (on the CPU)."""
-        if self._data is None:
-            self._data = load_dataset(
-                self._dataset_name, self.data_root, val_fraction=self.val_fraction,
-                seed=self.split_seed, download=self.download,
-            )
-        return self._data
+        return self.images.cpu
 
     def _data_on_device(self) -> Dataset:
-        if self._device_data is None:
-            data = self.data
-            if self.max_train_samples is not None:
-                data = data.subset(train=self.max_train_samples)
-            self._device_data = data.to(self.device)
-        return self._device_data
+        return self.images.on(self.device)
 
     # -------------------------------------------------------------- evaluate
     def evaluate(
@@ -224,7 +199,7 @@ class TrainEvaluator(Evaluator):
     def config(self) -> dict[str, Any]:
         return {
             "name": type(self).__name__,
-            "dataset": self._dataset_name,
+            "dataset": self.images.name,
             "epochs": self.epochs,
             "batch_size": self.batch_size,
             "lr": self.lr,
@@ -233,10 +208,10 @@ class TrainEvaluator(Evaluator):
             "device": self.device_spec if isinstance(self.device_spec, str) else str(self.device_spec),
             "max_train_seconds": self.max_train_seconds,
             "reward_metric": self.reward_metric,
-            "data_root": self.data_root,
-            "val_fraction": self.val_fraction,
-            "split_seed": self.split_seed,
-            "max_train_samples": self.max_train_samples,
+            "data_root": self.images.data_root,
+            "val_fraction": self.images.val_fraction,
+            "split_seed": self.images.split_seed,
+            "max_train_samples": self.images.max_train_samples,
             "model_options": dict(self.model_options),
             "seed": self.seed,
             "eval_batch_size": self.eval_batch_size,
