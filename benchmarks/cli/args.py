@@ -4,9 +4,22 @@ from __future__ import annotations
 
 import argparse
 import json
+import textwrap
 from typing import Any
 
-__all__ = ["csv_list", "json_object", "positive_float", "positive_int", "seed_list"]
+__all__ = ["HelpFormatter", "csv_list", "json_object", "positive_float", "positive_int", "seed_list"]
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """argparse's help with defaults, wrapped at spaces only: names such as ``rnn-tinyshakespeare-paper``
+    are never split at a hyphen (a user copies them from ``--help``)."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return textwrap.fill(" ".join(text.split()), width, initial_indent=indent, subsequent_indent=indent,
+                             break_on_hyphens=False)
 
 
 def json_object(text: str) -> dict[str, Any]:

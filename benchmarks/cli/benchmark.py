@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.cli.args import csv_list, json_object, positive_int, seed_list
+from benchmarks.cli.args import HelpFormatter, csv_list, json_object, positive_int, seed_list
 
 __all__ = ["DEFAULT_AGENTS", "add_benchmark_parser", "agents_and_seeds", "cmd_benchmark"]
 
@@ -30,7 +30,7 @@ def add_benchmark_parser(subparsers: Any) -> argparse.ArgumentParser:
         description="Run every (agent, seed) of a protocol in parallel processes (resumable: finished runs "
         "are skipped, interrupted ones resume), then write DIR/report.md, figures and CSV/JSON results. "
         f"Protocols: {', '.join(protocol_names())}.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument("--protocol", required=True, help=f"one of {protocol_names()}")
     p.add_argument("--agents", type=csv_list, default=None,

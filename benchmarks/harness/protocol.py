@@ -113,7 +113,7 @@ class Protocol:
 
     def run_final_accuracy(self, run_dir: Path | str, best: Evaluation | None) -> float | None:
         """The reported accuracy (fraction) of the run in ``run_dir``: with ``retrain_top``, the stand-alone
-        test accuracy of the finalist with the best stand-alone validation accuracy (``retrain.json``;
+        test accuracy of the finalist with the best stand-alone reward (``retrain.json``;
         ``None`` before it is written), else :meth:`final_accuracy` of ``best``."""
         if not self.retrain_top:
             return self.final_accuracy(best)

@@ -27,6 +27,9 @@ Registered protocols (:data:`PROTOCOLS`):
                             next-character test accuracy. For Figure 6 (top-k average reward vs
                             random search, with CIs over seeds).
 ``rnn-tinyshakespeare-paper``  the same with the paper's reward ``80 / perplexity^2`` and lr 0.0006.
+``rnn-tinyshakespeare-shared``  the same space with shared-weight (ENAS) rewards, 300 cells per run; each
+                            run's 15 best cells under its final shared weights re-trained stand-alone as
+                            ``rnn-tinyshakespeare`` trains every cell (the final numbers).
 ``cnn-digits``              Zoph & Le's CNN space (``nas_env/ZophLeCNN-v0``, 4 layers, digits), reward =
                             a shared-weight (ENAS) validation accuracy, 300 children per run, 5 seeds x
                             {random, REINFORCE lr 0.01}; each run's 15 best children under its final
@@ -73,7 +76,7 @@ from benchmarks.harness.nb201_settings import (  # noqa: F401  (NB201_REINFORCE_
 )
 from benchmarks.harness.protocol import Protocol
 from benchmarks.harness.published import PUBLISHED_NB201_CIFAR10, PublishedResult
-from benchmarks.harness.real_training import RNN_FIGURE6_CELLS, cnn_protocol, rnn_protocol
+from benchmarks.harness.real_training import RNN_FIGURE6_CELLS, cnn_protocol, rnn_protocol, rnn_shared_protocol
 from benchmarks.run.environment import resolve_env_id
 
 __all__ = [
@@ -140,6 +143,7 @@ PROTOCOLS: dict[str, Protocol] = {
     ),
     "rnn-tinyshakespeare": rnn_protocol(paper=False),
     "rnn-tinyshakespeare-paper": rnn_protocol(paper=True),
+    "rnn-tinyshakespeare-shared": rnn_shared_protocol(),
     "cnn-digits": cnn_protocol(),
 }
 

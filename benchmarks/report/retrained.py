@@ -4,8 +4,9 @@ A shared-weight search's rewards are estimates; what a user keeps is the stand-a
 found. For each run, ``retrain.json`` (:mod:`benchmarks.run.retrain`) holds its finalists ranked (under the
 run's final shared weights) and re-trained stand-alone. From them:
 
-* **top-k re-trained** (k = 1, 5, 15): the mean stand-alone validation accuracy of the run's k best-ranked
-  finalists -- Figure 6's top-k average, on re-trained numbers, at the end of the search;
+* **top-k re-trained** (k = 1, 5, 15): the mean stand-alone reward (the env's reward of the re-trained
+  child's validation metrics: its validation accuracy for the CNN) of the run's k best-ranked finalists --
+  Figure 6's top-k average reward, on re-trained numbers, at the end of the search;
 * the difference of each agent's top-k mean from random search's over seeds, with a 95% percentile
   bootstrap interval (seeds resampled in both agents), and one verdict sentence per agent;
 * ``retrained.csv``: one row per (agent, seed, finalist).
@@ -28,8 +29,8 @@ __all__ = ["compute_retrained", "retrained_markdown"]
 
 
 def _topk_means(retrain: dict[str, Any]) -> dict[int, float]:
-    """Mean stand-alone validation accuracy (%) of the k best-ranked re-trained finalists (NaN if fewer)."""
-    vals = [c.get("standalone_val_accuracy") for c in sorted(retrain.get("children", []), key=lambda c: c["rank"])]
+    """Mean stand-alone reward (%) of the k best-ranked re-trained finalists (NaN if fewer; a failed one: NaN)."""
+    vals = [c.get("standalone_reward") for c in sorted(retrain.get("children", []), key=lambda c: c["rank"])]
     vals = [np.nan if v is None else 100.0 * v for v in vals]
     return {k: float(np.mean(vals[:k])) if len(vals) >= k else float("nan") for k in TOPK}
 
@@ -57,8 +58,9 @@ def compute_retrained(d: ReportData) -> None:
                 continue
             means.append(_topk_means(retrain))
             rows += [{"agent": agent, "seed": r.seed, "rank": c["rank"], "arch": c["arch"],
-                      "search_reward": c["search_reward"], "final_weights_val_accuracy": c.get(
-                          "final_weights_val_accuracy"), "standalone_val_accuracy": c["standalone_val_accuracy"],
+                      "search_reward": c["search_reward"], "final_weights_reward": c.get("final_weights_reward"),
+                      "standalone_reward": c.get("standalone_reward"),
+                      "standalone_val_accuracy": c["standalone_val_accuracy"],
                       "standalone_test_accuracy": c["standalone_test_accuracy"]} for c in retrain["children"]]
         if means:
             per_agent[agent] = {k: np.array([m[k] for m in means]) for k in TOPK}
@@ -90,11 +92,12 @@ def retrained_markdown(d: ReportData, verdicts: Callable[[ReportData, dict], lis
     add = lines.append
     add(f"After each run, its {p.retrain_top} best distinct architectures (a shared-weight run: under its final "
         f"shared weights) were re-trained stand-alone from scratch ({p.retrain_epochs or 'the env'} epochs, seed "
-        "0). Top-k = mean stand-alone validation accuracy (%) of a run's k best-ranked finalists; the final result "
-        "of section 1 is the test accuracy of its finalist with the best stand-alone validation accuracy. "
+        "0). Top-k = mean stand-alone reward (%; the env's reward of the re-trained child, e.g. its validation "
+        "accuracy) of a run's k best-ranked finalists; the final result of section 1 is the test accuracy of its "
+        "finalist with the best stand-alone reward. "
         f"Δ = difference from `{BASELINE}` over seeds, 95% bootstrap interval (seeds resampled in both agents). "
         "Data: `retrained.csv`.\n")
-    add("| agent | runs | " + " | ".join(f"top-{k} re-trained (%)" for k in TOPK) + " | "
+    add("| agent | runs | " + " | ".join(f"top-{k} re-trained reward (%)" for k in TOPK) + " | "
         + " | ".join(f"top-{k} Δ [95% CI] (pp)" for k in TOPK) + " |")
     add("|---" * (2 + 2 * len(TOPK)) + "|")
     diff = r["difference_vs_random"]

@@ -12,17 +12,17 @@ Which are the ``k`` best:
   (``ranking`` ``"search_reward"``);
 * a **shared-weight** run (``backend="shared"``, a stateful evaluator): every distinct successful
   child is measured again with the search's *final* shared weights (no training, seed 0; the
-  weights are the run's final checkpoint) and ranked by that validation accuracy
-  (``ranking`` ``"final_shared_weights"``). A child's search reward was measured with the
-  weights of *its* moment, which improve as the search goes on, so ranking by it would pick
-  the last children; measuring every candidate with the same final weights is how ENAS
+  weights are the run's final checkpoint) and ranked by the env's reward of that measurement
+  (its validation accuracy for the CNN; ``ranking`` ``"final_shared_weights"``). A child's search
+  reward was measured with the weights of *its* moment, which improve as the search goes on, so
+  ranking by it would pick the last children; measuring every candidate with the same final weights is how ENAS
   (Pham et al., 2018) and random search with weight sharing (Li & Talwalkar, 2019) choose
   what to re-train.
 
 Both numbers are recorded side by side in ``DIR/retrain.json``:
 
 ================  ==================================================================
-``format``        ``"nas-env-retrain"``
+``format``        ``"nas-env-retrain"``, ``version`` 2
 ``k``, ``epochs``  finalists asked for; epochs of each stand-alone training
 ``seed``          the stand-alone training seed (the same for every finalist)
 ``evaluations``   the run's evaluations when it was re-trained (a longer run is re-trained again)
@@ -33,7 +33,9 @@ Both numbers are recorded side by side in ``DIR/retrain.json``:
                   (its evaluation in the search), ``search_reward``,
                   ``search_val_accuracy``, ``search_test_accuracy`` (what the search
                   measured: a shared-weight estimate for ``backend="shared"``),
-                  ``final_weights_val_accuracy`` (shared-weight runs; else ``None``), and
+                  ``final_weights_reward`` and ``final_weights_val_accuracy`` (shared-weight
+                  runs; else ``None``), and
+                  ``standalone_reward`` (the env's reward of the stand-alone metrics),
                   ``standalone_val_accuracy``, ``standalone_test_accuracy``,
                   ``standalone_status``, ``standalone_seconds``
 ``wall_seconds``  wall time of all the re-training
@@ -56,11 +58,13 @@ from benchmarks.run.files import read_json, write_json
 from benchmarks.run.record import RunRecord, load_run
 
 __all__ = [
-    "RETRAIN_FORMAT", "SHARED_DATA_KWARGS", "finalists", "format_retrain", "read_retrain", "rescored_finalists",
-    "retrain_top", "retrained_pick", "standalone_env_kwargs",
+    "RETRAIN_FORMAT", "RETRAIN_VERSION", "SHARED_DATA_KWARGS", "finalists", "format_retrain", "read_retrain",
+    "rescored_finalists", "retrain_top", "retrained_pick", "standalone_env_kwargs",
 ]
 
 RETRAIN_FORMAT = "nas-env-retrain"
+#: 2: finalists of shared-weight runs ranked under the final weights, ``standalone_reward`` (older files are redone)
+RETRAIN_VERSION = 2
 #: ``train_kwargs`` of a shared-weight run that are about the data and the machine, not the shared
 #: weights: the stand-alone trainer keeps them (the same splits, threads and device)
 SHARED_DATA_KWARGS = ("device", "data_root", "download", "val_fraction", "split_seed", "max_train_samples",
@@ -76,10 +80,13 @@ def finalists(history: list[Evaluation], k: int) -> list[Evaluation]:
     return list(first.values())[:k]
 
 
-def rescored_finalists(record: RunRecord, k: int) -> tuple[list[Evaluation], dict[str, float], int] | None:
+def rescored_finalists(
+    record: RunRecord, k: int
+) -> tuple[list[Evaluation], dict[str, tuple[float, float | None]], int] | None:
     """A shared-weight run's ``k`` best distinct children under its final shared weights (module docstring).
 
-    Returns ``(finalists, final-weights validation accuracy per arch, number of candidates)``, or
+    Returns ``(finalists, (final-weights reward, final-weights validation accuracy) per arch, number of
+    candidates)``, or
     ``None`` when the run's evaluator is not stateful (its rewards are stand-alone: rank by reward).
 
     Raises:
@@ -100,14 +107,16 @@ def rescored_finalists(record: RunRecord, k: int) -> tuple[list[Evaluation], dic
         evaluator.load_state_dict(state)
         space = env.unwrapped.space
         candidates = finalists(record.history, len(record.history))
-        scores: dict[str, float] = {}
+        scores: dict[str, tuple[float, float | None]] = {}
         for e in candidates:
             m = evaluator.evaluate(space.from_string(e.arch), fidelity=0, seed=0)
-            if m.get("status") == "ok" and m.get("val_accuracy") is not None:
-                scores[e.arch] = float(m["val_accuracy"])
+            if m.get("status") == "ok":
+                val = m.get("val_accuracy")
+                scores[e.arch] = (float(env.unwrapped.reward_fn(m)), None if val is None else float(val))
     finally:
         env.close()
-    ranked = sorted((e for e in candidates if e.arch in scores), key=lambda e: (-scores[e.arch], -e.reward, e.index))
+    ranked = sorted((e for e in candidates if e.arch in scores),
+                    key=lambda e: (-scores[e.arch][0], -e.reward, e.index))
     return ranked[:k], scores, len(candidates)
 
 
@@ -153,8 +162,8 @@ def retrain_top(run_dir: Path | str, k: int, *, epochs: int | None = None, seed:
         config = evaluator.config()
         path = Path(run_dir) / layout.RETRAIN
         previous = read_json(path)
-        key = {"format": RETRAIN_FORMAT, "k": k, "epochs": config.get("epochs"), "seed": seed, "evaluator": config,
-               "evaluations": len(record.history)}
+        key = {"format": RETRAIN_FORMAT, "version": RETRAIN_VERSION, "k": k, "epochs": config.get("epochs"),
+               "seed": seed, "evaluator": config, "evaluations": len(record.history)}
         if all(previous.get(name) == value for name, value in key.items()):
             return previous  # the same run (its history only grows) and settings: the same finalists
         rescored = rescored_finalists(record, k)
@@ -174,7 +183,9 @@ def retrain_top(run_dir: Path | str, k: int, *, epochs: int | None = None, seed:
                 "rank": rank, "arch": e.arch, "index": e.index, "search_reward": e.reward,
                 "search_val_accuracy": e.metrics.get("val_accuracy"),
                 "search_test_accuracy": e.metrics.get("test_accuracy"),
-                "final_weights_val_accuracy": scores.get(e.arch),
+                "final_weights_reward": scores[e.arch][0] if e.arch in scores else None,
+                "final_weights_val_accuracy": scores[e.arch][1] if e.arch in scores else None,
+                "standalone_reward": float(env.unwrapped.reward_fn(m)) if m.get("status") == "ok" else None,
                 "standalone_val_accuracy": m.get("val_accuracy"),
                 "standalone_test_accuracy": m.get("test_accuracy"),
                 "standalone_status": m.get("status"),
@@ -194,10 +205,11 @@ def read_retrain(run_dir: Path | str) -> dict[str, Any]:
 
 
 def retrained_pick(run_dir: Path | str) -> dict[str, Any] | None:
-    """The re-trained finalist a user would keep: the best stand-alone *validation* accuracy (the better
-    search rank on ties); ``None`` when the run has no ``retrain.json`` or no finalist trained."""
-    ok = [c for c in read_retrain(run_dir).get("children", []) if c.get("standalone_val_accuracy") is not None]
-    return max(ok, key=lambda c: (c["standalone_val_accuracy"], -c["rank"])) if ok else None
+    """The re-trained finalist a user would keep: the best stand-alone reward (the env's reward of its
+    stand-alone validation metrics; its validation accuracy for the CNN), the better rank on ties;
+    ``None`` when the run has no ``retrain.json`` or no finalist trained."""
+    ok = [c for c in read_retrain(run_dir).get("children", []) if c.get("standalone_reward") is not None]
+    return max(ok, key=lambda c: (c["standalone_reward"], -c["rank"])) if ok else None
 
 
 def format_retrain(result: dict[str, Any]) -> str:

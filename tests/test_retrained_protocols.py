@@ -1,4 +1,5 @@
-"""``cnn-digits``: Figure 6 on the Zoph & Le CNN space with shared-weight rewards and re-trained finalists."""
+"""Protocols whose final numbers are re-trained finalists: ``cnn-digits`` (Figure 6 on the Zoph & Le CNN space
+with shared-weight rewards) and ``rnn-tinyshakespeare-shared`` (the recurrent-cell Figure 6 with shared weights)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import csv
 import dataclasses
 import json
 
+import gymnasium as gym
 import numpy as np
 import pytest
 
@@ -50,7 +52,8 @@ def test_every_run_is_re_trained_and_its_final_number_is_the_re_trained_pick(ben
         assert retrain["ranking"] == "final_shared_weights" and retrain["epochs"] == 2 and retrain["k"] == 3
         vals = [c["final_weights_val_accuracy"] for c in retrain["children"]]
         assert vals == sorted(vals, reverse=True) and len(vals) == min(3, retrain["candidates"])
-        pick = max(retrain["children"], key=lambda c: (c["standalone_val_accuracy"], -c["rank"]))
+        assert all(c["standalone_reward"] == c["standalone_val_accuracy"] for c in retrain["children"])  # accuracy
+        pick = max(retrain["children"], key=lambda c: (c["standalone_reward"], -c["rank"]))
         assert retrained_pick(run) == pick and o.final_accuracy == pick["standalone_test_accuracy"]
         assert o.report_name == "retrained_test_accuracy"
 
@@ -59,7 +62,7 @@ def test_the_report_gives_the_re_trained_top_k_and_its_difference_from_random(be
     p, out, outcomes = bench
     text = build_report(out).read_text()
     agg = json.loads((out / "aggregate.json").read_text())["retrained"]
-    top1 = {a: [100 * read_retrain(out / "runs" / a / f"seed{s}")["children"][0]["standalone_val_accuracy"]
+    top1 = {a: [100 * read_retrain(out / "runs" / a / f"seed{s}")["children"][0]["standalone_reward"]
                 for s in SEEDS] for a in AGENTS}
     for a in AGENTS:
         assert agg["topk_mean_percent"][a]["1"] == pytest.approx(np.mean(top1[a]))
@@ -90,3 +93,26 @@ def test_a_run_interrupted_while_re_training_is_re_trained_on_the_rerun(bench):
     assert [c["standalone_val_accuracy"] for c in after["children"]] == \
         [c["standalone_val_accuracy"] for c in before["children"]]  # deterministic on the CPU
     assert [o.final_accuracy for o in again] == [o.final_accuracy for o in outcomes]
+
+
+def test_the_shared_recurrent_protocol_re_trains_its_cells_as_the_stand_alone_protocol_trains_them(tmp_path):
+    p = PROTOCOLS["rnn-tinyshakespeare-shared"]
+    standalone = PROTOCOLS["rnn-tinyshakespeare"]
+    assert p.env_kwargs["backend"] == "shared" and p.budget == standalone.budget
+    assert p.kwargs_for("reinforce") == standalone.kwargs_for("reinforce")
+    assert (p.retrain_top, p.retrain_epochs) == (15, 1)
+    tiny = {"seq_len": 16, "batch_size": 8, "hidden_size": 16, "max_chars": 8_000, "base": 2,
+            "train_kwargs": {"steps": 2, "val_chars": 256, "num_threads": 1, "evaluate_test": False}}
+    small = dataclasses.replace(get_protocol("rnn-tinyshakespeare-shared", budget=5, env_kwargs=tiny), retrain_top=2)
+    [o] = run_benchmark(small, ["random"], [0], tmp_path / "b", workers=0, progress=False)
+    retrain = read_retrain(tmp_path / "b" / "runs" / "random" / "seed0")
+    assert retrain["ranking"] == "final_shared_weights" and retrain["evaluator"]["name"] == "LMTrainEvaluator"
+    assert retrain["epochs"] == 1 and len(retrain["children"]) == 2
+    for c in retrain["children"]:  # the env's reward, bits saved, of the re-trained cell's own metrics
+        env = gym.make("nas_env/ZophLeRNN-v0", **{**{k: v for k, v in tiny.items() if k != "train_kwargs"},
+                                                  "device": "cpu", "epochs": 1, "train_kwargs": {"num_threads": 1}})
+        m = env.unwrapped.evaluator.evaluate(env.unwrapped.space.from_string(c["arch"]), seed=0)
+        env.close()
+        assert c["standalone_reward"] == pytest.approx(1 - m["val_bpc"] / np.log2(65))
+        assert c["standalone_test_accuracy"] == m["test_accuracy"]
+    assert o.final_accuracy == retrained_pick(tmp_path / "b" / "runs" / "random" / "seed0")["standalone_test_accuracy"]
