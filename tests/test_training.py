@@ -203,3 +203,23 @@ def test_zoph_le_env_episode_is_reproducible():
     assert results[0] == results[1]
     assert results[0][0] == results[0][1] and math.isfinite(results[0][0])
     env.close()
+
+
+def test_channels_last_trains_in_that_format_and_is_keyed_apart_in_the_store():
+    from nas_env.evaluators.train import TrainEvaluator
+    from nas_env.spaces import ZophLeCNNSpace
+
+    data = load_dataset("digits").subset(train=128, val=64, test=64)
+    arch = ZophLeCNNSpace(2).from_string("3x3-24-s1<img | 3x3-36-s1<0")
+    plain = TrainEvaluator(data, epochs=1, device="cpu", count_flops=False)
+    last = TrainEvaluator(data, epochs=1, device="cpu", count_flops=False, channels_last=True)
+    assert "channels_last" not in plain.config() and last.config()["channels_last"] is True
+    x = last._data_on_device().train_x
+    assert x.is_contiguous(memory_format=torch.channels_last)  # (1 channel: also plain-contiguous)
+    assert last._data_on_device() is last._data_on_device()  # converted once
+    m = last.evaluate(arch, seed=0)
+    ref = plain.evaluate(arch, seed=0)
+    assert m["status"] == "ok" and m["params"] == ref["params"]
+    assert abs(m["val_accuracy"] - ref["val_accuracy"]) <= 2 / 64  # the same training up to the last bits
+    with pytest.raises(ValueError, match="channels_last must be True or False, got 'yes'"):
+        TrainEvaluator(data, channels_last="yes")

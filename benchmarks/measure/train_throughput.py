@@ -14,7 +14,10 @@ Run: ``python -m benchmarks.measure.train_throughput [--epochs 3] [--repeats 5] 
 ``--channels-last`` also measures whether the channels-last memory format pays for our CNN children:
 the hand-written loop with model and images in ``torch.channels_last`` against the default
 (contiguous) format, alternating, on digits (1 x 8 x 8) and on random CIFAR-size images
-(3 x 32 x 32, as many as digits' training split), and prints channels-last / default.
+(3 x 32 x 32, as many as digits' training split), and prints channels-last / default; then
+``TrainEvaluator(channels_last=True)`` against the default on 8 random 4-layer children of the
+Zoph & Le space (numpy seed 0; 1 epoch, training seed 0, after one warm-up child): the ratio of
+their summed training times, the range of the per-child ratios, and how many results differ.
 """
 
 from __future__ import annotations
@@ -90,6 +93,30 @@ def channels_last_ratio(data: Dataset, epochs: int, batch_size: int, repeats: in
     return max(default), max(channels_last), max(channels_last) / max(default)
 
 
+def random_children_ratio(n: int = 8) -> tuple[float, float, float, int]:
+    """Summed-time ratio default / channels-last over ``n`` random children, min and max per-child ratio,
+    and the number of children whose validation or test accuracy differs between the two formats."""
+    import numpy as np
+
+    from nas_env.evaluators.train import TrainEvaluator
+
+    data = load_dataset("digits")
+    space = ZophLeCNNSpace(4)
+    rng = np.random.default_rng(0)
+    archs = [space.decode(space.sample(rng)) for _ in range(n + 1)]
+    evaluators = [TrainEvaluator(data, epochs=1, device="cpu", count_flops=False, channels_last=cl)
+                  for cl in (False, True)]
+    for ev in evaluators:
+        ev.evaluate(archs[0], seed=0)  # warm-up
+    ratios, totals, differ = [], [0.0, 0.0], 0
+    for arch in archs[1:]:
+        m = [ev.evaluate(arch, seed=0) for ev in evaluators]
+        ratios.append(m[0]["cost_seconds"] / m[1]["cost_seconds"])
+        totals = [t + x["cost_seconds"] for t, x in zip(totals, m)]
+        differ += any(m[0][k] != m[1][k] for k in ("val_accuracy", "test_accuracy"))
+    return totals[0] / totals[1], min(ratios), max(ratios), differ
+
+
 def main(argv: list[str] | None = None) -> dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--epochs", type=int, default=3)
@@ -149,6 +176,11 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             print(f"channels-last, {name}: default {default:8.0f} samples/s, channels-last {last:8.0f}: "
                   f"ratio {ratio:.3f}")
             out[f"channels_last_ratio_{d.name}"] = ratio
+        total, low, high, differ = random_children_ratio()
+        print(f"channels-last, TrainEvaluator on 8 random 4-layer children (digits, 1 epoch): {total:.3f}x the "
+              f"default's speed in total, per child {low:.2f}x-{high:.2f}x; {differ} of 8 children's accuracies "
+              "differ in the last bits")
+        out["channels_last_random_children"] = total
     return out
 
 

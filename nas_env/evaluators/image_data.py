@@ -45,7 +45,7 @@ class ImageData:
         self.max_train_samples = (
             None if max_train_samples is None else positive_int("max_train_samples", max_train_samples)
         )
-        self._on_device: tuple[torch.device, Dataset] | None = None
+        self._on_device: tuple[torch.device, bool, Dataset] | None = None
 
     @property
     def cpu(self) -> Dataset:
@@ -55,11 +55,13 @@ class ImageData:
                                      seed=self.split_seed, download=self.download)
         return self._cpu
 
-    def on(self, device: torch.device) -> Dataset:
-        """The data children train on (``max_train_samples`` applied) on ``device``, cached."""
-        if self._on_device is None or self._on_device[0] != device:
+    def on(self, device: torch.device, channels_last: bool = False) -> Dataset:
+        """The data children train on (``max_train_samples`` applied) on ``device``, in the channels-last
+        memory format if asked; cached."""
+        if self._on_device is None or self._on_device[:2] != (device, channels_last):
             data = self.cpu
             if self.max_train_samples is not None:
                 data = data.subset(train=self.max_train_samples)
-            self._on_device = (device, data.to(device))
-        return self._on_device[1]
+            data = data.to(device)
+            self._on_device = (device, channels_last, data.channels_last() if channels_last else data)
+        return self._on_device[2]

@@ -59,6 +59,13 @@ class Dataset:
     test_y: torch.Tensor
     num_classes: int
 
+    def channels_last(self) -> Dataset:
+        """The same data with the images in the channels-last memory format (labels shared)."""
+        def f(x: torch.Tensor) -> torch.Tensor:
+            return x.contiguous(memory_format=torch.channels_last)
+
+        return replace(self, train_x=f(self.train_x), val_x=f(self.val_x), test_x=f(self.test_x))
+
     @property
     def input_shape(self) -> tuple[int, int, int]:
         """``(channels, height, width)`` of one image."""
