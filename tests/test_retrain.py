@@ -58,7 +58,7 @@ def test_retrain_top_records_search_and_standalone_numbers_and_reads_them_back(t
     for c in result["children"]:
         assert c["standalone_status"] == "ok" and 0.0 <= c["standalone_test_accuracy"] <= 1.0
         assert c["search_reward"] == reward[c["arch"]]
-    assert "re-trained stand-alone (1 epochs, seed 0" in printed and result["children"][0]["arch"] in printed
+    assert "re-trained stand-alone (1 epoch, seed 0" in printed and result["children"][0]["arch"] in printed
     assert f"the 3 best of {len(archs)} distinct children under the search's final shared weights" in printed
     # the same command again: the finished run and its retrain.json are read back, nothing is trained
     assert main(argv) == 0

@@ -95,8 +95,9 @@ class Protocol:
     def report_label(self) -> str:
         """Human name of the final reported number."""
         if self.retrain_top:
-            epochs = "the env's" if self.retrain_epochs is None else str(self.retrain_epochs)
-            return (f"stand-alone test accuracy (re-trained {epochs} epochs) of the best re-trained of the "
+            n = self.retrain_epochs
+            epochs = "the env's epochs" if n is None else f"{n} epoch{'s' if n != 1 else ''}"
+            return (f"stand-alone test accuracy (re-trained {epochs}) of the best re-trained of the "
                     f"{self.retrain_top} finalists")
         return self.make_reporter().label
 

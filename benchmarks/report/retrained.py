@@ -41,6 +41,10 @@ def _mean(values: np.ndarray) -> float:
     return float(ok.mean()) if ok.size else float("nan")
 
 
+def _epochs(n: int | None) -> str:
+    return "the env's epochs" if n is None else f"{n} epoch{'s' if n != 1 else ''}"
+
+
 def _pct(x: float) -> str:
     return f"{x:.2f}" if np.isfinite(x) else "n/a"
 
@@ -91,7 +95,7 @@ def retrained_markdown(d: ReportData, verdicts: Callable[[ReportData, dict], lis
     lines = ["## 3b. Re-trained finalists (the final numbers)\n"]
     add = lines.append
     add(f"After each run, its {p.retrain_top} best distinct architectures (a shared-weight run: under its final "
-        f"shared weights) were re-trained stand-alone from scratch ({p.retrain_epochs or 'the env'} epochs, seed "
+        f"shared weights) were re-trained stand-alone from scratch ({_epochs(p.retrain_epochs)}, seed "
         "0). Top-k = mean stand-alone reward (%; the env's reward of the re-trained child, e.g. its validation "
         "accuracy) of a run's k best-ranked finalists; the final result of section 1 is the test accuracy of its "
         "finalist with the best stand-alone reward. "

@@ -228,7 +228,8 @@ def format_retrain(result: dict[str, Any]) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(head) - 1)]
     how = (f"the {len(rows) - 1} best of {result.get('candidates', '?')} distinct children under the search's final "
            "shared weights" if shared else f"the {len(rows) - 1} best search rewards")
-    lines = [f"re-trained stand-alone ({result['epochs']} epochs, seed {result['seed']}, "
+    n = result["epochs"]
+    lines = [f"re-trained stand-alone ({n} epoch{'s' if n != 1 else ''}, seed {result['seed']}, "
              f"{result['wall_seconds']:.1f} s), {how}:"]
     lines += ["  ".join(v.ljust(w) for v, w in zip(r[:-1], widths)) + "  " + r[-1] for r in rows]
     return "\n".join(lines)
