@@ -175,7 +175,8 @@ def format_result(r: dict[str, Any]) -> str:
               for c in s["retrained"]]
     for row in r["like_for_like"]:
         sp, fp = row["shared"]["pick"], row["full"]["pick"]
-        lines.append(f"top {len(row['shared']['children'])} of each search re-trained {row['epochs']} epochs (seed 0), "
+        n, top = row["epochs"], len(row["shared"]["children"])
+        lines.append(f"top {top} of each search re-trained {n} epoch{'s' if n != 1 else ''} (seed 0), "
                      f"pick = best val: shared {sp['val']:.4f} / test {sp['test']:.4f} ({sp['arch']}); "
                      f"full {fp['val']:.4f} / test {fp['test']:.4f} ({fp['arch']})")
     if k["children"]:
