@@ -19,6 +19,7 @@ from agents.registry import parse_agent_spec
 from benchmarks.harness.published import PublishedResult
 from benchmarks.harness.reporters import Reporter, make_reporter
 from benchmarks.run.environment import make_env
+from benchmarks.run.retrain import retrained_pick
 
 __all__ = ["Protocol"]
 
@@ -118,8 +119,6 @@ class Protocol:
         ``None`` before it is written), else :meth:`final_accuracy` of ``best``."""
         if not self.retrain_top:
             return self.final_accuracy(best)
-        from benchmarks.run.retrain import retrained_pick
-
         pick = retrained_pick(run_dir)
         return None if pick is None else pick["standalone_test_accuracy"]
 

@@ -39,7 +39,7 @@ import numpy as np
 
 from benchmarks.run.files import read_json
 from benchmarks.run.record import load_run
-from benchmarks.run.retrain import finalists, retrain_top
+from benchmarks.run.retrain import finalists, rescored_finalists, retrain_top, retrained_pick
 from benchmarks.run.search import run_search
 
 ENV_ID = "nas_env/ZophLeCNN-v0"
@@ -77,14 +77,17 @@ def _search(out: Path, env_kwargs: dict[str, Any], budget: int, seed: int, worke
 
 
 def like_for_like(run_dir: Path, top: int, epochs: int) -> dict[str, Any]:
-    """The run's ``top`` finalists trained stand-alone for ``epochs`` (seed 0); the pick = best validation."""
+    """The run's ``top`` finalists (chosen as :func:`retrain_top` chooses them) trained stand-alone for ``epochs``
+    (seed 0); the pick = best validation."""
     import gymnasium as gym
 
     import nas_env  # noqa: F401
 
     env = gym.make(ENV_ID, **{**FULL_KWARGS, "epochs": epochs, "train_kwargs": {"num_threads": 1}}).unwrapped
     rows = []
-    for e in finalists(load_run(run_dir).history, top):
+    record = load_run(run_dir)
+    rescored = rescored_finalists(record, top)  # a shared-weight run: ranked under its final weights, as retrain_top
+    for e in finalists(record.history, top) if rescored is None else rescored[0]:
         m = env.evaluator.evaluate(env.space.from_string(e.arch), seed=0)
         rows.append({"arch": e.arch, "val": m["val_accuracy"], "test": m["test_accuracy"]})
     ok = [r for r in rows if r["val"] is not None]
@@ -134,7 +137,8 @@ def measure(out: Path, *, full_dir: Path | None, budget: int, steps: int, warmup
     retrained = retrain_top(out / "shared", top)
     retrain_wall = time.perf_counter() - start
     print(f"[re-training: {retrain_wall:.1f} s]", flush=True)
-    pick = max(retrained["children"], key=lambda c: (c["standalone_val_accuracy"], -c["rank"]))
+    pick = retrained_pick(out / "shared")
+    assert pick is not None  # retrain_top raised if no finalist
     ranks = rank_sample(out / "shared", shared_kwargs, sample) if sample else {"children": [], "kendall_tau": None}
     longer = [{"epochs": e, "shared": like_for_like(out / "shared", top, e), "full": like_for_like(full_dir, top, e)}
               for e in epochs]

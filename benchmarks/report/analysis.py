@@ -78,13 +78,18 @@ def _per_run(run: RunRecord, key: Any, compute: Callable[[], _T]) -> _T:
     return values[key]
 
 
-def rewards_of(run: RunRecord) -> np.ndarray:
-    """The reward of every evaluation of a run (read-only, cached)."""
+def _history_field(run: RunRecord, name: str) -> np.ndarray:
+    """``Evaluation.<name>`` of every evaluation of a run, as a read-only array (cached per run)."""
     def compute() -> np.ndarray:
-        a = np.array([e.reward for e in run.history])
+        a = np.array([getattr(e, name) for e in run.history])
         a.flags.writeable = False
         return a
-    return _per_run(run, "rewards", compute)
+    return _per_run(run, ("history_field", name), compute)
+
+
+def rewards_of(run: RunRecord) -> np.ndarray:
+    """The reward of every evaluation of a run (read-only, cached)."""
+    return _history_field(run, "reward")
 
 
 def incumbent_accuracies(run: RunRecord, reporter: Reporter) -> np.ndarray:
@@ -148,11 +153,7 @@ def anytime_by_time(run: RunRecord, reporter: Reporter, grid_seconds: np.ndarray
 
 def total_costs_of(run: RunRecord) -> np.ndarray:
     """Simulated seconds charged up to and including each evaluation of a run (read-only, cached)."""
-    def compute() -> np.ndarray:
-        a = np.array([e.total_cost_seconds for e in run.history])
-        a.flags.writeable = False
-        return a
-    return _per_run(run, "total_costs", compute)
+    return _history_field(run, "total_cost_seconds")
 
 
 def topk_curve(run: RunRecord, k: int, n_max: int) -> np.ndarray:

@@ -45,6 +45,7 @@ from nas_env.models.rnn_lm import RNNLanguageModel
 from nas_env.spaces.zoph_le_rnn import ZophLeRNNCell
 from nas_env.training.child import (
     child_seed,
+    machine_args,
     non_negative_float,
     optional_positive_float,
     positive_int,
@@ -52,7 +53,6 @@ from nas_env.training.child import (
 )
 from nas_env.training.corpora import CORPORA, Corpus, bits_per_token, check_corpus_name, load_corpus
 from nas_env.training.lm_trainer import LM_OPTIMIZERS, LMTrainResult, train_lm
-from nas_env.training.trainer import resolve_device
 
 __all__ = ["LMTrainEvaluator", "check_lm_optimizer", "check_lm_shape", "perplexity"]
 
@@ -184,11 +184,8 @@ class LMTrainEvaluator(Evaluator):
             )
         self.optimizer, self.lr, self.weight_decay, self.grad_clip, self.diverge_loss = check_lm_optimizer(
             optimizer, lr, weight_decay, grad_clip, diverge_loss)
-        self.device_spec = device
-        self.device = resolve_device(device)
-        self.seed = int(seed)
-        self.num_threads = None if num_threads is None else positive_int("num_threads", num_threads)
-        self.eval_batch_size = positive_int("eval_batch_size", eval_batch_size)
+        self.device_spec, self.device, self.seed, self.num_threads, self.eval_batch_size = machine_args(
+            device, seed, num_threads, eval_batch_size)
         if not isinstance(fast_cells, bool):
             raise ValueError(f"fast_cells must be True or False, got {fast_cells!r}")
         self.fast_cells = fast_cells

@@ -51,12 +51,12 @@ from nas_env.training.child import (
     child_seed,
     deterministic,
     error_text,
+    machine_args,
     non_negative_float,
     positive_int,
     torch_threads,
 )
 from nas_env.training.datasets import Dataset
-from nas_env.training.trainer import resolve_device
 
 __all__ = ["SharedWeightEvaluator"]
 
@@ -132,11 +132,8 @@ class SharedWeightEvaluator(Evaluator):
             raise ValueError(f"lr must be > 0, got {lr!r}")
         self.momentum = non_negative_float("momentum", momentum)
         self.weight_decay = non_negative_float("weight_decay", weight_decay)
-        self.device_spec = device
-        self.device = resolve_device(device)
-        self.seed = int(seed)
-        self.num_threads = None if num_threads is None else positive_int("num_threads", num_threads)
-        self.eval_batch_size = positive_int("eval_batch_size", eval_batch_size)
+        self.device_spec, self.device, self.seed, self.num_threads, self.eval_batch_size = machine_args(
+            device, seed, num_threads, eval_batch_size)
         self.test_accuracy = bool(test_accuracy)
         self.default_fidelity = self.steps
         self._model: SharedZophLeCNN | None = None

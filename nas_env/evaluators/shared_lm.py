@@ -71,12 +71,12 @@ from nas_env.training.child import (
     child_seed,
     deterministic,
     error_text,
+    machine_args,
     positive_int,
     torch_threads,
 )
 from nas_env.training.corpora import CORPORA, Corpus, bits_per_token, check_corpus_name, load_corpus
 from nas_env.training.lm_trainer import evaluate_lm
-from nas_env.training.trainer import resolve_device
 
 __all__ = ["SharedWeightLMEvaluator"]
 
@@ -187,11 +187,8 @@ class SharedWeightLMEvaluator(Evaluator):
         if self.val_chars is not None and self.val_chars < 2:
             raise ValueError(f"val_chars must be >= 2 (an input and a target) or None, got {val_chars!r}")
         self.evaluate_test = bool(evaluate_test)
-        self.device_spec = device
-        self.device = resolve_device(device)
-        self.seed = int(seed)
-        self.num_threads = None if num_threads is None else positive_int("num_threads", num_threads)
-        self.eval_batch_size = positive_int("eval_batch_size", eval_batch_size)
+        self.device_spec, self.device, self.seed, self.num_threads, self.eval_batch_size = machine_args(
+            device, seed, num_threads, eval_batch_size)
         if not isinstance(fast_cells, bool):
             raise ValueError(f"fast_cells must be True or False, got {fast_cells!r}")
         self.fast_cells = fast_cells

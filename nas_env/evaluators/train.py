@@ -39,13 +39,14 @@ from nas_env.evaluators.image_data import ImageData
 from nas_env.models import build_model, count_flops, count_params
 from nas_env.training.child import (
     child_seed,
+    machine_args,
     non_negative_float,
     optional_positive_float,
     positive_int,
     run_child,
 )
 from nas_env.training.datasets import Dataset
-from nas_env.training.trainer import TrainResult, resolve_device, train_model
+from nas_env.training.trainer import TrainResult, train_model
 
 __all__ = ["REWARD_METRICS", "TrainEvaluator"]
 
@@ -121,16 +122,13 @@ class TrainEvaluator(Evaluator):
             raise ValueError(f"lr must be > 0, got {lr!r}")
         self.momentum = non_negative_float("momentum", momentum)
         self.weight_decay = non_negative_float("weight_decay", weight_decay)
-        self.device_spec = device
-        self.device = resolve_device(device)
+        self.device_spec, self.device, self.seed, self.num_threads, self.eval_batch_size = machine_args(
+            device, seed, num_threads, eval_batch_size)
         self.max_train_seconds = optional_positive_float("max_train_seconds", max_train_seconds)
         if reward_metric not in REWARD_METRICS:
             raise ValueError(f"unknown reward_metric {reward_metric!r}; valid: {list(REWARD_METRICS)}")
         self.reward_metric = reward_metric
         self.model_options = dict(model_options or {})
-        self.seed = int(seed)
-        self.num_threads = None if num_threads is None else positive_int("num_threads", num_threads)
-        self.eval_batch_size = positive_int("eval_batch_size", eval_batch_size)
         self.count_flops = bool(count_flops)
         if not isinstance(channels_last, bool):
             raise ValueError(f"channels_last must be True or False, got {channels_last!r}")

@@ -58,6 +58,16 @@ def optional_positive_float(name: str, value: Any) -> float | None:
     return float(value)
 
 
+def machine_args(device: Any, seed: Any, num_threads: Any, eval_batch_size: Any
+                 ) -> tuple[Any, torch.device, int, int | None, int]:
+    """The arguments every real-training evaluator takes about the machine, checked (a clear ``ValueError``):
+    ``(device as given, the resolved torch.device, seed, num_threads or None, eval_batch_size)``."""
+    from nas_env.training.trainer import resolve_device
+
+    threads = None if num_threads is None else positive_int("num_threads", num_threads)
+    return device, resolve_device(device), int(seed), threads, positive_int("eval_batch_size", eval_batch_size)
+
+
 def child_seed(seed: int | np.random.Generator | None, default: int) -> int:
     """The integer training seed of one child: ``default`` for ``None``, drawn from a Generator (the env's)."""
     if seed is None:
