@@ -129,8 +129,9 @@ def plot_final(
         ax.axhline(optimum, color="tab:red", ls="--", lw=1, label=f"optimum in table ({optimum:.2f})")
         ax.legend(loc="lower right")
     ax.set_ylabel(ylabel)
-    ax.set_title(title + "\n(dots: seeds; black diamond: IQM with 95% bootstrap CI; grey: published mean ± std)",
-                 fontsize=10)
+    legend = "dots: seeds; black diamond: IQM with 95% bootstrap CI" + ("; grey: published mean ± std" if published
+                                                                         else "")
+    ax.set_title(f"{title}\n({legend})", fontsize=10)
     return save(fig, path)
 
 
