@@ -127,6 +127,8 @@ class Agent(ABC):
             checkpoint: called with the full search state (agent, RNGs, number of
                 evaluations) wherever the agent calls ``tracker.checkpoint()``, and once at
                 the end with ``final=True`` (``complete`` says whether the budget is spent).
+                If it has a ``due()`` method, an intermediate state is only built and passed
+                when ``due()`` returns True (a runner that throttles its checkpoints).
 
         Seeding (all in the block below, nowhere else): ``env.reset(seed=seed)`` seeds the
         env's RNG (table seeds, training seeds, the seeds of vector-env copies);
@@ -155,7 +157,11 @@ class Agent(ABC):
 
         if checkpoint is not None:
 
+            due = getattr(checkpoint, "due", None)
+
             def save(final: bool = False) -> None:
+                if not final and due is not None and not due():
+                    return  # the checkpointer would drop this state: do not build it (shared weights: ~0.1 s)
                 checkpoint(
                     {
                         "num_evaluations": tracker.num_evaluations,

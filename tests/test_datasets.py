@@ -30,6 +30,24 @@ def test_digits_shapes_and_normalisation(digits):
     assert set(digits.train_y.tolist()) == set(range(10))
 
 
+def test_digits_read_without_importing_sklearn_are_load_digits():
+    """The CSV scikit-learn ships, read directly (its import costs ~2 s per process), gives load_digits()'s
+    arrays; a fresh interpreter does not import scikit-learn to load digits."""
+    import subprocess
+    import sys
+
+    from sklearn.datasets import load_digits
+
+    images, labels = ds._digits_arrays()
+    bunch = load_digits()
+    assert images.dtype == bunch.images.dtype and np.array_equal(images, bunch.images)
+    assert labels.dtype == np.int64 and np.array_equal(labels, bunch.target)
+    code = ("import sys; from nas_env.training.datasets import load_dataset; d = load_dataset('digits'); "
+            "print(len(d.train_y), 'sklearn' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["1150", "False"]
+
+
 def test_split_depends_on_seed_but_test_does_not(digits):
     other = load_dataset("digits", seed=1, val_fraction=0.1)
     assert len(other.val_y) == round(0.1 * 1438)

@@ -156,6 +156,32 @@ def test_resume_restores_the_shared_weights_exactly(tmp_path):
         assert torch.equal(a, b)
 
 
+def test_val_samples_scores_each_child_on_a_seeded_subset_and_the_final_ranking_on_the_whole_split(tmp_path):
+    """``val_samples``: the search reward on N random validation images (a cheaper, noisier reward, as ENAS's
+    one minibatch); the final-weights ranking of ``--retrain-top`` measures on the whole split."""
+    from benchmarks.run.record import load_run
+    from benchmarks.run.retrain import rescored_finalists
+
+    subset = {**SMALL, "train_kwargs": {**SMALL["train_kwargs"], "val_samples": 16}}
+    env = gym.make(ENV_ID, **subset)
+    env.reset(seed=2)
+    _, info = play(env, env.unwrapped.space.sample(np.random.default_rng(0)))
+    m = info["metrics"]
+    n_val = len(env.unwrapped.evaluator.images.on(torch.device("cpu")).val_y)
+    assert m["val_samples"] == 16 and n_val > 16 and abs(m["val_accuracy"] * 16 - round(m["val_accuracy"] * 16)) < 1e-9
+    assert env.unwrapped.evaluator.config()["val_samples"] == 16
+    assert "val_samples" not in small_env().unwrapped.evaluator.config()  # earlier configs keep their store key
+    run_search(ENV_ID, subset, "random", {}, 5, 4, tmp_path / "run", progress=False)
+    ranked, scores, candidates = rescored_finalists(load_run(tmp_path / "run"), 5)
+    whole = small_env().unwrapped.evaluator
+    with open(tmp_path / "run" / "checkpoint.pkl", "rb") as f:
+        whole.load_state_dict(pickle.load(f)["evaluator"])
+    space = small_env().unwrapped.space
+    for e in ranked:
+        full = whole.evaluate(space.from_string(e.arch), fidelity=0, seed=0)
+        assert full["val_samples"] == n_val and scores[e.arch][1] == full["val_accuracy"]
+
+
 def test_store_never_serves_a_shared_reward_as_a_stand_alone_one(tmp_path):
     train = gym.make(ENV_ID, **{**SMALL, "backend": "train", "train_kwargs": None})
     attach_store(train, tmp_path / "s.sqlite").close()
@@ -178,6 +204,7 @@ def test_runner_defaults_and_refuses_worker_executors(tmp_path):
     ({"train_kwargs": {"epochs": 3}}, "unknown train_kwargs ['epochs'] for backend='shared'; valid:"),
     ({"max_train_seconds": 5}, "max_train_seconds=5 applies to backend='train' only"),
     ({"train_kwargs": {"steps": -1}}, "steps must be an int >= 0, got -1"),
+    ({"train_kwargs": {"val_samples": 0}}, "val_samples must be a positive int, got 0"),
 ])
 def test_bad_shared_arguments_name_the_value_and_what_is_valid(over, message):
     with pytest.raises(ValueError) as err:

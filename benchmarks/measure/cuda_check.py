@@ -4,7 +4,9 @@ Trains the same children through ``TrainEvaluator`` on ``cpu`` and ``cuda``
 (same seed, same data) and prints samples per second, the speed-up, the
 validation accuracies on both devices (close, not bit-identical: different
 kernels), and the device each metrics dict reports. Also runs a small REINFORCE
-search on ``nas_env/ZophLeCNN-v0`` with ``device="cuda"`` through ``run_search``.
+search on ``nas_env/ZophLeCNN-v0`` with ``device="cuda"`` through ``run_search``, and on
+each device a shared-weight REINFORCE search (96 children, the ``weight_sharing``
+benchmark's settings) and one recurrent-cell LM child of ``nas_env/ZophLeRNN-v0``.
 
     python -m benchmarks.measure.cuda_check [--epochs 3] [--dataset digits]
 
@@ -69,7 +71,43 @@ def main(argv: list[str] | None = None) -> int:
         devices = {e.metrics.get("device") for e in result.history}
         print(f"REINFORCE on ZophLeCNN-v0 (cuda): 16 children in {time.perf_counter() - t0:.1f} s, "
               f"best {result.best.reward:.4f}, devices {sorted(map(str, devices))}")
+    for line in shared_and_lm_lines(("cpu", "cuda")):
+        print(line, flush=True)
     return 0
+
+
+def shared_and_lm_lines(devices: tuple[str, ...], budget: int = 96) -> list[str]:
+    """The two other training paths on each device: a shared-weight REINFORCE search (the
+    ``weight_sharing`` benchmark's settings) and one recurrent-cell LM child (``ZophLeRNN-v0``)."""
+    import gymnasium as gym
+    import numpy as np
+
+    from benchmarks.run.search import run_search
+
+    lines = []
+    for device in devices:
+        kwargs = {"num_layers": 4, "epochs": 1, "backend": "shared",
+                  "train_kwargs": {"steps": 2, "device": device, "test_accuracy": False}}
+        with tempfile.TemporaryDirectory() as tmp:
+            t0 = time.perf_counter()
+            result = run_search("nas_env/ZophLeCNN-v0", kwargs, "reinforce", {"lr": 0.01}, budget, 0,
+                                Path(tmp) / "run", progress=False)
+            wall = time.perf_counter() - t0
+        cost = sum(e.cost_seconds for e in result.history)
+        used = sorted({str(e.metrics.get("device")) for e in result.history})
+        lines.append(f"shared-weight REINFORCE search, ZophLeCNN-v0 digits 4 layers, {budget} children x 2 steps, "
+                     f"{device}: {wall:.1f} s ({cost / budget * 1000:.0f} ms a child), best shared val "
+                     f"{result.best.reward:.4f}, devices {used}")
+    env = gym.make("nas_env/ZophLeRNN-v0").unwrapped
+    cell = env.space.decode(env.space.sample(np.random.default_rng(0)))
+    for device in devices:
+        lm = gym.make("nas_env/ZophLeRNN-v0", device=device).unwrapped.evaluator
+        t0 = time.perf_counter()
+        m = lm.evaluate(cell, seed=0)
+        lines.append(f"LM child (ZophLeRNN-v0 base 8, random cell, 1 epoch of tinyshakespeare 100k chars), {device}: "
+                     f"{time.perf_counter() - t0:.1f} s, status {m['status']}, val perplexity "
+                     f"{m.get('val_perplexity')}, device {m.get('device')}")
+    return lines
 
 
 if __name__ == "__main__":

@@ -13,7 +13,8 @@ Which are the ``k`` best:
 * a **shared-weight** run (``backend="shared"``, a stateful evaluator): every distinct successful
   child is measured again with the search's *final* shared weights (no training, seed 0; the
   weights are the run's final checkpoint) and ranked by the env's reward of that measurement
-  (its validation accuracy for the CNN; ``ranking`` ``"final_shared_weights"``). A child's search
+  (its validation accuracy for the CNN, on the whole validation split even when the search scored
+  children on a subset, ``val_samples``; ``ranking`` ``"final_shared_weights"``). A child's search
   reward was measured with the weights of *its* moment, which improve as the search goes on, so
   ranking by it would pick the last children; measuring every candidate with the same final weights is how ENAS
   (Pham et al., 2018) and random search with weight sharing (Li & Talwalkar, 2019) choose
@@ -59,7 +60,7 @@ from benchmarks.run.record import RunRecord, load_run
 
 __all__ = [
     "RETRAIN_FORMAT", "RETRAIN_VERSION", "SHARED_DATA_KWARGS", "finalists", "format_retrain", "read_retrain",
-    "rescored_finalists", "retrain_top", "retrained_pick", "standalone_env_kwargs",
+    "rescored_finalists", "rescoring_env_kwargs", "retrain_top", "retrained_pick", "standalone_env_kwargs",
 ]
 
 RETRAIN_FORMAT = "nas-env-retrain"
@@ -92,7 +93,7 @@ def rescored_finalists(
     Raises:
         ValueError: the shared-weight run has no final checkpoint to read the weights from.
     """
-    env = make_env(record.run["env_id"], record.run.get("env_kwargs", {}))
+    env = make_env(record.run["env_id"], rescoring_env_kwargs(record.run.get("env_kwargs", {})))
     try:
         evaluator = env.unwrapped.evaluator
         if not getattr(evaluator, "stateful", False):
@@ -118,6 +119,15 @@ def rescored_finalists(
     ranked = sorted((e for e in candidates if e.arch in scores),
                     key=lambda e: (-scores[e.arch][0], -e.reward, e.index))
     return ranked[:k], scores, len(candidates)
+
+
+def rescoring_env_kwargs(env_kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The run's env kwargs with the search-time validation subset (``val_samples``) removed: final-weights
+    measurements use the whole validation split."""
+    train_kwargs = env_kwargs.get("train_kwargs") or {}
+    if "val_samples" not in train_kwargs:
+        return env_kwargs
+    return {**env_kwargs, "train_kwargs": {k: v for k, v in train_kwargs.items() if k != "val_samples"}}
 
 
 def standalone_env_kwargs(env_kwargs: dict[str, Any], epochs: int | None = None) -> dict[str, Any]:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import os
 import pickle
 import socket
-import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ from agents.registry import make_agent
 from agents.tracker import SearchTracker
 from benchmarks.run import layout
 from benchmarks.run.callbacks import HistoryWriter, ProgressBar, TensorBoardLogger
+from benchmarks.run.checkpointer import Checkpointer
 from benchmarks.run.checks import check_env
 from benchmarks.run.environment import make_env
 from benchmarks.run.files import atomic_write, write_json
@@ -218,21 +218,11 @@ class SearchRun:
         return {"path": self.record["store"], "rows": len(s), "hits": s.hits, "misses": s.misses,
                 "hit_rate": s.hit_rate}
 
-    def _checkpointer(self) -> Callable[[dict[str, Any]], None]:
-        path, interval = self.out_dir / layout.CHECKPOINT, self.options.checkpoint_interval_s
-        last = [0.0]
+    def _checkpointer(self) -> Checkpointer:
+        def extra() -> dict[str, Any]:
+            return {"budget": self.record["budget"], **({} if self.store is None else {"store": self._store_stats()})}
 
-        def checkpoint(state: dict[str, Any]) -> None:
-            now = time.monotonic()
-            if not state.get("final") and last[0] and now - last[0] < interval:
-                return
-            last[0] = now
-            state = {**state, "budget": self.record["budget"]}
-            if self.store is not None:
-                state["store"] = self._store_stats()
-            atomic_write(path, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
-
-        return checkpoint
+        return Checkpointer(self.out_dir / layout.CHECKPOINT, self.options.checkpoint_interval_s, extra)
 
     # ---------------------------------------------------------------- finish
     def finish(self, result: SearchResult) -> None:

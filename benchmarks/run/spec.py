@@ -81,7 +81,8 @@ class RunOptions:
     ``callbacks``               extra ``cb(evaluation, tracker)`` after each evaluation
     ``tensorboard``             a directory for TensorBoard logs (needs ``tensorboard``)
     ``checkpoint_interval_s``   minimum wall seconds between checkpoints (the first and
-                                the last are always written); 0 = at every consistent point
+                                the last are always written; a large state waits 20x its
+                                own write time); 0 = at every consistent point
     ``executor``                ``"auto"`` (``"process"`` for training envs, else
                                 ``"none"``), ``"none"``, ``"inprocess"``, ``"process"``,
                                 ``"ray"``: how batches of children are evaluated

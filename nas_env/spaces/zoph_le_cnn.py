@@ -144,6 +144,14 @@ class ZophLeCNNSpace(SearchSpace):
                 out.append(Decision(f"layer{i}/skip_from_{j}", "skip", ("no", "yes"), skip=True, source=j, target=i))
         return tuple(out)
 
+    def _decision_types(self) -> dict[str, int]:
+        """The base class's walk over every prefix, read off the deepest plan instead (the walk meets
+        its decisions first: the same types, sizes and order; 0.3 s less per env)."""
+        types: dict[str, int] = {}
+        for d in (*((self._depth_decision,) if self.variable_depth else ()), *self._plans[self.max_layers]):
+            types.setdefault(d.type, d.num_choices)
+        return types
+
     @property
     def tokens_per_layer(self) -> int:
         """Tokens per layer before the skip tokens."""
