@@ -60,6 +60,11 @@ def test_retrain_top_records_search_and_standalone_numbers_and_reads_them_back(t
         assert c["search_reward"] == reward[c["arch"]]
     assert "re-trained stand-alone (1 epoch, seed 0" in printed and result["children"][0]["arch"] in printed
     assert f"the 3 best of {len(archs)} distinct children under the search's final shared weights" in printed
+    trained = [c for c in result["children"] if c["standalone_val_accuracy"] is not None]
+    pick = max(trained, key=lambda c: (c["standalone_val_accuracy"], -c["rank"]))
+    assert (f"pick (best stand-alone validation): rank {pick['rank']}, "
+            f"val {100 * pick['standalone_val_accuracy']:.2f}%, "
+            f"test {100 * pick['standalone_test_accuracy']:.2f}%  {pick['arch']}") in printed
     # the same command again: the finished run and its retrain.json are read back, nothing is trained
     assert main(argv) == 0
     assert json.loads((tmp_path / "run" / "retrain.json").read_text()) == result

@@ -59,7 +59,7 @@ from benchmarks.run.files import read_json, write_json
 from benchmarks.run.record import RunRecord, load_run
 
 __all__ = [
-    "RETRAIN_FORMAT", "RETRAIN_VERSION", "SHARED_DATA_KWARGS", "finalists", "format_retrain", "read_retrain",
+    "RETRAIN_FORMAT", "RETRAIN_VERSION", "SHARED_DATA_KWARGS", "finalists", "format_retrain", "pick_of", "read_retrain",
     "rescored_finalists", "rescoring_env_kwargs", "retrain_top", "retrained_pick", "standalone_env_kwargs",
 ]
 
@@ -215,10 +215,16 @@ def read_retrain(run_dir: Path | str) -> dict[str, Any]:
 
 
 def retrained_pick(run_dir: Path | str) -> dict[str, Any] | None:
-    """The re-trained finalist a user would keep: the best stand-alone reward (the env's reward of its
+    """The re-trained finalist a user would keep (:func:`pick_of` the run's ``retrain.json``); ``None`` when
+    the run has none."""
+    return pick_of(read_retrain(run_dir))
+
+
+def pick_of(result: dict[str, Any]) -> dict[str, Any] | None:
+    """The finalist of a re-training ``result`` with the best stand-alone reward (the env's reward of its
     stand-alone validation metrics; its validation accuracy for the CNN), the better rank on ties;
-    ``None`` when the run has no ``retrain.json`` or no finalist trained."""
-    ok = [c for c in read_retrain(run_dir).get("children", []) if c.get("standalone_reward") is not None]
+    ``None`` when no finalist trained."""
+    ok = [c for c in result.get("children", []) if c.get("standalone_reward") is not None]
     return max(ok, key=lambda c: (c["standalone_reward"], -c["rank"])) if ok else None
 
 
@@ -242,4 +248,9 @@ def format_retrain(result: dict[str, Any]) -> str:
     lines = [f"re-trained stand-alone ({n} epoch{'s' if n != 1 else ''}, seed {result['seed']}, "
              f"{result['wall_seconds']:.1f} s), {how}:"]
     lines += ["  ".join(v.ljust(w) for v, w in zip(r[:-1], widths)) + "  " + r[-1] for r in rows]
+    pick = pick_of(result)
+    if pick is not None:
+        lines.append(f"pick (best stand-alone validation): rank {pick['rank']}, val "
+                     f"{pct(pick['standalone_val_accuracy'])}, test {pct(pick['standalone_test_accuracy'])}  "
+                     f"{pick['arch']}")
     return "\n".join(lines)
