@@ -5,8 +5,8 @@ Trains the same children through ``TrainEvaluator`` on ``cpu`` and ``cuda``
 validation accuracies on both devices (close, not bit-identical: different
 kernels), and the device each metrics dict reports. Also runs a small REINFORCE
 search on ``nas_env/ZophLeCNN-v0`` with ``device="cuda"`` through ``run_search``, and on
-each device a shared-weight REINFORCE search (96 children, the ``weight_sharing``
-benchmark's settings) and one recurrent-cell LM child of ``nas_env/ZophLeRNN-v0``.
+each device a shared-weight REINFORCE search (96 children, 2 minibatches each, as in the
+``weight_sharing`` benchmark) and one recurrent-cell LM child of ``nas_env/ZophLeRNN-v0``.
 
     python -m benchmarks.measure.cuda_check [--epochs 3] [--dataset digits]
 
@@ -82,12 +82,12 @@ def shared_and_lm_lines(devices: tuple[str, ...], budget: int = 96) -> list[str]
     import gymnasium as gym
     import numpy as np
 
+    from benchmarks.measure.weight_sharing import shared_env_kwargs
     from benchmarks.run.search import run_search
 
     lines = []
     for device in devices:
-        kwargs = {"num_layers": 4, "epochs": 1, "backend": "shared",
-                  "train_kwargs": {"steps": 2, "device": device, "test_accuracy": False}}
+        kwargs = shared_env_kwargs(threads=None, device=device)
         with tempfile.TemporaryDirectory() as tmp:
             t0 = time.perf_counter()
             result = run_search("nas_env/ZophLeCNN-v0", kwargs, "reinforce", {"lr": 0.01}, budget, 0,

@@ -44,7 +44,6 @@ from benchmarks.run.files import read_json
 from benchmarks.run.record import load_run
 from benchmarks.run.retrain import (
     finalists,
-    rescored_finalists,
     rescoring_env_kwargs,
     retrain_top,
     retrained_pick,
@@ -85,20 +84,28 @@ def _search(out: Path, env_kwargs: dict[str, Any], budget: int, seed: int, worke
     return time.perf_counter() - start, read_json(out / "summary.json")
 
 
-def like_for_like(run_dir: Path, top: int, epochs: int) -> dict[str, Any]:
-    """The run's ``top`` finalists (chosen as :func:`retrain_top` chooses them) trained stand-alone for ``epochs``
-    (seed 0); the pick = best validation."""
+def shared_env_kwargs(steps: int = 2, warmup_steps: int = 0, threads: int | None = 2, val_samples: int | None = None,
+                      **train_kwargs: Any) -> dict[str, Any]:
+    """The shared-weight search's env kwargs: the README demo's space on ``backend="shared"``, no per-child test
+    pass (``threads`` ``None``: torch's default; ``train_kwargs``: e.g. ``device``)."""
+    train = {"steps": steps, "warmup_steps": warmup_steps, "test_accuracy": False, **train_kwargs,
+             **({} if threads is None else {"num_threads": threads}),
+             **({} if val_samples is None else {"val_samples": val_samples})}
+    return {**FULL_KWARGS, "backend": "shared", "train_kwargs": train}
+
+
+def like_for_like(archs: Sequence[str], epochs: int) -> dict[str, Any]:
+    """``archs`` (a run's finalists) trained stand-alone for ``epochs`` (seed 0, 1 thread); the pick = best
+    validation."""
     import gymnasium as gym
 
     import nas_env  # noqa: F401
 
     env = gym.make(ENV_ID, **{**FULL_KWARGS, "epochs": epochs, "train_kwargs": {"num_threads": 1}}).unwrapped
     rows = []
-    record = load_run(run_dir)
-    rescored = rescored_finalists(record, top)  # a shared-weight run: ranked under its final weights, as retrain_top
-    for e in finalists(record.history, top) if rescored is None else rescored[0]:
-        m = env.evaluator.evaluate(env.space.from_string(e.arch), seed=0)
-        rows.append({"arch": e.arch, "val": m["val_accuracy"], "test": m["test_accuracy"]})
+    for arch in archs:
+        m = env.evaluator.evaluate(env.space.from_string(arch), seed=0)
+        rows.append({"arch": arch, "val": m["val_accuracy"], "test": m["test_accuracy"]})
     ok = [r for r in rows if r["val"] is not None]
     return {"epochs": epochs, "children": rows, "pick": max(ok, key=lambda r: r["val"]) if ok else None}
 
@@ -143,7 +150,8 @@ def _shared_run(out: Path, shared_kwargs: dict[str, Any], budget: int, seed: int
             "retrain_wall_seconds": retrain_wall, "retrained": retrained["children"],
             "pick_arch": pick["arch"], "pick_val": pick["standalone_val_accuracy"],
             "pick_test": pick["standalone_test_accuracy"],
-            "like_for_like": [like_for_like(out, top, e) for e in epochs]}
+            # the finalists retrain_top chose (under the final weights), not measured again
+            "like_for_like": [like_for_like([c["arch"] for c in retrained["children"]], e) for e in epochs]}
 
 
 def measure(out: Path, *, full_dir: Path | None, budget: int, steps: int, warmup_steps: int, top: int,
@@ -158,10 +166,7 @@ def measure(out: Path, *, full_dir: Path | None, budget: int, steps: int, warmup
     else:
         full = read_json(full_dir / "summary.json")
         full_wall = float(full["total_wall_seconds"])
-    shared_kwargs = {**FULL_KWARGS, "backend": "shared",
-                     "train_kwargs": {"steps": steps, "warmup_steps": warmup_steps, "num_threads": threads,
-                                      "test_accuracy": False,
-                                      **({} if val_samples is None else {"val_samples": val_samples})}}
+    shared_kwargs = shared_env_kwargs(steps, warmup_steps, threads, val_samples)
     shared = [_shared_run(out / f"shared-{seed}", shared_kwargs, budget, seed, top, epochs) for seed in seeds]
     ranks = (rank_sample(out / f"shared-{seeds[0]}", shared_kwargs, sample) if sample
              else {"children": [], "kendall_tau": None})
@@ -171,7 +176,8 @@ def measure(out: Path, *, full_dir: Path | None, budget: int, steps: int, warmup
         "full": {"wall_seconds": full_wall, "best_arch": full["best"]["arch"],
                  "best_val": full["best"]["metrics"]["val_accuracy"],
                  "best_test": full["best"]["metrics"]["test_accuracy"],
-                 "like_for_like": [like_for_like(full_dir, top, e) for e in epochs]},
+                 "like_for_like": [like_for_like([e.arch for e in finalists(load_run(full_dir).history, top)], n)
+                                   for n in epochs]},
         "shared": shared,
         "ranks": ranks,
     }

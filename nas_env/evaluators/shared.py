@@ -281,13 +281,13 @@ class SharedWeightEvaluator(Evaluator):
                 if not np.isfinite(loss):
                     return failure_metrics("diverged", f"loss became {loss} training the shared weights",
                                            cost_seconds=time.perf_counter() - start, evaluation=index, **common)
-                val = self._accuracy(plan, *self._validation(data, int_seed))
+                val_x, val_y = self._validation(data, int_seed)
+                val = self._accuracy(plan, val_x, val_y)
                 test = self._accuracy(plan, data.test_x, data.test_y) if self.test_accuracy else None
         params = sum(p[idx].numel() for p, idx in self.model.child_slices(plan))
-        n_val = len(data.val_y)
         return make_metrics(val, test_accuracy=test, cost_seconds=time.perf_counter() - start, params=params,
                             val_accuracy_final=val, train_loss=loss, evaluation=index,
-                            val_samples=min(self.val_samples or n_val, n_val), **common)
+                            val_samples=len(val_y), **common)
 
     def config(self) -> dict[str, Any]:
         return {
