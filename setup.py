@@ -15,10 +15,6 @@ EXTRAS = {
     # RLlib's own dependencies, listed here because `ray[rllib]` pins gymnasium==1.2.2 (we test with 1.4)
     "rllib": ["ray>=2.60", "dm-tree", "lz4", "pyarrow>=17", "pydantic>=2.5,<3", "ormsgpack>=1.7",
               "tensorboardX>=1.9", "scipy", "pyyaml", "pandas", "fsspec", "requests"],
-    # every torchrl wheel (0.11-0.14) also installs a top-level `benchmarks/` folder (no __init__.py) into
-    # site-packages. Our regular package wins over that namespace portion as long as it is found by a path
-    # entry, hence package_dir={"": "."} below: an editable install then adds a plain path to sys.path
-    # instead of a meta-path finder that runs after site-packages (tests/test_install_layout.py).
     "torchrl": ["torchrl>=0.14", "tensordict>=0.14"],
     "notebooks": ["nbclient>=0.10", "nbformat>=5", "ipykernel>=6"],
     "dev": ["pytest>=7", "hypothesis>=6", "ruff>=0.5"],
@@ -30,15 +26,20 @@ EXTRAS["all"] = sorted(
 
 setup(
     name="nas-env",
-    version="0.1.0",
+    version="0.2.0",
     description="Neural architecture search as a Gymnasium environment, with Zoph & Le's REINFORCE "
     "controller, baselines and a benchmark harness",
     long_description=(HERE / "README.md").read_text(encoding="utf-8"),
     long_description_content_type="text/markdown",
     license="MIT",
     python_requires=">=3.10",
-    package_dir={"": "."},  # a plain path entry in an editable install (see the torchrl note above)
-    packages=find_packages(include=["nas_env", "nas_env.*", "agents", "agents.*", "benchmarks", "benchmarks.*"]),
+    # One top-level name: the repository's agents/ and benchmarks/ folders install as nas_env.agents and
+    # nas_env.benchmarks (wheel and editable install alike), so a user's own `agents` or `benchmarks`
+    # package, the OpenAI Agents SDK's or torchrl's top-level benchmarks/ folder never collide with ours.
+    package_dir={"nas_env.agents": "agents", "nas_env.benchmarks": "benchmarks"},
+    packages=[*find_packages(include=["nas_env", "nas_env.*"]),
+              *(f"nas_env.{name}" for name in find_packages(include=["agents", "agents.*", "benchmarks",
+                                                                     "benchmarks.*"]))],
     package_data={"nas_env": ["data/*.npz", "data/*.txt.gz", "data/README.md", "models/*.c"]},
     include_package_data=True,
     install_requires=[
@@ -50,7 +51,7 @@ setup(
         "scikit-learn>=1.2",  # the bundled digits dataset (default for real training)
     ],
     extras_require=EXTRAS,
-    entry_points={"console_scripts": ["nas-env=benchmarks.cli:main"]},
+    entry_points={"console_scripts": ["nas-env=nas_env.benchmarks.cli:main"]},
     classifiers=[
         "Programming Language :: Python :: 3",
         "License :: OSI Approved :: MIT License",

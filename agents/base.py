@@ -2,9 +2,9 @@
 
 An agent's :meth:`Agent.run` plays architectures through a nas_env env (token by
 token, the same way for RL and black-box strategies) and reports each finished
-episode to a :class:`~agents.tracker.SearchTracker`, which owns the accounting
+episode to a :class:`~nas_env.agents.tracker.SearchTracker`, which owns the accounting
 (evaluation index, cost, wall time, best-so-far, budget, callbacks). It returns a
-:class:`~agents.history.SearchResult` with the full history.
+:class:`~nas_env.agents.history.SearchResult` with the full history.
 
 A new agent is one new file::
 
@@ -25,10 +25,10 @@ from typing import Any, ClassVar
 import gymnasium as gym
 import numpy as np
 
-from agents.budget import Budget, BudgetExhausted
-from agents.diagnostics import ControllerDiagnostics
-from agents.history import Evaluation, SearchResult
-from agents.tracker import Callback, SearchTracker
+from nas_env.agents.budget import Budget, BudgetExhausted
+from nas_env.agents.diagnostics import ControllerDiagnostics
+from nas_env.agents.history import Evaluation, SearchResult
+from nas_env.agents.tracker import Callback, SearchTracker
 
 __all__ = ["Agent", "stateful_evaluator"]
 
@@ -119,7 +119,7 @@ class Agent(ABC):
 
         Args:
             env: the environment (a ``gym.make`` env or a ``NASEnv``).
-            budget: a :class:`~agents.budget.Budget` or a number of evaluations.
+            budget: a :class:`~nas_env.agents.budget.Budget` or a number of evaluations.
             seed: the search's one seed; see "Seeding" below.
             callbacks: called as ``cb(evaluation, tracker)`` after each counted evaluation.
             history: evaluations already done (when resuming).

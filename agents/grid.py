@@ -9,11 +9,11 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from agents.base import Agent
-from agents.play import play_tokens
-from agents.registry import register_agent
-from agents.tracker import SearchTracker
-from agents.validation import check_int
+from nas_env.agents.base import Agent
+from nas_env.agents.play import play_tokens
+from nas_env.agents.registry import register_agent
+from nas_env.agents.tracker import SearchTracker
+from nas_env.agents.validation import check_int
 
 
 @dataclass

@@ -7,7 +7,7 @@ e.g. ``latency_ms.pixel3``), ``cost_seconds`` or ``flops``. A child lacking one
 of them (a failure) is told to Optuna as failed. At the end, the run's
 ``extras["pareto_front"]`` lists the non-dominated evaluations of the whole
 history (:func:`pareto_front`), which the single-run report draws. See
-:mod:`agents.optuna_agent` for seeding and resume. Needs the ``optuna`` extra.
+:mod:`nas_env.agents.optuna_agent` for seeding and resume. Needs the ``optuna`` extra.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from agents.history import Evaluation
-from agents.optuna_agent import OptunaAgent, metric_at, objective_value
-from agents.registry import register_agent
-from agents.tracker import SearchTracker
+from nas_env.agents.history import Evaluation
+from nas_env.agents.optuna_agent import OptunaAgent, metric_at, objective_value
+from nas_env.agents.registry import register_agent
+from nas_env.agents.tracker import SearchTracker
 
 __all__ = ["NSGA2Agent", "NSGA2Config", "dominates", "pareto_front"]
 

@@ -6,7 +6,7 @@ decision (``"edge_2<-1"``), over the decision's valid tokens; a decision whose
 since Optuna's distributions must not change between trials. Variable-length
 grammars work as define-by-run: the parameters of a trial are the decisions its
 own prefix reaches. Each asked trial is played through the env like every
-agent's architecture (:func:`agents.play.play_tokens`), recorded by the tracker,
+agent's architecture (:func:`nas_env.agents.play.play_tokens`), recorded by the tracker,
 and told to the study: the reward (and, multi-objective, the metrics that
 :meth:`OptunaAgent.objectives` names). A trial that does not fit the budget is
 never told.
@@ -17,8 +17,9 @@ Optuna uses no other randomness, so a seed gives one history.
 Trials are asked one at a time: the runner's executor (worker processes for
 training envs) is not used, children train in the search process.
 
-**Resume.** :meth:`state_dict` holds the pickled study (its trials and the
-sampler with its RNG state); a resumed search continues exactly as an
+**Resume.** :meth:`state_dict` holds the study as plain data (its trials and the
+sampler's random states, :mod:`nas_env.agents.optuna_state`; nothing is pickled); a
+resumed search rebuilds the study around a new sampler and continues exactly as an
 uninterrupted one would (``exact_resume`` is ``True``) with the same Optuna version.
 
 Optuna is an extra (``pip install 'nas-env[optuna]'``), imported only when an
@@ -28,16 +29,16 @@ Optuna's per-trial INFO logs are silenced during a search.
 
 from __future__ import annotations
 
-import pickle
 from collections.abc import Sequence
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
 
-from agents.base import Agent
-from agents.play import play_tokens
-from agents.tracker import SearchTracker
+from nas_env.agents.base import Agent
+from nas_env.agents.optuna_state import restore_study, study_state
+from nas_env.agents.play import play_tokens
+from nas_env.agents.tracker import SearchTracker
 from nas_env.spaces.base import Decision, SearchSpace
 
 __all__ = ["OptunaAgent", "import_optuna", "metric_at", "objective_value", "param_name", "suggest_tokens"]
@@ -77,6 +78,8 @@ class OptunaAgent(Agent):
         self.check_config()
         #: the Optuna study (``None`` until the search starts or a state is loaded)
         self.study: Any = None
+        #: a loaded study state, rebuilt around the search's sampler when the search starts
+        self._study_state: dict[str, Any] | None = None
 
     # ------------------------------------------------------------ subclass API
     def check_config(self) -> None:
@@ -98,8 +101,11 @@ class OptunaAgent(Agent):
         verbosity = optuna.logging.get_verbosity()
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         try:
-            if self.study is None:
-                self.study = optuna.create_study(sampler=self.make_sampler(int(tracker.seed or 0)),
+            sampler = self.make_sampler(int(tracker.seed or 0))
+            if self._study_state is not None:
+                self.study, self._study_state = restore_study(optuna, sampler, self._study_state), None
+            elif self.study is None:
+                self.study = optuna.create_study(sampler=sampler,
                                                  directions=["maximize"] + ["minimize"] * len(objectives))
             while not tracker.exhausted:
                 tracker.checkpoint()  # between trials: the study holds every told trial
@@ -123,12 +129,15 @@ class OptunaAgent(Agent):
 
     # ------------------------------------------------------------------ resume
     def state_dict(self) -> dict[str, Any]:
-        return {**super().state_dict(), "study": None if self.study is None else pickle.dumps(self.study)}
+        study = self._study_state if self.study is None else study_state(self.study)
+        return {**super().state_dict(), "study": study}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         super().load_state_dict(state)
-        blob = state.get("study")
-        self.study = None if blob is None else pickle.loads(blob)
+        study = state.get("study")
+        if study is not None and not isinstance(study, dict):
+            raise ValueError(f"the checkpoint's Optuna study must be plain data (a dict), got {type(study).__name__}")
+        self.study, self._study_state = None, study
 
 
 def metric_at(metrics: dict[str, Any], key: str) -> Any:

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import gymnasium as gym
 import numpy as np
 
-from agents.base import Agent
-from agents.registry import register_agent
-from agents.tracker import SearchTracker
+from nas_env.agents.base import Agent
+from nas_env.agents.registry import register_agent
+from nas_env.agents.tracker import SearchTracker
 
 
 @dataclass

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from agents.base import Agent
+    from nas_env.agents.base import Agent
 
 __all__ = [
     "AGENTS", "BUILTIN_MODULES", "SPEC_SEPARATOR", "agent_class", "agent_names", "check_agent_spec", "make_agent",
@@ -33,8 +33,9 @@ AGENTS: dict[str, type[Agent]] = {}
 SPEC_SEPARATOR = "@"
 #: modules whose import registers the built-in agents
 BUILTIN_MODULES = (
-    "agents.random_search", "agents.grid", "agents.evolution", "agents.reinforce", "agents.reinforce_table",
-    "agents.ppo", "agents.tpe", "agents.nsga2",
+    "nas_env.agents.random_search", "nas_env.agents.grid", "nas_env.agents.evolution", "nas_env.agents.reinforce",
+    "nas_env.agents.reinforce_table",
+    "nas_env.agents.ppo", "nas_env.agents.tpe", "nas_env.agents.nsga2",
 )
 
 

@@ -25,14 +25,14 @@ import gymnasium as gym
 import numpy as np
 import torch
 
-from agents.base import Agent
-from agents.controller import Controller
-from agents.curriculum import default_env_factory, with_layers
-from agents.diagnostics import ControllerDiagnostics, ControllerSnapshots, UpdateLog
-from agents.play import play_batch, play_tokens
-from agents.registry import register_agent
-from agents.tracker import SearchTracker
-from agents.validation import check_choice, check_int, check_real
+from nas_env.agents.base import Agent
+from nas_env.agents.controller import Controller
+from nas_env.agents.curriculum import default_env_factory, with_layers
+from nas_env.agents.diagnostics import ControllerDiagnostics, ControllerSnapshots, UpdateLog
+from nas_env.agents.play import play_batch, play_tokens
+from nas_env.agents.registry import register_agent
+from nas_env.agents.tracker import SearchTracker
+from nas_env.agents.validation import check_choice, check_int, check_real
 from nas_env.spaces.base import SearchSpace
 
 REWARD_TRANSFORMS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
@@ -97,10 +97,10 @@ class Reinforce(Agent):
 
     ``extras`` after a search:
 
-    - ``diagnostics``: an :class:`~agents.diagnostics.ControllerDiagnostics` (one
-      :class:`~agents.diagnostics.UpdateLog` per policy update: evaluations so far, entropy per
+    - ``diagnostics``: an :class:`~nas_env.agents.diagnostics.ControllerDiagnostics` (one
+      :class:`~nas_env.agents.diagnostics.UpdateLog` per policy update: evaluations so far, entropy per
       token, baseline, mean reward, curriculum phase), also live in ``self.diagnostics``;
-    - ``snapshots``: an :class:`~agents.diagnostics.ControllerSnapshots`: what each kept
+    - ``snapshots``: an :class:`~nas_env.agents.diagnostics.ControllerSnapshots`: what each kept
       controller snapshot (every few updates, at most ``max_snapshots``, the final controller
       last) assigns to the best architecture found, per decision and as a whole.
 

@@ -19,7 +19,7 @@ ICLR 2020), as written in D-X-Y/AutoDL-Projects ``exps/NAS-Bench-201-algos/reinf
 
 One difference of accounting (see the protocol notes): NB201's loop appends the query that
 crosses the time budget to its trace before it breaks; here, as for every agent, an evaluation
-that does not fit the budget is not counted (:class:`~agents.tracker.SearchTracker`).
+that does not fit the budget is not counted (:class:`~nas_env.agents.tracker.SearchTracker`).
 
 Spaces: any fixed-length grammar (``FixedSearchSpace``); a decision with fewer choices than
 the space's widest (or a ``valid`` subset of its choices) has the other logits masked out of its softmax.
@@ -35,11 +35,11 @@ import gymnasium as gym
 import numpy as np
 import torch
 
-from agents.base import Agent
-from agents.diagnostics import ControllerDiagnostics, ControllerSnapshots, UpdateLog
-from agents.play import play_tokens
-from agents.registry import register_agent
-from agents.tracker import SearchTracker
+from nas_env.agents.base import Agent
+from nas_env.agents.diagnostics import ControllerDiagnostics, ControllerSnapshots, UpdateLog
+from nas_env.agents.play import play_tokens
+from nas_env.agents.registry import register_agent
+from nas_env.agents.tracker import SearchTracker
 from nas_env.spaces.base import Decision, FixedSearchSpace, SearchSpace
 
 __all__ = ["BiasCorrectedEMA", "LogitTable", "ReinforceTable", "ReinforceTableConfig"]
@@ -134,7 +134,7 @@ class LogitTable(torch.nn.Module):
 class ReinforceTable(Agent):
     """NAS-Bench-201's REINFORCE (independent logits per decision); see the module docstring.
 
-    ``extras``: ``diagnostics`` (one :class:`~agents.diagnostics.UpdateLog` per update: entropy per
+    ``extras``: ``diagnostics`` (one :class:`~nas_env.agents.diagnostics.UpdateLog` per update: entropy per
     token, baseline after the update, the update's reward) and ``snapshots`` (P(best architecture)
     under the initial and the final policy).
     """

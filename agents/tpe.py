@@ -4,7 +4,7 @@ The common black-box optimizer of hyperparameter search, as a baseline next to
 random search and evolution: the first ``n_startup_trials`` architectures are
 sampled at random, then each decision's token is drawn where the density of good
 architectures (the top ``gamma`` of rewards) is high relative to the rest. See
-:mod:`agents.optuna_agent` for how the grammar maps to parameters, seeding and
+:mod:`nas_env.agents.optuna_agent` for how the grammar maps to parameters, seeding and
 resume. Needs the ``optuna`` extra.
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from agents.optuna_agent import OptunaAgent
-from agents.registry import register_agent
+from nas_env.agents.optuna_agent import OptunaAgent
+from nas_env.agents.registry import register_agent
 
 __all__ = ["TPEAgent", "TPEConfig"]
 

@@ -6,8 +6,8 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from agents.budget import Budget, BudgetExhausted
-from agents.history import Evaluation
+from nas_env.agents.budget import Budget, BudgetExhausted
+from nas_env.agents.history import Evaluation
 
 __all__ = ["Callback", "SearchTracker"]
 

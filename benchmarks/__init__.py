@@ -1,11 +1,11 @@
 """Running, comparing and reporting searches. Imports flow one way: ``cli -> report -> harness -> run -> agents``.
 
 ==========================  ============================================================
-``benchmarks.run``          one ``nas-env search`` run: its directory, carrying it out, reading it back
-``benchmarks.harness``      protocols, what is reported per architecture, running agents x seeds
-``benchmarks.report``       statistics, figures and report.md of a benchmark or of one run
-``benchmarks.cli``          the ``nas-env`` command line (one module per subcommand)
-``benchmarks.measure``      stand-alone measurement scripts (``python -m benchmarks.measure.<name>``)
+``nas_env.benchmarks.run``          one ``nas-env search`` run: its directory, carrying it out, reading it back
+``nas_env.benchmarks.harness``      protocols, what is reported per architecture, running agents x seeds
+``nas_env.benchmarks.report``       statistics, figures and report.md of a benchmark or of one run
+``nas_env.benchmarks.cli``          the ``nas-env`` command line (one module per subcommand)
+``nas_env.benchmarks.measure``      stand-alone measurement scripts (``python -m nas_env.benchmarks.measure.<name>``)
 ==========================  ============================================================
 
 The public functions are importable from here: ``run_search``, ``run_benchmark``,
@@ -18,12 +18,12 @@ import importlib
 from typing import Any
 
 _PUBLIC = {
-    "run_search": "benchmarks.run.search",
-    "load_run": "benchmarks.run.record",
-    "run_benchmark": "benchmarks.harness.runner",
-    "get_protocol": "benchmarks.harness.protocols",
-    "build_report": "benchmarks.report",
-    "build_run_report": "benchmarks.report",
+    "run_search": "nas_env.benchmarks.run.search",
+    "load_run": "nas_env.benchmarks.run.record",
+    "run_benchmark": "nas_env.benchmarks.harness.runner",
+    "get_protocol": "nas_env.benchmarks.harness.protocols",
+    "build_report": "nas_env.benchmarks.report",
+    "build_run_report": "nas_env.benchmarks.report",
 }
 __all__ = sorted(_PUBLIC)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from agents.registry import check_agent_spec, make_agent, parse_agent_spec
-from benchmarks.cli import main
-from benchmarks.harness.protocols import NB201_REINFORCE_LR, get_protocol
-from benchmarks.harness.runner import run_benchmark
+from nas_env.agents.registry import check_agent_spec, make_agent, parse_agent_spec
+from nas_env.benchmarks.cli import main
+from nas_env.benchmarks.harness.protocols import NB201_REINFORCE_LR, get_protocol
+from nas_env.benchmarks.harness.runner import run_benchmark
 
 
 def test_parse_agent_spec() -> None:

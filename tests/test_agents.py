@@ -10,10 +10,10 @@ import pytest
 import torch
 
 import nas_env
-from agents import AGENTS, Budget, make_agent
-from agents.controller import Controller
-from agents.evolution import mutate
 from nas_env import DecisionSpace, NASEnv, ZophLeCNNSpace
+from nas_env.agents import AGENTS, Budget, make_agent
+from nas_env.agents.controller import Controller
+from nas_env.agents.evolution import mutate
 
 
 @pytest.fixture(autouse=True)

@@ -15,11 +15,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agents.history import read_history
-from benchmarks.cli import main as cli_main
-from benchmarks.harness.protocols import get_protocol
-from benchmarks.harness.runner import run_benchmark
-from benchmarks.report import build_report
+from nas_env.agents.history import read_history
+from nas_env.benchmarks.cli import main as cli_main
+from nas_env.benchmarks.harness.protocols import get_protocol
+from nas_env.benchmarks.harness.runner import run_benchmark
+from nas_env.benchmarks.report import build_report
 from nas_env.evaluators.nb201_table import NB201Table
 
 AGENTS = ["random", "reinforce"]

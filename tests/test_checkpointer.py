@@ -8,8 +8,8 @@ import time
 import gymnasium as gym
 
 import nas_env  # noqa: F401
-from agents import Budget, make_agent
-from benchmarks.run.checkpointer import Checkpointer
+from nas_env.agents import Budget, make_agent
+from nas_env.benchmarks.run.checkpointer import Checkpointer
 
 
 def test_a_throttled_checkpoint_does_not_build_the_state(tmp_path):

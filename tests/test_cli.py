@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from agents import AGENTS, Budget
-from agents.history import read_history as load_history
-from benchmarks.cli import main
-from benchmarks.run.layout import RunDirError
-from benchmarks.run.search import run_search
+from nas_env.agents import AGENTS, Budget
+from nas_env.agents.history import read_history as load_history
+from nas_env.benchmarks.cli import main
+from nas_env.benchmarks.run.layout import RunDirError
+from nas_env.benchmarks.run.search import run_search
 
 REPO = Path(__file__).resolve().parents[1]
 FAST = {"ppo": {"episodes_per_rollout": 2, "n_epochs": 2}, "maskable-ppo": {"episodes_per_rollout": 2, "n_epochs": 2}}
@@ -174,7 +174,7 @@ def test_real_subprocess(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     out = tmp_path / "sub"
     proc = subprocess.run(
-        [sys.executable, "-m", "benchmarks.cli", "search", "--env", "nas_env/NB201-v0", "--agent", "random",
+        [sys.executable, "-m", "nas_env.benchmarks.cli", "search", "--env", "nas_env/NB201-v0", "--agent", "random",
          "--budget", "7", "--seed", "1", "--out", str(out)],
         capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120,
     )
@@ -182,7 +182,7 @@ def test_real_subprocess(tmp_path):
     assert "best arch" in proc.stdout
     assert "best=" in proc.stderr  # the progress bar shows the best so far
     assert len((out / "history.jsonl").read_text().splitlines()) == 7
-    bad = subprocess.run([sys.executable, "-m", "benchmarks.cli", "search", "--env", "nas_env/NB201-v0",
+    bad = subprocess.run([sys.executable, "-m", "nas_env.benchmarks.cli", "search", "--env", "nas_env/NB201-v0",
                           "--agent", "nope", "--budget", "3", "--out", str(tmp_path / "x")],
                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
     assert bad.returncode == 2 and "valid:" in bad.stderr and "Traceback" not in bad.stderr
@@ -192,7 +192,7 @@ def test_table_rank_counts_strictly_better_cells():
     import gymnasium as gym
 
     import nas_env  # noqa: F401
-    from benchmarks.run.summary import reference_optimum
+    from nas_env.benchmarks.run.summary import reference_optimum
 
     table = gym.make("nas_env/NB201-v0").unwrapped.evaluator.table
     best = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from agents import Budget, make_agent
 from nas_env import Decision, DecisionSpace, FixedSearchSpace, NASEnv, SearchSpace
+from nas_env.agents import Budget, make_agent
 from nas_env.spaces.base import InvalidArchitectureError
 
 OPS = ("conv3x3", "conv5x5", "maxpool")

@@ -33,7 +33,8 @@ WITH_DEFAULT_SIGINT = ["-c", "import os, signal, sys; signal.signal(signal.SIGIN
 def command(out: Path, budget: int, *extra: str, workers: int = 2, epochs: int = 1) -> list[str]:
     executor = ["--executor", "process", "--workers", str(workers)] if workers else ["--executor", "none"]
     kwargs = {**ENV_KWARGS, "epochs": epochs}
-    return [sys.executable, *WITH_DEFAULT_SIGINT, "-m", "benchmarks.cli", "search", "--env", "nas_env/ZophLeCNN-v0",
+    return [sys.executable, *WITH_DEFAULT_SIGINT, "-m", "nas_env.benchmarks.cli", "search", "--env",
+            "nas_env/ZophLeCNN-v0",
             "--env-kwargs", json.dumps(kwargs), "--agent", "reinforce", "--agent-kwargs", '{"m": 2}',
             "--budget", str(budget), "--seed", "3", "--out", str(out), "--no-progress", *executor, *extra]
 

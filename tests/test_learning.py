@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.measure.learning import last_window_mean
+from nas_env.benchmarks.measure.learning import last_window_mean
 
 GAP = 0.04
 

@@ -10,9 +10,9 @@ import pytest
 import torch
 
 import nas_env  # noqa: F401  (registers the envs)
-from agents import Budget, make_agent
-from agents.evolution import mutate_nb201
-from agents.reinforce_table import BiasCorrectedEMA, ReinforceTable
+from nas_env.agents import Budget, make_agent
+from nas_env.agents.evolution import mutate_nb201
+from nas_env.agents.reinforce_table import BiasCorrectedEMA, ReinforceTable
 from nas_env.spaces.decisions import DecisionSpace
 from nas_env.spaces.nb201 import NB201Space
 from nas_env.spaces.zoph_le_cnn import ZophLeCNNSpace

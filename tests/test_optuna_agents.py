@@ -12,11 +12,11 @@ import pytest
 
 pytest.importorskip("optuna")
 
-from agents import make_agent  # noqa: E402
-from agents.nsga2 import dominates, pareto_front  # noqa: E402
-from agents.optuna_agent import objective_value  # noqa: E402
-from benchmarks.cli import main  # noqa: E402
 from nas_env import Decision, DecisionSpace, FixedSearchSpace, NASEnv  # noqa: E402
+from nas_env.agents import make_agent  # noqa: E402
+from nas_env.agents.nsga2 import dominates, pareto_front  # noqa: E402
+from nas_env.agents.optuna_agent import objective_value  # noqa: E402
+from nas_env.benchmarks.cli import main  # noqa: E402
 
 
 def _nb201() -> gym.Env:
@@ -140,7 +140,7 @@ def test_bad_hyperparameters_name_the_value(name, kwargs, needle):
 
 def test_without_optuna_the_agents_are_listed_and_say_how_to_install(monkeypatch, tmp_path, capsys):
     monkeypatch.setitem(sys.modules, "optuna", None)  # `import optuna` now raises ImportError
-    from agents import agent_names
+    from nas_env.agents import agent_names
 
     assert {"tpe", "nsga2"} <= set(agent_names())
     for name in ("tpe", "nsga2"):

@@ -1,4 +1,4 @@
-"""Protocols (benchmarks.harness.protocols): what a budget really allows, what is reported, how lookups fail."""
+"""Protocols (nas_env.benchmarks.harness.protocols): what a budget really allows, what is reported, how lookups fail."""
 
 from __future__ import annotations
 
@@ -8,16 +8,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agents import Budget, Evaluation, make_agent
-from benchmarks.harness.protocols import (
+from nas_env.agents import Budget, Evaluation, make_agent
+from nas_env.benchmarks.harness.protocols import (
     NB201_BUDGET_SECONDS,
     NB201_REINFORCE_LR,
     PROTOCOLS,
     get_protocol,
     protocol_from_json,
 )
-from benchmarks.report.analysis import first_hit, top_fraction_threshold
-from benchmarks.run.record import RunRecord
+from nas_env.benchmarks.report.analysis import first_hit, top_fraction_threshold
+from nas_env.benchmarks.run.record import RunRecord
 from nas_env.evaluators.nb201_table import NB201Table
 
 
@@ -172,7 +172,7 @@ def test_top_fraction_definition(c10):
 def test_default_seeds_and_agents_are_the_published_sample_and_algorithms():
     import argparse
 
-    from benchmarks.cli.benchmark import DEFAULT_AGENTS, agents_and_seeds
+    from nas_env.benchmarks.cli.benchmark import DEFAULT_AGENTS, agents_and_seeds
 
     none = argparse.Namespace(agents=None, seeds=None, seed_list=None)
     agents, seeds = agents_and_seeds(none, get_protocol("nb201-cifar10"))

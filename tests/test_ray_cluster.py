@@ -182,7 +182,7 @@ def history(path: Path) -> list[dict]:
 @pytest.mark.slow
 def test_search_on_two_nodes_survives_losing_the_worker(cluster: Cluster, tmp_path: Path) -> None:
     out = tmp_path / "run"
-    cmd = [sys.executable, "-m", "benchmarks.cli", "search", "--env", "nas_env/ZophLeCNN-v0",
+    cmd = [sys.executable, "-m", "nas_env.benchmarks.cli", "search", "--env", "nas_env/ZophLeCNN-v0",
            "--env-kwargs", json.dumps(ENV_KWARGS), "--agent", "reinforce", "--agent-kwargs", '{"m": 2}',
            "--budget", str(BUDGET), "--seed", "3", "--out", str(out), "--no-progress",
            "--executor", "ray", "--ray-address", cluster.address, "--workers", "2", "--store", "on"]

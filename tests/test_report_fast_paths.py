@@ -16,13 +16,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agents.history import Evaluation
-from benchmarks.harness.protocols import get_protocol
-from benchmarks.harness.reporters import make_reporter
-from benchmarks.harness.runner import run_benchmark
-from benchmarks.report import analysis, build_report, stats
-from benchmarks.report.answers import ratio_of_medians_ci
-from benchmarks.run.record import RunRecord
+from nas_env.agents.history import Evaluation
+from nas_env.benchmarks.harness.protocols import get_protocol
+from nas_env.benchmarks.harness.reporters import make_reporter
+from nas_env.benchmarks.harness.runner import run_benchmark
+from nas_env.benchmarks.report import analysis, build_report, stats
+from nas_env.benchmarks.report.answers import ratio_of_medians_ci
+from nas_env.benchmarks.run.record import RunRecord
 
 
 def _same(a, b) -> bool:

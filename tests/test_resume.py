@@ -12,16 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from agents import Budget
-from benchmarks.run.callbacks import DELAY_ENV_VAR
-from benchmarks.run.search import run_search
+from nas_env.agents import Budget
+from nas_env.benchmarks.run.callbacks import DELAY_ENV_VAR
+from nas_env.benchmarks.run.search import run_search
 
 REPO = Path(__file__).resolve().parents[1]
 BUDGET = 120
 
 
 def command(agent: str, out: Path) -> list[str]:
-    return [sys.executable, "-m", "benchmarks.cli", "search", "--env", "nas_env/NB201-v0", "--agent", agent,
+    return [sys.executable, "-m", "nas_env.benchmarks.cli", "search", "--env", "nas_env/NB201-v0", "--agent", agent,
             "--budget", str(BUDGET), "--seed", "7", "--out", str(out), "--no-progress"]
 
 

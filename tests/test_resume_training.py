@@ -11,9 +11,9 @@ import sys
 import time
 from pathlib import Path
 
-from agents import Budget
-from benchmarks.run.callbacks import DELAY_ENV_VAR
-from benchmarks.run.search import run_search
+from nas_env.agents import Budget
+from nas_env.benchmarks.run.callbacks import DELAY_ENV_VAR
+from nas_env.benchmarks.run.search import run_search
 
 REPO = Path(__file__).resolve().parents[1]
 BUDGET = 12
@@ -22,7 +22,7 @@ ENV_KWARGS = {"num_layers": 2, "epochs": 1, "filter_sizes": [1, 3], "num_filters
 
 
 def command(out: Path) -> list[str]:
-    return [sys.executable, "-m", "benchmarks.cli", "search", "--env", "nas_env/ZophLeCNN-v0",
+    return [sys.executable, "-m", "nas_env.benchmarks.cli", "search", "--env", "nas_env/ZophLeCNN-v0",
             "--env-kwargs", json.dumps(ENV_KWARGS), "--agent", "reinforce", "--agent-kwargs", '{"m": 2}',
             "--budget", str(BUDGET), "--seed", "3", "--out", str(out), "--no-progress", "--executor", "none"]
 

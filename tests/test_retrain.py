@@ -8,9 +8,9 @@ import pickle
 import gymnasium as gym
 
 import nas_env  # noqa: F401
-from agents.history import Evaluation
-from benchmarks.cli import main
-from benchmarks.run.retrain import finalists, standalone_env_kwargs
+from nas_env.agents.history import Evaluation
+from nas_env.benchmarks.cli import main
+from nas_env.benchmarks.run.retrain import finalists, standalone_env_kwargs
 
 ENV_KWARGS = {"num_layers": 2, "filter_sizes": [1, 3], "num_filters": [4, 8], "epochs": 1, "backend": "shared",
               "train_kwargs": {"steps": 2, "max_train_samples": 256, "num_threads": 1, "device": "cpu"}}

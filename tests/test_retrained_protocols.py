@@ -11,10 +11,10 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-from benchmarks.harness.protocols import PROTOCOLS, get_protocol, protocol_from_json
-from benchmarks.harness.runner import run_benchmark
-from benchmarks.report.benchmark_report import build_report
-from benchmarks.run.retrain import read_retrain, retrained_pick
+from nas_env.benchmarks.harness.protocols import PROTOCOLS, get_protocol, protocol_from_json
+from nas_env.benchmarks.harness.runner import run_benchmark
+from nas_env.benchmarks.report.benchmark_report import build_report
+from nas_env.benchmarks.run.retrain import read_retrain, retrained_pick
 
 TINY = {"num_layers": 2, "filter_sizes": [1, 3], "num_filters": [4, 8],
         "train_kwargs": {"steps": 2, "max_train_samples": 256, "num_threads": 1, "test_accuracy": False}}

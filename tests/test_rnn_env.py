@@ -99,7 +99,7 @@ def test_bad_input(kwargs, message):
 
 @pytest.mark.parametrize("agent", ["random", "reinforce"])
 def test_search_through_the_cli(agent, tmp_path, capsys):
-    from benchmarks.cli import main
+    from nas_env.benchmarks.cli import main
 
     out = tmp_path / agent
     argv = [
@@ -116,8 +116,8 @@ def test_search_through_the_cli(agent, tmp_path, capsys):
 
 
 def test_figure6_protocol_runs_at_tiny_size():
-    from agents import make_agent
-    from benchmarks.harness.protocols import PROTOCOLS, get_protocol
+    from nas_env.agents import make_agent
+    from nas_env.benchmarks.harness.protocols import PROTOCOLS, get_protocol
 
     p = PROTOCOLS["rnn-tinyshakespeare"]
     assert p.env_id == "nas_env/ZophLeRNN-v0" and p.budget.evaluations == 300 and p.default_seeds == 5

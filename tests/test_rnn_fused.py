@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from benchmarks.measure import lm_throughput
+from nas_env.benchmarks.measure import lm_throughput
 from nas_env.evaluators.lm_train import LMTrainEvaluator
 from nas_env.models import rnn_fused
 from nas_env.models.rnn_cell import ZophLeRNNCellModule

@@ -11,12 +11,12 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-from agents.history import HistoryError, read_history  # noqa: E402
-from benchmarks.cli import main as cli_main  # noqa: E402
-from benchmarks.report import build_run_report  # noqa: E402
-from benchmarks.report.run_data import top_architectures  # noqa: E402
-from benchmarks.run.layout import is_benchmark_dir, is_run_dir  # noqa: E402
-from benchmarks.run.search import run_search  # noqa: E402
+from nas_env.agents.history import HistoryError, read_history  # noqa: E402
+from nas_env.benchmarks.cli import main as cli_main  # noqa: E402
+from nas_env.benchmarks.report import build_run_report  # noqa: E402
+from nas_env.benchmarks.report.run_data import top_architectures  # noqa: E402
+from nas_env.benchmarks.run.layout import is_benchmark_dir, is_run_dir  # noqa: E402
+from nas_env.benchmarks.run.search import run_search  # noqa: E402
 
 NB201 = "nas_env/NB201-v0"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.cli import main
+from nas_env.benchmarks.cli import main
 
 
 def search(out: Path | str, budget: int = 12, *extra: str, agent: str = "random") -> int:

@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nas_env  # noqa: F401 (registers the envs)
-from agents import Budget
-from benchmarks.run.search import run_search
+from nas_env.agents import Budget
+from nas_env.benchmarks.run.search import run_search
 from nas_env.cache import attach_store
 from nas_env.evaluators.shared_lm import SharedWeightLMEvaluator
 from nas_env.models.rnn_lm import RNNLanguageModel

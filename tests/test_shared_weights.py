@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nas_env  # noqa: F401 (registers the envs)
-from agents import Budget
-from benchmarks.run.search import run_search
+from nas_env.agents import Budget
+from nas_env.benchmarks.run.search import run_search
 from nas_env.cache import attach_store
 from nas_env.evaluators.shared import SharedWeightEvaluator
 from nas_env.models.shared_cnn import SharedZophLeCNN
@@ -159,8 +159,8 @@ def test_resume_restores_the_shared_weights_exactly(tmp_path):
 def test_val_samples_scores_each_child_on_a_seeded_subset_and_the_final_ranking_on_the_whole_split(tmp_path):
     """``val_samples``: the search reward on N random validation images (a cheaper, noisier reward, as ENAS's
     one minibatch); the final-weights ranking of ``--retrain-top`` measures on the whole split."""
-    from benchmarks.run.record import load_run
-    from benchmarks.run.retrain import rescored_finalists
+    from nas_env.benchmarks.run.record import load_run
+    from nas_env.benchmarks.run.retrain import rescored_finalists
 
     subset = {**SMALL, "train_kwargs": {**SMALL["train_kwargs"], "val_samples": 16}}
     env = gym.make(ENV_ID, **subset)

@@ -1,11 +1,11 @@
-"""benchmarks.report.stats against hand-computed cases."""
+"""nas_env.benchmarks.report.stats against hand-computed cases."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from benchmarks.report import stats
+from nas_env.benchmarks.report import stats
 
 
 def test_iqm_hand_computed():

@@ -21,11 +21,11 @@ import errno
 import sys
 from collections.abc import Sequence
 
-from benchmarks.cli.benchmark import add_benchmark_parser
-from benchmarks.cli.errors import CLIError
-from benchmarks.cli.listing import add_listing_parsers
-from benchmarks.cli.report import add_report_parser
-from benchmarks.cli.search import add_search_parser, format_summary
+from nas_env.benchmarks.cli.benchmark import add_benchmark_parser
+from nas_env.benchmarks.cli.errors import CLIError
+from nas_env.benchmarks.cli.listing import add_listing_parsers
+from nas_env.benchmarks.cli.report import add_report_parser
+from nas_env.benchmarks.cli.search import add_search_parser, format_summary
 
 __all__ = ["CLIError", "build_parser", "format_summary", "main"]
 

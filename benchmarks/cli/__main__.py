@@ -1,7 +1,7 @@
-"""``python -m benchmarks.cli ...`` runs the ``nas-env`` command line."""
+"""``python -m nas_env.benchmarks.cli ...`` runs the ``nas-env`` command line."""
 
 import sys
 
-from benchmarks.cli import main
+from nas_env.benchmarks.cli import main
 
 sys.exit(main())

@@ -36,7 +36,7 @@ def _load(entry_point: str) -> Any:
 
 
 def cmd_agents(args: argparse.Namespace) -> int:
-    from agents.registry import agent_class, agent_names
+    from nas_env.agents.registry import agent_class, agent_names
 
     for name in agent_names():
         cls = agent_class(name)

@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from benchmarks.cli.args import csv_list
-from benchmarks.run.files import utf8_text
+from nas_env.benchmarks.cli.args import csv_list
+from nas_env.benchmarks.run.files import utf8_text
 
 __all__ = ["add_report_parser", "cmd_report"]
 
@@ -32,8 +32,8 @@ def add_report_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Rebuild the report of ``args.dir`` (a benchmark directory, or a single run)."""
-    from benchmarks.report import build_report, build_run_report
-    from benchmarks.run.layout import is_benchmark_dir, is_run_dir
+    from nas_env.benchmarks.report import build_report, build_run_report
+    from nas_env.benchmarks.run.layout import is_benchmark_dir, is_run_dir
 
     if not is_benchmark_dir(args.dir) and is_run_dir(args.dir):
         if args.agents is not None:

@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from benchmarks.cli.args import json_object, positive_float, positive_int
-from benchmarks.cli.errors import CLIError
-from benchmarks.run.spec import EXECUTOR_CHOICES
+from nas_env.benchmarks.cli.args import json_object, positive_float, positive_int
+from nas_env.benchmarks.cli.errors import CLIError
+from nas_env.benchmarks.run.spec import EXECUTOR_CHOICES
 
 __all__ = ["add_search_parser", "cmd_search", "format_summary"]
 
@@ -46,8 +46,8 @@ def add_search_parser(sub: Any) -> argparse.ArgumentParser:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from agents.budget import Budget
-    from benchmarks.run.search import run_search
+    from nas_env.agents.budget import Budget
+    from nas_env.benchmarks.run.search import run_search
 
     if args.budget is None and args.budget_seconds is None:
         raise CLIError("give --budget N (evaluations), --budget-seconds S (simulated seconds) or both")
@@ -62,7 +62,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     summary = json.loads((Path(args.out) / "summary.json").read_text(encoding="utf-8"))
     print(format_summary(summary))
     if args.retrain_top is not None:
-        from benchmarks.run.retrain import format_retrain, retrain_top
+        from nas_env.benchmarks.run.retrain import format_retrain, retrain_top
 
         print(format_retrain(retrain_top(Path(args.out), args.retrain_top, epochs=args.retrain_epochs)))
     return 0

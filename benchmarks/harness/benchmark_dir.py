@@ -1,13 +1,13 @@
 """The benchmark directory model: where each run lives, ``benchmark.json``, and reading the runs back.
 
-Layout written by :func:`benchmarks.harness.runner.run_benchmark`::
+Layout written by :func:`nas_env.benchmarks.harness.runner.run_benchmark`::
 
     DIR/benchmark.json              protocol, agents, seeds, commands, machine and versions, outcomes
-    DIR/runs/<agent>/seed<k>/       one ``nas-env search`` run directory (:mod:`benchmarks.run.layout`)
+    DIR/runs/<agent>/seed<k>/       one ``nas-env search`` run directory (:mod:`nas_env.benchmarks.run.layout`)
 
-Runs are read with :func:`benchmarks.run.record.load_run`, the same reader as a single run's
+Runs are read with :func:`nas_env.benchmarks.run.record.load_run`, the same reader as a single run's
 report, so a benchmark and ``nas-env search`` agree on every file (a torn last history line
-is ignored, any other corrupt line raises :class:`agents.history.HistoryError`).
+is ignored, any other corrupt line raises :class:`nas_env.agents.history.HistoryError`).
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from benchmarks.harness.protocols import Protocol
-from benchmarks.run import layout
-from benchmarks.run.files import atomic_write, read_json
-from benchmarks.run.record import RunRecord, load_run
+from nas_env.benchmarks.harness.protocols import Protocol
+from nas_env.benchmarks.run import layout
+from nas_env.benchmarks.run.files import atomic_write, read_json
+from nas_env.benchmarks.run.record import RunRecord, load_run
 
 __all__ = [
     "BENCHMARK_JSON", "RUNS", "check_benchmark_dir", "load_benchmark_meta", "load_runs", "record_invocation",

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.harness.benchmark_dir import run_dir
-from benchmarks.harness.protocols import Protocol
-from benchmarks.run import layout
+from nas_env.benchmarks.harness.benchmark_dir import run_dir
+from nas_env.benchmarks.harness.protocols import Protocol
+from nas_env.benchmarks.run import layout
 
 __all__ = ["Job", "JobOutcome", "make_jobs", "outcome_of"]
 

@@ -1,5 +1,5 @@
 """The nb201 protocols' settings as data: per-agent settings, how the LSTM lr was tuned, and every remaining
-difference from NAS-Bench-201's protocol (used by :mod:`benchmarks.harness.protocols`)."""
+difference from NAS-Bench-201's protocol (used by :mod:`nas_env.benchmarks.harness.protocols`)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ _NB201_NAMES = {"cifar10": "CIFAR-10", "cifar100": "CIFAR-100", "imagenet16-120"
 #: REINFORCE.sh), ``random`` its RS. ``reinforce`` is Zoph & Le's LSTM controller, which NAS-Bench-201
 #: did not run: with the paper's Adam lr 0.0006 it hardly moves in ~27 updates of 4 (run it as
 #: ``reinforce@lr=0.0006``); here it gets a TUNED lr, tuned on seeds 1000..1079 (disjoint from the
-#: reported seeds 0..N-1, N <= 1000) with ``python -m benchmarks.measure.tune_nb201_lr``: see
+#: reported seeds 0..N-1, N <= 1000) with ``python -m nas_env.benchmarks.measure.tune_nb201_lr``: see
 #: ``NB201_REINFORCE_TUNING``. ``reinforce@lr=0`` is its no-learning ablation.
 NB201_REINFORCE_LR = 0.03
 #: How ``NB201_REINFORCE_LR`` was tuned (CIFAR-10 200-epoch test accuracy of the best-reward cell, mean ± std,
@@ -31,7 +31,8 @@ _NB201_AGENT_KWARGS: dict[str, dict[str, Any]] = {"evolution": {"variant": "nb20
                                                    "reinforce": {"lr": NB201_REINFORCE_LR}}
 
 #: Every remaining difference of the nb201 protocols from NAS-Bench-201's (one line each, measured effect on
-#: random search from ``python -m benchmarks.measure.nb201_protocol_effects``, 20,000 simulated runs on CIFAR-10).
+#: random search from ``python -m nas_env.benchmarks.measure.nb201_protocol_effects``,
+#: 20,000 simulated runs on CIFAR-10).
 NB201_DIFFERENCES: tuple[str, ...] = (
     "Reward: the data's one 12-epoch validation accuracy per cell; NAS-Bench-201 draws one training seed per "
     "query (`get_more_info(..., hp='12', is_random=True)`). Per-seed 12-epoch accuracies are not in the shipped "

@@ -1,6 +1,6 @@
 """The :class:`Protocol` dataclass: what every search strategy compared under one benchmark shares.
 
-The registered protocols are in :mod:`benchmarks.harness.protocols`.
+The registered protocols are in :mod:`nas_env.benchmarks.harness.protocols`.
 """
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ from typing import Any
 
 import gymnasium as gym
 
-from agents.budget import Budget
-from agents.history import Evaluation
-from agents.registry import parse_agent_spec
-from benchmarks.harness.published import PublishedResult
-from benchmarks.harness.reporters import Reporter, make_reporter
-from benchmarks.run.environment import make_env
-from benchmarks.run.retrain import retrained_pick
+from nas_env.agents.budget import Budget
+from nas_env.agents.history import Evaluation
+from nas_env.agents.registry import parse_agent_spec
+from nas_env.benchmarks.harness.published import PublishedResult
+from nas_env.benchmarks.harness.reporters import Reporter, make_reporter
+from nas_env.benchmarks.run.environment import make_env
+from nas_env.benchmarks.run.retrain import retrained_pick
 
 __all__ = ["Protocol"]
 
@@ -36,7 +36,7 @@ class Protocol:
             exceed ``cost_seconds`` is not counted (the tracker's convention).
         reward: what the reward signal is (for the report).
         cost: how each evaluation is charged (for the report).
-        reporter: ``"nb201"``, ``"macro"`` or ``"env"`` (:mod:`benchmarks.harness.reporters`).
+        reporter: ``"nb201"``, ``"macro"`` or ``"env"`` (:mod:`nas_env.benchmarks.harness.reporters`).
         reporter_option: the reporter's dataset / signal seed.
         agent_kwargs: per-agent hyperparameter overrides under this protocol.
         published: published results to print next to ours.
@@ -48,7 +48,7 @@ class Protocol:
             sample size where there is one: NAS-Bench-201's 500 runs).
         default_agents: the agents it runs without ``--agents`` (empty: the CLI's general default).
         retrain_top: after each run, re-train its ``retrain_top`` best distinct architectures stand-alone
-            (:func:`benchmarks.run.retrain.retrain_top`: a shared-weight run ranks them under its final
+            (:func:`nas_env.benchmarks.run.retrain.retrain_top`: a shared-weight run ranks them under its final
             shared weights); the final numbers are then the re-trained ones (:meth:`run_final_accuracy`).
             ``0``: none (the final number is the best-reward evaluation's, :meth:`final_accuracy`).
         retrain_epochs: stand-alone epochs of that re-training (``None``: the env's own ``epochs``).

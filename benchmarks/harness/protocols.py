@@ -66,18 +66,18 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from agents.budget import Budget
-from benchmarks.harness.nb201_settings import (  # noqa: F401  (NB201_REINFORCE_TUNING: re-exported)
+from nas_env.agents.budget import Budget
+from nas_env.benchmarks.harness.nb201_settings import (  # noqa: F401  (NB201_REINFORCE_TUNING: re-exported)
     _NB201_AGENT_KWARGS,
     _NB201_NAMES,
     NB201_DIFFERENCES,
     NB201_REINFORCE_LR,
     NB201_REINFORCE_TUNING,
 )
-from benchmarks.harness.protocol import Protocol
-from benchmarks.harness.published import PUBLISHED_NB201_CIFAR10, PublishedResult
-from benchmarks.harness.real_training import RNN_FIGURE6_CELLS, cnn_protocol, rnn_protocol, rnn_shared_protocol
-from benchmarks.run.environment import resolve_env_id
+from nas_env.benchmarks.harness.protocol import Protocol
+from nas_env.benchmarks.harness.published import PUBLISHED_NB201_CIFAR10, PublishedResult
+from nas_env.benchmarks.harness.real_training import RNN_FIGURE6_CELLS, cnn_protocol, rnn_protocol, rnn_shared_protocol
+from nas_env.benchmarks.run.environment import resolve_env_id
 
 __all__ = [
     "NB201_BUDGET_SECONDS",

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from agents.budget import Budget
-from benchmarks.harness.protocol import Protocol
+from nas_env.agents.budget import Budget
+from nas_env.benchmarks.harness.protocol import Protocol
 
 __all__ = ["CNN_FIGURE6_CHILDREN", "CNN_RETRAIN_EPOCHS", "CNN_RETRAIN_TOP", "RNN_FIGURE6_CELLS", "RNN_SHARED_STEPS",
            "cnn_protocol", "rnn_protocol", "rnn_shared_protocol"]
@@ -38,7 +38,7 @@ RNN_SHARED_STEPS = 10
 CNN_FIGURE6_CHILDREN = 300
 CNN_RETRAIN_TOP = 15
 CNN_RETRAIN_EPOCHS = 2
-#: Shared-weight minibatches per child of ``cnn-digits`` (as ``python -m benchmarks.measure.weight_sharing``)
+#: Shared-weight minibatches per child of ``cnn-digits`` (as ``python -m nas_env.benchmarks.measure.weight_sharing``)
 CNN_SHARED_STEPS = 2
 #: REINFORCE's lr under ``cnn-digits``: the README demo's 0.01 on this space, NOT tuned under this protocol
 _CNN_AGENT_KWARGS: dict[str, dict[str, Any]] = {"reinforce": {"lr": 0.01}}

@@ -1,8 +1,8 @@
 """Run every (agent, seed) job of a protocol in parallel processes, resumably.
 
-Each job is one :func:`benchmarks.run.search.run_search` call writing
+Each job is one :func:`nas_env.benchmarks.run.search.run_search` call writing
 ``DIR/runs/<agent>/seed<k>/`` (the same format as ``nas-env search``; the directory
-layout is :mod:`benchmarks.harness.benchmark_dir`). Jobs whose run directory already
+layout is :mod:`nas_env.benchmarks.harness.benchmark_dir`). Jobs whose run directory already
 holds a ``summary.json`` are finished and skipped; an interrupted one is resumed by
 ``run_search`` from its checkpoint. A protocol with
 ``retrain_top`` re-trains each run's finalists stand-alone right after its search, in the
@@ -24,12 +24,12 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from agents.registry import agent_names, check_agent_spec, parse_agent_spec
-from benchmarks.harness.benchmark_dir import check_benchmark_dir, record_invocation, write_meta
-from benchmarks.harness.jobs import Job, JobOutcome, make_jobs, outcome_of
-from benchmarks.harness.protocols import Protocol
-from benchmarks.run.machine import machine_info
-from benchmarks.run.record import load_run
+from nas_env.agents.registry import agent_names, check_agent_spec, parse_agent_spec
+from nas_env.benchmarks.harness.benchmark_dir import check_benchmark_dir, record_invocation, write_meta
+from nas_env.benchmarks.harness.jobs import Job, JobOutcome, make_jobs, outcome_of
+from nas_env.benchmarks.harness.protocols import Protocol
+from nas_env.benchmarks.run.machine import machine_info
+from nas_env.benchmarks.run.record import load_run
 
 __all__ = ["check_protocol", "run_benchmark", "run_job"]
 
@@ -45,12 +45,12 @@ def run_job(job: Job, progress: bool = False, executor: str = "none") -> JobOutc
         try:
             rec = load_run(job.run_path)
             _retrain(job)  # read back when done (a run interrupted while re-training is re-trained here)
-        except (OSError, ValueError) as exc:  # e.g. a corrupt history line (agents.history.HistoryError)
+        except (OSError, ValueError) as exc:  # e.g. a corrupt history line (nas_env.agents.history.HistoryError)
             return JobOutcome(job.agent, job.seed, "failed", error=f"{type(exc).__name__}: {exc}")
         return outcome_of(job, rec, "skipped", rec.total_wall_seconds)
     t0 = time.perf_counter()
     try:
-        from benchmarks.run.search import run_search
+        from nas_env.benchmarks.run.search import run_search
 
         p = job.protocol
         result = run_search(
@@ -75,7 +75,7 @@ def _retrain(job: Job) -> None:
     """The protocol's stand-alone re-training of the run's finalists (``Protocol.retrain_top``), if any."""
     p = job.protocol
     if p.retrain_top:
-        from benchmarks.run.retrain import retrain_top
+        from nas_env.benchmarks.run.retrain import retrain_top
 
         retrain_top(job.run_path, p.retrain_top, epochs=p.retrain_epochs)
 
@@ -83,9 +83,9 @@ def _retrain(job: Job) -> None:
 def check_protocol(protocol: Protocol) -> None:
     """Raise ``ValueError`` before any run starts for env kwargs that contradict what the protocol reports
     or that its env refuses (a bad key would otherwise fail every run, one by one)."""
-    from benchmarks.harness.reporters import REPORTER_ENV_KWARG
-    from benchmarks.run.checks import check_env
-    from benchmarks.run.environment import make_env
+    from nas_env.benchmarks.harness.reporters import REPORTER_ENV_KWARG
+    from nas_env.benchmarks.run.checks import check_env
+    from nas_env.benchmarks.run.environment import make_env
 
     key = REPORTER_ENV_KWARG.get(protocol.reporter)
     if key is not None and key in protocol.env_kwargs and protocol.env_kwargs[key] != protocol.reporter_option:

@@ -1,6 +1,6 @@
 """Stand-alone measurements behind the numbers in README.md and MEASUREMENTS.md.
 
-Run each as ``python -m benchmarks.measure.<name>``:
+Run each as ``python -m nas_env.benchmarks.measure.<name>``:
 
 ==========================  =====================================================================
 ``env_overhead``            time per step of ``nas_env/NB201-v0`` vs ``CartPole-v1``
@@ -11,5 +11,5 @@ Run each as ``python -m benchmarks.measure.<name>``:
 ``cuda_check``              the prepared check for a CUDA machine
 ==========================  =====================================================================
 
-They import the library (``nas_env``, ``agents``, ``benchmarks.run``); nothing imports them.
+They import the library (``nas_env``, ``agents``, ``nas_env.benchmarks.run``); nothing imports them.
 """

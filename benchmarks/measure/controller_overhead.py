@@ -1,6 +1,6 @@
 """Controller cost per architecture (sample + REINFORCE update, no env evaluation), m = 1 vs m = 8.
 
-``python -m benchmarks.measure.controller_overhead [--repeats 3] [--archs 64]``
+``python -m nas_env.benchmarks.measure.controller_overhead [--repeats 3] [--archs 64]``
 
 For each space (NB201, and the 15-layer Zoph & Le CNN grammar with strides) and each
 m, times ``archs / m`` updates of: one batched ``Controller.sample(m)`` + loss + backward +
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from agents.controller import Controller
 from nas_env import NB201Space, ZophLeCNNSpace
+from nas_env.agents.controller import Controller
 from nas_env.spaces.base import SearchSpace
 
 
@@ -48,7 +48,7 @@ def ms_per_arch(space: SearchSpace, m: int, archs: int, repeats: int, seed: int 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m benchmarks.measure.controller_overhead",
+    p = argparse.ArgumentParser(prog="python -m nas_env.benchmarks.measure.controller_overhead",
                                 description=__doc__.splitlines()[0])
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--archs", type=int, default=64, help="architectures per timing repeat")

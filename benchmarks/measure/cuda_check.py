@@ -8,7 +8,7 @@ search on ``nas_env/ZophLeCNN-v0`` with ``device="cuda"`` through ``run_search``
 each device a shared-weight REINFORCE search (96 children, 2 minibatches each, as in the
 ``weight_sharing`` benchmark) and one recurrent-cell LM child of ``nas_env/ZophLeRNN-v0``.
 
-    python -m benchmarks.measure.cuda_check [--epochs 3] [--dataset digits]
+    python -m nas_env.benchmarks.measure.cuda_check [--epochs 3] [--dataset digits]
 
 Exits with status 1 and a clear message when no CUDA device is visible.
 """
@@ -60,8 +60,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name:<20}{device:>8}{wall:>9.2f}{rates[device]:>12.0f}"
                   f"{(m['val_accuracy'] or float('nan')):>9.4f}{m['device']:>10}  {m['status']}")
         print(f"{name:<20} CUDA / CPU speed-up: {rates['cuda'] / rates['cpu']:.2f}x")
-    from agents.budget import Budget
-    from benchmarks.run.search import run_search
+    from nas_env.agents.budget import Budget
+    from nas_env.benchmarks.run.search import run_search
 
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
@@ -82,8 +82,8 @@ def shared_and_lm_lines(devices: tuple[str, ...], budget: int = 96) -> list[str]
     import gymnasium as gym
     import numpy as np
 
-    from benchmarks.measure.weight_sharing import shared_env_kwargs
-    from benchmarks.run.search import run_search
+    from nas_env.benchmarks.measure.weight_sharing import shared_env_kwargs
+    from nas_env.benchmarks.run.search import run_search
 
     lines = []
     for device in devices:

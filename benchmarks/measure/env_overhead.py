@@ -6,7 +6,7 @@ resetting when an episode ends. Resets are included in the per-step time.
 Prints the mean time per step of each, their ratio (required <= 1.2, goal 0.8)
 and random NB201 architectures per second (required >= 5,000).
 
-    python -m benchmarks.measure.env_overhead [--steps 60000] [--repeats 5]
+    python -m nas_env.benchmarks.measure.env_overhead [--steps 60000] [--repeats 5]
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Is the learning real? Mean reward of the last 200 of 1,000 architectures on NB201, vs random search.
 
-``python -m benchmarks.measure.learning [--seeds 0 1 2 3 4] [--budget 1000] [--agents ...]``
+``python -m nas_env.benchmarks.measure.learning [--seeds 0 1 2 3 4] [--budget 1000] [--agents ...]``
 
 Env: ``nas_env/NB201-v0`` with its defaults (CIFAR-10, reward = 200-epoch validation
 accuracy of one training seed drawn per evaluation). Every agent uses its default
@@ -19,7 +19,7 @@ import gymnasium as gym
 import numpy as np
 
 import nas_env  # noqa: F401  (registers the envs)
-from agents.registry import make_agent
+from nas_env.agents.registry import make_agent
 
 ENV_ID = "nas_env/NB201-v0"
 DEFAULT_AGENTS = ("random", "reinforce", "maskable-ppo", "ppo", "evolution")
@@ -45,7 +45,8 @@ def learning_table(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m benchmarks.measure.learning", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="python -m nas_env.benchmarks.measure.learning",
+                                description=__doc__.splitlines()[0])
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     p.add_argument("--budget", type=int, default=1000)
     p.add_argument("--window", type=int, default=200)

@@ -24,7 +24,7 @@ best-of-N CPU ms): the input projection (forward + backward, one matrix product 
 all steps), the per-step recurrent matrix products (forward and backward), the recurrent
 weight's gradient, and the rest of the fused recurrence (the C kernel calls and Python).
 
-Run: ``python -m benchmarks.measure.lm_throughput [--batch 32] [--seq-len 32] [--hidden 64]
+Run: ``python -m nas_env.benchmarks.measure.lm_throughput [--batch 32] [--seq-len 32] [--hidden 64]
 [--random-cells 3] [--repeats 30] [--threads 1] [--seed 0]``.
 Requirement: fused cell / nn.LSTM >= 0.5 for every cell (at worst, and documented, >= 0.25).
 """

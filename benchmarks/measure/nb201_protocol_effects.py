@@ -1,6 +1,6 @@
 """How much each remaining difference from NAS-Bench-201's protocol moves random search's result.
 
-``python -m benchmarks.measure.nb201_protocol_effects [--runs 20000] [--dataset cifar10]
+``python -m nas_env.benchmarks.measure.nb201_protocol_effects [--runs 20000] [--dataset cifar10]
 [--agent reinforce-table --seeds 500 --noise 0.3]``
 
 Random search simulated directly on the table (vectorised numpy, the nb201 protocol's rules
@@ -73,8 +73,8 @@ class RewardNoise(gym.Wrapper):
 
 def agent_under_noise(agent: str, seeds: Sequence[int], noise_pp: float, dataset: str = "cifar10") -> np.ndarray:
     """Final reported accuracy (percent) of ``agent`` under the nb201 protocol, one run per seed."""
-    from agents import make_agent
-    from benchmarks.harness.protocols import get_protocol
+    from nas_env.agents import make_agent
+    from nas_env.benchmarks.harness.protocols import get_protocol
 
     protocol = get_protocol(f"nb201-{dataset}")
     base = protocol.make_env()
@@ -88,7 +88,7 @@ def agent_under_noise(agent: str, seeds: Sequence[int], noise_pp: float, dataset
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m benchmarks.measure.nb201_protocol_effects",
+    p = argparse.ArgumentParser(prog="python -m nas_env.benchmarks.measure.nb201_protocol_effects",
                                 description=__doc__.splitlines()[0])
     p.add_argument("--runs", type=int, default=20_000)
     p.add_argument("--dataset", default="cifar10", choices=sorted(BUDGET))

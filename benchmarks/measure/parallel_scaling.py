@@ -8,7 +8,7 @@ executor is started and warmed up (one child per worker: imports, data load)
 before the batch is timed, so the figure is steady-state throughput, as in a
 long search. Prints children per second and speed-ups over 1 worker.
 
-    python -m benchmarks.measure.parallel_scaling [--children 8] [--epochs 3] [--no-ray]
+    python -m nas_env.benchmarks.measure.parallel_scaling [--children 8] [--epochs 3] [--no-ray]
 
 Required on a 2-core machine: 2 local processes >= 1.7x over 1 worker; Ray (2 CPUs) >= 1.5x.
 """

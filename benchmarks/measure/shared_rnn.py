@@ -1,6 +1,6 @@
 """Weight sharing for recurrent cells: cost per child and rank agreement with stand-alone training.
 
-``python -m benchmarks.measure.shared_rnn [--children 20] [--search 100] [--sample 10] [--steps 10]
+``python -m nas_env.benchmarks.measure.shared_rnn [--children 20] [--search 100] [--sample 10] [--steps 10]
 [--json FILE]``
 
 At the ``rnn-tinyshakespeare`` protocol's settings (``ZophLeRNN-v0``, base 8, 50,000

@@ -8,7 +8,7 @@ once per epoch. Runs alternate (ours, hand, ours, hand, ...) after a warm-up;
 the best and median samples/second of each are reported with their ratios (the
 best-of-N ratio is the one checked: it is the least disturbed by other load).
 
-Run: ``python -m benchmarks.measure.train_throughput [--epochs 3] [--repeats 5] [--threads N]
+Run: ``python -m nas_env.benchmarks.measure.train_throughput [--epochs 3] [--repeats 5] [--threads N]
 [--channels-last]``. Requirement: ours >= 0.9x the hand-written loop.
 
 ``--channels-last`` also measures whether the channels-last memory format pays for our CNN children:

@@ -1,6 +1,6 @@
 """Tune an RL agent's learning rate under an NB201 protocol, on seeds disjoint from the reported ones.
 
-``python -m benchmarks.measure.tune_nb201_lr [--agent reinforce] [--lrs 0.0006 0.001 0.003 0.01 0.03]
+``python -m nas_env.benchmarks.measure.tune_nb201_lr [--agent reinforce] [--lrs 0.0006 0.001 0.003 0.01 0.03]
 [--seeds 1000-1039] [--protocol nb201-cifar10] [--workers 2]``
 
 Every (lr, seed) is one search under the protocol (its env, budget and the protocol's other settings
@@ -26,8 +26,8 @@ def final_accuracy(protocol_name: str, agent: str, lr: float, seed: int) -> floa
     """The protocol's reported accuracy (percent) of one search of ``agent`` with Adam ``lr``."""
     import torch
 
-    from agents.registry import make_agent
-    from benchmarks.harness.protocols import get_protocol
+    from nas_env.agents.registry import make_agent
+    from nas_env.benchmarks.harness.protocols import get_protocol
 
     torch.set_num_threads(1)
     p = get_protocol(protocol_name)
@@ -42,7 +42,8 @@ def _seed_range(text: str) -> list[int]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m benchmarks.measure.tune_nb201_lr", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="python -m nas_env.benchmarks.measure.tune_nb201_lr",
+                                description=__doc__.splitlines()[0])
     p.add_argument("--agent", default="reinforce")
     p.add_argument("--protocol", default="nb201-cifar10")
     p.add_argument("--lrs", type=float, nargs="+", default=list(DEFAULT_LRS))

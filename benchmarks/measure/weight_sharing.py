@@ -1,9 +1,8 @@
 """Is the shared-weight reward any good? Shared-weight search vs full-training search on digits.
 
-``python -m benchmarks.measure.weight_sharing [--out DIR] [--full-dir DIR] [--budget 80] [--steps 2]
+``python -m nas_env.benchmarks.measure.weight_sharing [--out DIR] [--full-dir DIR] [--budget 80] [--steps 2]
 [--warmup-steps 0] [--threads 2] [--val-samples N] [--seeds 0 ...] [--top 10] [--sample 12] [--epochs 3 ...]
 [--workers 2] [--json FILE]``
-(also ``python -m benchmarks.weight_sharing``)
 
 On the Zoph & Le CNN space (digits, 4 layers, 1 stand-alone epoch per child; the README demo):
 
@@ -13,7 +12,7 @@ On the Zoph & Le CNN space (digits, 4 layers, 1 stand-alone epoch per child; the
    (``--steps`` minibatches per child on the shared weights, in the search process with ``--threads``
    intra-op threads: 2, the cores the full search's 2 worker processes use; no per-child test pass),
    then every distinct child measured with the final shared weights and the ``--top`` best of that
-   re-trained stand-alone (``benchmarks.run.retrain``, 1 epoch like the full search's children, seed 0);
+   re-trained stand-alone (``nas_env.benchmarks.run.retrain``, 1 epoch like the full search's children, seed 0);
    the search's final pick is the finalist with the best stand-alone *validation* accuracy, reported
    with its test accuracy;
 3. **rank correlation**: a fixed sample of ``--sample`` random children (numpy seed 12345), each
@@ -40,15 +39,15 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.run.files import read_json
-from benchmarks.run.record import load_run
-from benchmarks.run.retrain import (
+from nas_env.benchmarks.run.files import read_json
+from nas_env.benchmarks.run.record import load_run
+from nas_env.benchmarks.run.retrain import (
     finalists,
     rescoring_env_kwargs,
     retrain_top,
     retrained_pick,
 )
-from benchmarks.run.search import run_search
+from nas_env.benchmarks.run.search import run_search
 
 ENV_ID = "nas_env/ZophLeCNN-v0"
 FULL_KWARGS: dict[str, Any] = {"num_layers": 4, "epochs": 1}
@@ -238,7 +237,7 @@ def format_result(r: dict[str, Any]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m benchmarks.measure.weight_sharing",
+    p = argparse.ArgumentParser(prog="python -m nas_env.benchmarks.measure.weight_sharing",
                                 description=__doc__.splitlines()[0])
     p.add_argument("--out", type=Path, default=None, help="directory of the runs (default: a temporary one)")
     p.add_argument("--full-dir", type=Path, default=None, help="an existing full-training run to read back")

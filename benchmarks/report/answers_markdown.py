@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from agents.registry import parse_agent_spec
-from benchmarks.report.answers import GRID, LAST_SHARE, deterministic_agents  # noqa: F401
-from benchmarks.report.benchmark_data import BASELINE, TOP_FRACTIONS, TOPK, ReportData  # noqa: F401
+from nas_env.agents.registry import parse_agent_spec
+from nas_env.benchmarks.report.answers import GRID, LAST_SHARE, deterministic_agents  # noqa: F401
+from nas_env.benchmarks.report.benchmark_data import BASELINE, TOP_FRACTIONS, TOPK, ReportData  # noqa: F401
 
 __all__ = ["answers_markdown"]
 

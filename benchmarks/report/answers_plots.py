@@ -1,4 +1,4 @@
-"""Figures of the report's answers (:mod:`benchmarks.report.answers`): pure functions of prepared arrays."""
+"""Figures of the report's answers (:mod:`nas_env.benchmarks.report.answers`): pure functions of prepared arrays."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.report.style import plt, save, styled
+from nas_env.benchmarks.report.style import plt, save, styled
 
 __all__ = ["plot_learning", "plot_params", "plot_time_saved", "plot_topk_absolute"]
 

@@ -1,8 +1,8 @@
 """The curve analyses of a benchmark report: anytime, top-k vs random, time to a top architecture, controller.
 
-Each function reads :class:`~benchmarks.report.benchmark_data.ReportData`, adds its numbers to
+Each function reads :class:`~nas_env.benchmarks.report.benchmark_data.ReportData`, adds its numbers to
 ``d.aggregate`` (and its reasons for skipping to ``d.notes``), writes its CSV, and returns the
-curves its figure draws. Per-run definitions are in :mod:`benchmarks.report.analysis`.
+curves its figure draws. Per-run definitions are in :mod:`nas_env.benchmarks.report.analysis`.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from typing import Any
 
 import numpy as np
 
-from agents.diagnostics import ControllerDiagnostics, ControllerSnapshots
-from benchmarks.harness.protocols import Protocol
-from benchmarks.report import analysis, stats
-from benchmarks.report.benchmark_data import BAND_REPS, BASELINE, TOP_FRACTIONS, TOPK, ReportData, write_csv
-from benchmarks.report.benchmark_plots import Band
+from nas_env.agents.diagnostics import ControllerDiagnostics, ControllerSnapshots
+from nas_env.benchmarks.harness.protocols import Protocol
+from nas_env.benchmarks.report import analysis, stats
+from nas_env.benchmarks.report.benchmark_data import BAND_REPS, BASELINE, TOP_FRACTIONS, TOPK, ReportData, write_csv
+from nas_env.benchmarks.report.benchmark_plots import Band
 
 __all__ = ["anytime", "controller", "time_to_top", "topk", "uniform_entropy"]
 
@@ -128,7 +128,7 @@ def time_to_top(d: ReportData) -> dict[str, dict[str, tuple[np.ndarray, np.ndarr
 
 def controller(d: ReportData) -> tuple[dict[str, list], dict[str, list], list[str]]:
     """Per agent, (evaluations, entropy per token) per update and (evaluations, P(best)) per snapshot of each run
-    from its saved diagnostics (:mod:`agents.diagnostics`); and the agents that saved none."""
+    from its saved diagnostics (:mod:`nas_env.agents.diagnostics`); and the agents that saved none."""
     entropy: dict[str, list] = {}
     prob: dict[str, list] = {}
     without = []

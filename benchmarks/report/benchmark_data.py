@@ -2,8 +2,8 @@
 
 :class:`ReportData` is filled in order by :func:`load_report_data` (runs, protocol, reporter),
 :func:`aggregate_finals` (final accuracies and their statistics), the curve analyses of
-:mod:`benchmarks.report.benchmark_curves`, and the figures of
-:mod:`benchmarks.report.benchmark_report`; :mod:`benchmarks.report.benchmark_markdown` only reads it.
+:mod:`nas_env.benchmarks.report.benchmark_curves`, and the figures of
+:mod:`nas_env.benchmarks.report.benchmark_report`; :mod:`nas_env.benchmarks.report.benchmark_markdown` only reads it.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.harness.benchmark_dir import load_benchmark_meta, load_runs
-from benchmarks.harness.protocols import Protocol, protocol_from_json
-from benchmarks.harness.reporters import Reporter
-from benchmarks.report import stats
-from benchmarks.run.record import RunRecord
+from nas_env.benchmarks.harness.benchmark_dir import load_benchmark_meta, load_runs
+from nas_env.benchmarks.harness.protocols import Protocol, protocol_from_json
+from nas_env.benchmarks.harness.reporters import Reporter
+from nas_env.benchmarks.report import stats
+from nas_env.benchmarks.run.record import RunRecord
 
 __all__ = [
     "BAND_REPS", "BASELINE", "REPS", "TOPK", "TOP_FRACTIONS", "ReportData", "aggregate_finals", "load_report_data",

@@ -1,4 +1,5 @@
-"""``report.md`` of a benchmark: text only, from a filled :class:`~benchmarks.report.benchmark_data.ReportData`."""
+"""``report.md`` of a benchmark: text only, from a filled
+:class:`~nas_env.benchmarks.report.benchmark_data.ReportData`."""
 
 from __future__ import annotations
 
@@ -9,11 +10,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from benchmarks.report.answers import deterministic_agents
-from benchmarks.report.answers_markdown import answers_markdown
-from benchmarks.report.benchmark_data import BASELINE, TOPK, ReportData
-from benchmarks.report.protocol_notes import protocol_notes_markdown
-from benchmarks.report.retrained import retrained_markdown
+from nas_env.benchmarks.report.answers import deterministic_agents
+from nas_env.benchmarks.report.answers_markdown import answers_markdown
+from nas_env.benchmarks.report.benchmark_data import BASELINE, TOPK, ReportData
+from nas_env.benchmarks.report.protocol_notes import protocol_notes_markdown
+from nas_env.benchmarks.report.retrained import retrained_markdown
 
 __all__ = ["markdown"]
 

@@ -1,8 +1,8 @@
 """Figures of a benchmark report: pure functions of prepared arrays.
 
-Every function takes the aggregated numbers (built by :mod:`benchmarks.report.benchmark_data` and
-:mod:`benchmarks.report.benchmark_curves`) and a path, draws one PNG in the report style
-(:mod:`benchmarks.report.style`), and returns the path. Accuracies are plotted in percent,
+Every function takes the aggregated numbers (built by :mod:`nas_env.benchmarks.report.benchmark_data` and
+:mod:`nas_env.benchmarks.report.benchmark_curves`) and a path, draws one PNG in the report style
+(:mod:`nas_env.benchmarks.report.style`), and returns the path. Accuracies are plotted in percent,
 simulated time in hours. Colours are fixed per agent across figures.
 """
 
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.report.stats import iqm_estimate
-from benchmarks.report.style import plt, save, styled
+from nas_env.benchmarks.report.stats import iqm_estimate
+from nas_env.benchmarks.report.style import plt, save, styled
 
 __all__ = [
     "Band",

@@ -16,18 +16,18 @@
                                and the answers' figures (``answer_*.png``)
 =============================  ====================================================================
 
-``report.md`` also has the protocol notes (:mod:`benchmarks.report.protocol_notes`) and the paper's four
-questions answered with numbers (:mod:`benchmarks.report.answers`, also in ``aggregate.json["answers"]``).
+``report.md`` also has the protocol notes (:mod:`nas_env.benchmarks.report.protocol_notes`) and the paper's four
+questions answered with numbers (:mod:`nas_env.benchmarks.report.answers`, also in ``aggregate.json["answers"]``).
 
 Aggregates over seeds use the interquartile mean with percentile
 stratified-bootstrap 95% confidence intervals (Agarwal et al., 2021); means
 ± std are given too for comparison with published numbers.
 
 =====================================  ======================================================
-``benchmarks.report.benchmark_data``   the runs read back, ``summary.csv``, final accuracies
-``benchmarks.report.benchmark_curves`` anytime, top-k, time to top, controller analyses
-``benchmarks.report.benchmark_plots``  the figures
-``benchmarks.report.benchmark_markdown``  the text
+``nas_env.benchmarks.report.benchmark_data``   the runs read back, ``summary.csv``, final accuracies
+``nas_env.benchmarks.report.benchmark_curves`` anytime, top-k, time to top, controller analyses
+``nas_env.benchmarks.report.benchmark_plots``  the figures
+``nas_env.benchmarks.report.benchmark_markdown``  the text
 =====================================  ======================================================
 """
 
@@ -42,10 +42,10 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.report import benchmark_curves as curves
-from benchmarks.report import benchmark_plots as plots
-from benchmarks.report.answers import compute_answers
-from benchmarks.report.benchmark_data import (
+from nas_env.benchmarks.report import benchmark_curves as curves
+from nas_env.benchmarks.report import benchmark_plots as plots
+from nas_env.benchmarks.report.answers import compute_answers
+from nas_env.benchmarks.report.benchmark_data import (
     BASELINE,
     ReportData,
     aggregate_finals,
@@ -53,11 +53,11 @@ from benchmarks.report.benchmark_data import (
     summary_rows,
     write_csv,
 )
-from benchmarks.report.benchmark_markdown import markdown
-from benchmarks.report.protocol_notes import published_comparison
-from benchmarks.report.retrained import compute_retrained
-from benchmarks.report.style import agent_colors, styled
-from benchmarks.run.files import json_default, utf8_text
+from nas_env.benchmarks.report.benchmark_markdown import markdown
+from nas_env.benchmarks.report.protocol_notes import published_comparison
+from nas_env.benchmarks.report.retrained import compute_retrained
+from nas_env.benchmarks.report.style import agent_colors, styled
+from nas_env.benchmarks.run.files import json_default, utf8_text
 
 __all__ = ["build_report"]
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.report.benchmark_data import ReportData
-from benchmarks.report.stats import welch_test
+from nas_env.benchmarks.report.benchmark_data import ReportData
+from nas_env.benchmarks.report.stats import welch_test
 
 __all__ = ["protocol_notes_markdown", "published_comparison"]
 
@@ -54,7 +54,7 @@ def protocol_notes_markdown(d: ReportData) -> list[str]:
     add = lines.append
     if diffs:
         add("Every remaining difference from the published protocol, one line each (measured effects from "
-            "`python -m benchmarks.measure.nb201_protocol_effects` where given):\n")
+            "`python -m nas_env.benchmarks.measure.nb201_protocol_effects` where given):\n")
         lines += [f"- {t}" for t in diffs]
         add("")
     if rows:

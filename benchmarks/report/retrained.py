@@ -1,7 +1,7 @@
 """Section 3b of a benchmark report: the re-trained finalists, for protocols with ``retrain_top``.
 
 A shared-weight search's rewards are estimates; what a user keeps is the stand-alone accuracy of what it
-found. For each run, ``retrain.json`` (:mod:`benchmarks.run.retrain`) holds its finalists ranked (under the
+found. For each run, ``retrain.json`` (:mod:`nas_env.benchmarks.run.retrain`) holds its finalists ranked (under the
 run's final shared weights) and re-trained stand-alone. From them:
 
 * **top-k re-trained** (k = 1, 5, 15): the mean stand-alone reward (the env's reward of the re-trained
@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.report import stats
-from benchmarks.report.benchmark_data import BAND_REPS, BASELINE, TOPK, ReportData, write_csv
-from benchmarks.run.retrain import read_retrain
+from nas_env.benchmarks.report import stats
+from nas_env.benchmarks.report.benchmark_data import BAND_REPS, BASELINE, TOPK, ReportData, write_csv
+from nas_env.benchmarks.run.retrain import read_retrain
 
 __all__ = ["compute_retrained", "retrained_markdown"]
 

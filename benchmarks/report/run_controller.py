@@ -1,7 +1,7 @@
 """Section 2 of a single run's report: the controller's policy, from the agent's typed diagnostics.
 
-Reads :class:`~agents.diagnostics.ControllerDiagnostics` (per update) and
-:class:`~agents.diagnostics.ControllerSnapshots` (per snapshot) from the run's ``extras.json``;
+Reads :class:`~nas_env.agents.diagnostics.ControllerDiagnostics` (per update) and
+:class:`~nas_env.agents.diagnostics.ControllerSnapshots` (per snapshot) from the run's ``extras.json``;
 agents that save none get a note instead of the figures.
 """
 
@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from agents.diagnostics import ControllerDiagnostics, ControllerSnapshots
-from benchmarks.report import run_plots
-from benchmarks.report.run_data import RunReportData, space_for
+from nas_env.agents.diagnostics import ControllerDiagnostics, ControllerSnapshots
+from nas_env.benchmarks.report import run_plots
+from nas_env.benchmarks.report.run_data import RunReportData, space_for
 
 __all__ = ["controller_section"]
 

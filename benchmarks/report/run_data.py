@@ -1,4 +1,4 @@
-"""A single run read back for its report: the :class:`~benchmarks.run.record.RunRecord`, plus its search
+"""A single run read back for its report: the :class:`~nas_env.benchmarks.run.record.RunRecord`, plus its search
 space rebuilt lazily (for drawings) and the per-run selections the report shows."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from agents.history import Evaluation
-from benchmarks.run.record import RunRecord, load_run
+from nas_env.agents.history import Evaluation
+from nas_env.benchmarks.run.record import RunRecord, load_run
 
 __all__ = ["TOP_K", "RunReportData", "load_run_report_data", "reward_label", "space_for", "top_architectures"]
 
@@ -38,7 +38,7 @@ class RunReportData:
     def _space(self) -> tuple[Any, str | None]:
         """``gym.make(env_id, **env_kwargs).unwrapped.space``, or ``(None, why)``."""
         try:
-            from benchmarks.run.environment import make_env
+            from nas_env.benchmarks.run.environment import make_env
 
             env = make_env(self.run["env_id"], self.run.get("env_kwargs") or {})
             try:
@@ -63,7 +63,8 @@ def load_run_report_data(out: Path | str) -> RunReportData:
 
     Raises:
         FileNotFoundError: ``out`` is not a run directory.
-        ValueError: the run has no evaluations yet (or a corrupt history line, :class:`agents.history.HistoryError`).
+        ValueError: the run has no evaluations yet (or a corrupt history line,
+                :class:`nas_env.agents.history.HistoryError`).
     """
     record = load_run(out)
     if not record.history:

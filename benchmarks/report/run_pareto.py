@@ -1,7 +1,7 @@
 """The single-run report's Pareto-front section, for multi-objective agents (``nsga2``).
 
 A run whose ``extras.json`` holds ``objectives`` and ``pareto_front`` (written by
-:class:`agents.nsga2.NSGA2Agent`) gets ``DIR/figures/pareto_front.png``: every
+:class:`nas_env.agents.nsga2.NSGA2Agent`) gets ``DIR/figures/pareto_front.png``: every
 evaluated architecture as reward against its first objective (a log axis for
 counts such as ``params``), the non-dominated ones joined as a staircase, and a
 table of the front. Other runs get no section (and a stale figure is removed).
@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from agents.optuna_agent import objective_value
-from benchmarks.report.run_data import RunReportData
-from benchmarks.report.style import RUN_DPI, plt, save, styled
+from nas_env.agents.optuna_agent import objective_value
+from nas_env.benchmarks.report.run_data import RunReportData
+from nas_env.benchmarks.report.style import RUN_DPI, plt, save, styled
 
 __all__ = ["pareto_section", "plot_pareto_front"]
 

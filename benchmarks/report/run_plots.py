@@ -1,7 +1,7 @@
 """Figures of a single search run's report: pure functions of prepared arrays.
 
-Used by :mod:`benchmarks.report.run_report`. Each function draws one PNG in the report style
-(:mod:`benchmarks.report.style`) and returns its path:
+Used by :mod:`nas_env.benchmarks.report.run_report`. Each function draws one PNG in the report style
+(:mod:`nas_env.benchmarks.report.style`) and returns its path:
 
 ==============================  ==============================================================
 :func:`plot_rewards`            reward of every evaluated architecture, best so far, rolling mean
@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.transforms import blended_transform_factory
 
-from benchmarks.report.style import RUN_DPI, plt, save, styled
+from nas_env.benchmarks.report.style import RUN_DPI, plt, save, styled
 
 __all__ = ["plot_architectures", "plot_controller", "plot_rewards", "plot_token_probabilities"]
 

@@ -1,8 +1,8 @@
 """``nas-env report DIR`` for a *single search run* (a ``nas-env search`` directory).
 
-:func:`build_run_report` reads the run directory with :func:`benchmarks.run.record.load_run`
+:func:`build_run_report` reads the run directory with :func:`nas_env.benchmarks.run.record.load_run`
 (``run.json``, ``history.jsonl`` and, when present, ``summary.json`` and ``extras.json``; see
-:mod:`benchmarks.run.layout`) and writes:
+:mod:`nas_env.benchmarks.run.layout`) and writes:
 
 =====================================  ===========================================================
 ``DIR/report.md``                      setup, best architecture, first vs last quarter, figures
@@ -17,9 +17,9 @@
 =====================================  ===========================================================
 
 The controller figures need the diagnostics the REINFORCE agent saves in ``extras.json``
-(:mod:`benchmarks.report.run_controller`); other agents get the report without them (and a
+(:mod:`nas_env.benchmarks.report.run_controller`); other agents get the report without them (and a
 note saying so). The search space for the drawings is rebuilt from ``run.json``'s env id and
-kwargs (:class:`benchmarks.report.run_data.RunReportData`).
+kwargs (:class:`nas_env.benchmarks.report.run_data.RunReportData`).
 """
 
 from __future__ import annotations
@@ -31,11 +31,11 @@ from typing import Any
 
 import numpy as np
 
-from agents.budget import Budget
-from agents.history import Evaluation
-from benchmarks.report import run_plots
-from benchmarks.report.run_controller import controller_section
-from benchmarks.report.run_data import (
+from nas_env.agents.budget import Budget
+from nas_env.agents.history import Evaluation
+from nas_env.benchmarks.report import run_plots
+from nas_env.benchmarks.report.run_controller import controller_section
+from nas_env.benchmarks.report.run_data import (
     TOP_K,
     RunReportData,
     load_run_report_data,
@@ -43,9 +43,9 @@ from benchmarks.report.run_data import (
     space_for,
     top_architectures,
 )
-from benchmarks.report.run_pareto import pareto_section
-from benchmarks.report.style import styled
-from benchmarks.run.files import utf8_text
+from nas_env.benchmarks.report.run_pareto import pareto_section
+from nas_env.benchmarks.report.style import styled
+from nas_env.benchmarks.run.files import utf8_text
 
 __all__ = ["build_run_report"]
 

@@ -8,10 +8,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from agents.base import Agent
-from agents.budget import Budget
-from agents.history import Evaluation
-from agents.tracker import SearchTracker
+from nas_env.agents.base import Agent
+from nas_env.agents.budget import Budget
+from nas_env.agents.history import Evaluation
+from nas_env.agents.tracker import SearchTracker
 
 __all__ = ["DELAY_ENV_VAR", "HistoryWriter", "ProgressBar", "TensorBoardLogger"]
 

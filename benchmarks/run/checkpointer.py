@@ -8,13 +8,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks.run.files import atomic_write
+from nas_env.benchmarks.run.files import atomic_write
 
 __all__ = ["Checkpointer"]
 
 
 class Checkpointer:
-    """The ``checkpoint`` callable of :meth:`agents.base.Agent.run` for a run directory.
+    """The ``checkpoint`` callable of :meth:`nas_env.agents.base.Agent.run` for a run directory.
 
     Writes the first and the final state always. In between, with ``interval_s > 0``, a state is
     written once at least ``max(interval_s, OVERHEAD x the last write's seconds)`` have passed since

@@ -1,4 +1,4 @@
-"""Checks of a run's env that :meth:`benchmarks.run.search.SearchRun.open` makes before writing anything.
+"""Checks of a run's env that :meth:`nas_env.benchmarks.run.search.SearchRun.open` makes before writing anything.
 
 ``gym.make`` accepts some kwargs that only fail once the search has started: a ``render_mode``
 the env does not draw itself (``"human"`` is wrapped lazily and needs pygame at the first

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from agents.history import json_default
+from nas_env.agents.history import json_default
 
 __all__ = ["atomic_write", "json_default", "read_json", "utf8_text", "write_json"]
 

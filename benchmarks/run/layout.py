@@ -3,7 +3,7 @@
 ==================  =====================================================================
 ``run.json``        the run's arguments (env id and kwargs, agent and kwargs, seed, budget)
 ``history.jsonl``   one ``Evaluation.to_json()`` object per evaluated architecture, appended
-                    and flushed the moment the tracker records it (:mod:`agents.history`)
+                    and flushed the moment the tracker records it (:mod:`nas_env.agents.history`)
 ``checkpoint.pkl``  the search state at the last consistent point (agent ``state_dict``, the
                     agent's and the env's RNG states, number of evaluations); written to a
                     temporary file and ``os.replace``-d, so it is never half-written
@@ -12,7 +12,7 @@
 ``evaluations.sqlite``  the evaluation store (every finished child, written when it finishes;
                     on by default for training envs)
 ``tensorboard/``    TensorBoard logs, when asked for
-``retrain.json``    the finalists re-trained stand-alone (``--retrain-top K``, :mod:`benchmarks.run.retrain`)
+``retrain.json``    the finalists re-trained stand-alone (``--retrain-top K``, :mod:`nas_env.benchmarks.run.retrain`)
 ``report.md``, ``figures/``  ``nas-env report DIR``'s output: never blocks resuming or extending
 ==================  =====================================================================
 """
@@ -24,7 +24,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from agents.budget import Budget
+from nas_env.agents.budget import Budget
 
 __all__ = [
     "CHECKPOINT", "EXTRAS", "HISTORY", "REPORT_FILES", "RETRAIN", "RUN_FILES", "RUN_FORMAT", "RUN_JSON", "RunDirError",
@@ -36,7 +36,7 @@ RUN_FORMAT = "nas-env-run"
 RUN_JSON, HISTORY, CHECKPOINT, SUMMARY, EXTRAS = (
     "run.json", "history.jsonl", "checkpoint.pkl", "summary.json", "extras.json")
 STORE_FILE = "evaluations.sqlite"
-#: ``--retrain-top K``'s stand-alone re-training of the finalists (benchmarks.run.retrain)
+#: ``--retrain-top K``'s stand-alone re-training of the finalists (nas_env.benchmarks.run.retrain)
 RETRAIN = "retrain.json"
 RUN_FILES = (
     RUN_JSON, HISTORY, CHECKPOINT, SUMMARY, EXTRAS, STORE_FILE, STORE_FILE + "-wal", STORE_FILE + "-shm", RETRAIN,

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agents.history import Evaluation, best_evaluation, read_history
-from benchmarks.run import layout
-from benchmarks.run.files import read_json
+from nas_env.agents.history import Evaluation, best_evaluation, read_history
+from nas_env.benchmarks.run import layout
+from nas_env.benchmarks.run.files import read_json
 
 __all__ = ["RunRecord", "load_run"]
 
@@ -59,7 +59,7 @@ def load_run(path: Path | str) -> RunRecord:
 
     Raises:
         FileNotFoundError: ``path`` holds no nas-env ``run.json``.
-        agents.history.HistoryError: a line of ``history.jsonl`` other than the last is corrupt.
+        nas_env.agents.history.HistoryError: a line of ``history.jsonl`` other than the last is corrupt.
     """
     path = Path(path)
     if not layout.is_run_dir(path):

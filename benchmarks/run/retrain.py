@@ -52,11 +52,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from agents.history import Evaluation
-from benchmarks.run import layout
-from benchmarks.run.environment import make_env
-from benchmarks.run.files import read_json, write_json
-from benchmarks.run.record import RunRecord, load_run
+from nas_env.agents.history import Evaluation
+from nas_env.benchmarks.run import layout
+from nas_env.benchmarks.run.environment import make_env
+from nas_env.benchmarks.run.files import read_json, write_json
+from nas_env.benchmarks.run.record import RunRecord, load_run
 
 __all__ = [
     "RETRAIN_FORMAT", "RETRAIN_VERSION", "SHARED_DATA_KWARGS", "finalists", "format_retrain", "pick_of", "read_retrain",

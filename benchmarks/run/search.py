@@ -1,6 +1,6 @@
 """One search run on disk: :func:`run_search` opens, resumes, searches and finishes a run directory.
 
-The directory's files are described in :mod:`benchmarks.run.layout`. Rerunning the same
+The directory's files are described in :mod:`nas_env.benchmarks.run.layout`. Rerunning the same
 arguments on an interrupted directory resumes: history lines beyond the checkpoint are
 dropped (the checkpointed state has not seen them) and the agent continues from its
 saved state. For table envs and agents with ``exact_resume`` the result is identical to
@@ -25,20 +25,20 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from agents.base import Agent
-from agents.budget import Budget
-from agents.history import Evaluation, SearchResult, read_history
-from agents.registry import make_agent
-from agents.tracker import SearchTracker
-from benchmarks.run import layout
-from benchmarks.run.callbacks import HistoryWriter, ProgressBar, TensorBoardLogger
-from benchmarks.run.checkpointer import Checkpointer
-from benchmarks.run.checks import check_env
-from benchmarks.run.environment import make_env
-from benchmarks.run.files import atomic_write, write_json
-from benchmarks.run.layout import RunDirError
-from benchmarks.run.spec import RunOptions, RunSpec
-from benchmarks.run.summary import ranked_table, write_summary
+from nas_env.agents.base import Agent
+from nas_env.agents.budget import Budget
+from nas_env.agents.history import Evaluation, SearchResult, read_history
+from nas_env.agents.registry import make_agent
+from nas_env.agents.tracker import SearchTracker
+from nas_env.benchmarks.run import layout
+from nas_env.benchmarks.run.callbacks import HistoryWriter, ProgressBar, TensorBoardLogger
+from nas_env.benchmarks.run.checkpointer import Checkpointer
+from nas_env.benchmarks.run.checks import check_env
+from nas_env.benchmarks.run.environment import make_env
+from nas_env.benchmarks.run.files import atomic_write, write_json
+from nas_env.benchmarks.run.layout import RunDirError
+from nas_env.benchmarks.run.spec import RunOptions, RunSpec
+from nas_env.benchmarks.run.summary import ranked_table, write_summary
 
 __all__ = ["RunDirError", "SearchRun", "run_search"]
 
@@ -62,8 +62,8 @@ def run_search(
 ) -> SearchResult:
     """Run (or resume) one search and write its run directory (see the module docstring).
 
-    The first six arguments are a :class:`~benchmarks.run.spec.RunSpec`, the keyword
-    arguments a :class:`~benchmarks.run.spec.RunOptions` (both document each field).
+    The first six arguments are a :class:`~nas_env.benchmarks.run.spec.RunSpec`, the keyword
+    arguments a :class:`~nas_env.benchmarks.run.spec.RunOptions` (both document each field).
 
     Raises:
         ValueError: unknown agent or env, bad kwargs or budget.

@@ -10,9 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from agents.budget import Budget
-from agents.history import Evaluation
-from agents.tracker import SearchTracker
+from nas_env.agents.budget import Budget
+from nas_env.agents.history import Evaluation
+from nas_env.agents.tracker import SearchTracker
 
 __all__ = ["EXECUTOR_CHOICES", "MAX_SEED", "RunOptions", "RunSpec"]
 
@@ -28,9 +28,9 @@ class RunSpec:
     ==================  =============================================================
     ``env_id``          a registered id, e.g. ``"nas_env/NB201-v0"``
     ``env_kwargs``      keyword arguments of the env
-    ``agent``           a registered agent name (``agents.agent_names()``)
+    ``agent``           a registered agent name (``nas_env.agents.agent_names()``)
     ``agent_kwargs``    hyperparameter overrides of the agent's Config
-    ``budget``          a :class:`~agents.budget.Budget`
+    ``budget``          a :class:`~nas_env.agents.budget.Budget`
     ``seed``            the run's one seed (see :meth:`agents.Agent.run`)
     ==================  =============================================================
     """
@@ -55,7 +55,7 @@ class RunSpec:
 
     def to_run_json(self, store: Path | None, batched: bool, argv: Sequence[str] | None = None) -> dict[str, Any]:
         """The ``run.json`` record (``store`` and ``batched`` are part of a run's identity)."""
-        from benchmarks.run.layout import RUN_FORMAT
+        from nas_env.benchmarks.run.layout import RUN_FORMAT
 
         return {
             "format": RUN_FORMAT,

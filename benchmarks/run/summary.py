@@ -8,11 +8,11 @@ from typing import Any
 
 import gymnasium as gym
 
-from agents.budget import Budget
-from agents.history import SearchResult
-from benchmarks.run import layout
-from benchmarks.run.files import write_json
-from benchmarks.run.machine import package_versions
+from nas_env.agents.budget import Budget
+from nas_env.agents.history import SearchResult
+from nas_env.benchmarks.run import layout
+from nas_env.benchmarks.run.files import write_json
+from nas_env.benchmarks.run.machine import package_versions
 
 __all__ = ["ranked_table", "reference_optimum", "write_summary"]
 

@@ -15,7 +15,7 @@ import gymnasium as gym
 import numpy as np
 
 import nas_env  # noqa: F401  (registers nas_env/NB201-v0)
-from agents import Agent, SearchTracker, make_agent
+from nas_env.agents import Agent, SearchTracker, make_agent
 
 
 @dataclass

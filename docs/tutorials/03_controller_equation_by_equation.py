@@ -20,8 +20,8 @@ import torch
 from torch.nn import functional as F
 
 import nas_env  # registers the nas_env/* ids
-from agents import Budget, make_agent, play_tokens
-from agents.controller import Controller
+from nas_env.agents import Budget, make_agent, play_tokens
+from nas_env.agents.controller import Controller
 
 
 def sample_and_score(controller: Controller, m: int, generator: torch.Generator) -> dict:

@@ -19,7 +19,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from benchmarks import build_report, get_protocol, run_benchmark
+from nas_env.benchmarks import build_report, get_protocol, run_benchmark
 
 AGENTS = ["random", "evolution", "reinforce"]
 

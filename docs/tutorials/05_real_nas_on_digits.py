@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from agents import read_history as load_history
-from benchmarks import build_run_report
-from benchmarks.cli import main as nas_env_cli
+from nas_env.agents import read_history as load_history
+from nas_env.benchmarks import build_run_report
+from nas_env.benchmarks.cli import main as nas_env_cli
 
 
 def search(agent: str, out: Path, children: int, env_kwargs: dict, agent_kwargs: dict, seed: int,

@@ -133,7 +133,7 @@ class ZophLeRNNEnv(NASEnv):
     (5-6 s with ``train_kwargs={"fast_cells": False}``, the eager loop).
     With ``backend="shared"`` (10 windows, 2048 validation and 2048 test tokens) a child
     costs about 0.3 s at the ``rnn-tinyshakespeare`` settings (``max_chars=50_000``), where a
-    stand-alone child costs about 1.1 s (one loaded core; ``benchmarks.measure.shared_rnn``).
+    stand-alone child costs about 1.1 s (one loaded core; ``nas_env.benchmarks.measure.shared_rnn``).
     Seeding goes through ``reset(seed=...)``: each child's training seed is drawn from
     the env's ``np_random``.
 

@@ -119,7 +119,7 @@ class SharedWeightLMEvaluator(Evaluator):
         lr: learning rate. Default 0.001, a tenth of the stand-alone trainer's: after a 100-cell shared search
             at the ``rnn-tinyshakespeare`` settings it ranked 20 random cells closer to their stand-alone
             rewards (Kendall tau 0.65 after 10 windows each) than 0.003 (0.50) or 0.01 (0.48)
-            (``python -m benchmarks.measure.shared_rnn``).
+            (``python -m nas_env.benchmarks.measure.shared_rnn``).
         weight_decay: L2 weight decay (on the tensors a child uses).
         grad_clip: clip the child's gradient norm to this (``None``: no clipping).
         diverge_loss: a training loss above this is ``"diverged"`` (``None``: ``3 * ln(vocab)``).

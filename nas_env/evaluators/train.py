@@ -82,7 +82,7 @@ class TrainEvaluator(Evaluator):
         channels_last: train in the channels-last memory format (model and images). Off by default: on this
             2-core CPU it trains the benchmark child 1.25x faster, but 8 random 4-layer children only 1.13x
             in total (0.95x-1.25x each), and it changes the last bits of some results
-            (``python -m benchmarks.measure.train_throughput --channels-last``; MEASUREMENTS.md). In
+            (``python -m nas_env.benchmarks.measure.train_throughput --channels-last``; MEASUREMENTS.md). In
             ``config()`` only when on, so stores of the default keep their keys.
     """
 
