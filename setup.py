@@ -1,10 +1,14 @@
 """nas-env: neural architecture search as a Gymnasium environment."""
 
+import re
 from pathlib import Path
 
 from setuptools import find_packages, setup
 
 HERE = Path(__file__).parent
+#: one source of the version: nas_env.__version__ (read, not imported: nas_env imports its dependencies)
+VERSION = re.search(r'^__version__ = "([^"]+)"', (HERE / "nas_env" / "__init__.py").read_text(encoding="utf-8"),
+                    re.M).group(1)
 
 EXTRAS = {
     "sb3": ["stable-baselines3>=2.3", "sb3-contrib>=2.3"],
@@ -26,7 +30,7 @@ EXTRAS["all"] = sorted(
 
 setup(
     name="nas-env",
-    version="0.2.0",
+    version=VERSION,
     description="Neural architecture search as a Gymnasium environment, with Zoph & Le's REINFORCE "
     "controller, baselines and a benchmark harness",
     long_description=(HERE / "README.md").read_text(encoding="utf-8"),

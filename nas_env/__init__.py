@@ -29,7 +29,7 @@ from nas_env.spaces import (
 )
 from nas_env.wrappers import ArchitectureAction, MaskedObservation
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 register_envs()
 
