@@ -21,7 +21,7 @@ _PUBLIC = {
     "run_search": "nas_env.benchmarks.run.search",
     "load_run": "nas_env.benchmarks.run.record",
     "run_benchmark": "nas_env.benchmarks.harness.runner",
-    "get_protocol": "nas_env.benchmarks.harness.protocols",
+    "get_protocol": "nas_env.benchmarks.protocols",
     "build_report": "nas_env.benchmarks.report",
     "build_run_report": "nas_env.benchmarks.report",
 }

@@ -1,4 +1,4 @@
-"""Protocols (nas_env.benchmarks.harness.protocols): what a budget really allows, what is reported, how lookups fail."""
+"""Protocols (nas_env.benchmarks.protocols): what a budget really allows, what is reported, how lookups fail."""
 
 from __future__ import annotations
 
@@ -9,13 +9,8 @@ import numpy as np
 import pytest
 
 from nas_env.agents import Budget, Evaluation, make_agent
-from nas_env.benchmarks.harness.protocols import (
-    NB201_BUDGET_SECONDS,
-    NB201_REINFORCE_LR,
-    PROTOCOLS,
-    get_protocol,
-    protocol_from_json,
-)
+from nas_env.benchmarks.protocols import PROTOCOLS, get_protocol, protocol_from_json
+from nas_env.benchmarks.protocols.nb201 import NB201_BUDGET_SECONDS, NB201_REINFORCE_LR
 from nas_env.benchmarks.report.analysis import first_hit, top_fraction_threshold
 from nas_env.benchmarks.run.record import RunRecord
 from nas_env.evaluators.nb201_table import NB201Table

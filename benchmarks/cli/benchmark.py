@@ -22,7 +22,7 @@ DEFAULT_AGENTS = "random,evolution,reinforce,maskable-ppo"
 
 def add_benchmark_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add ``benchmark``: run every (agent, seed) of a protocol in parallel, then write the report."""
-    from nas_env.benchmarks.harness.protocols import protocol_names
+    from nas_env.benchmarks.protocols import protocol_names
 
     p = subparsers.add_parser(
         "benchmark",
@@ -66,8 +66,8 @@ def agents_and_seeds(args: argparse.Namespace, protocol: Any) -> tuple[list[str]
 
 def cmd_benchmark(args: argparse.Namespace) -> int:
     """Run the benchmark described by ``args``; returns the exit code (1 if any run failed)."""
-    from nas_env.benchmarks.harness.protocols import get_protocol
     from nas_env.benchmarks.harness.runner import run_benchmark
+    from nas_env.benchmarks.protocols import get_protocol
     from nas_env.benchmarks.report import build_report
 
     try:

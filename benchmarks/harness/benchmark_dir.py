@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from nas_env.benchmarks.harness.protocols import Protocol
+from nas_env.benchmarks.protocols import Protocol
 from nas_env.benchmarks.run import layout
 from nas_env.benchmarks.run.files import atomic_write, read_json
 from nas_env.benchmarks.run.record import RunRecord, load_run

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from nas_env.benchmarks.harness.benchmark_dir import run_dir
-from nas_env.benchmarks.harness.protocols import Protocol
+from nas_env.benchmarks.protocols import Protocol
 from nas_env.benchmarks.run import layout
 
 __all__ = ["Job", "JobOutcome", "make_jobs", "outcome_of"]

@@ -27,7 +27,7 @@ from typing import Any
 from nas_env.agents.registry import agent_names, check_agent_spec, parse_agent_spec
 from nas_env.benchmarks.harness.benchmark_dir import check_benchmark_dir, record_invocation, write_meta
 from nas_env.benchmarks.harness.jobs import Job, JobOutcome, make_jobs, outcome_of
-from nas_env.benchmarks.harness.protocols import Protocol
+from nas_env.benchmarks.protocols import Protocol
 from nas_env.benchmarks.run.machine import machine_info
 from nas_env.benchmarks.run.record import load_run
 
@@ -83,7 +83,7 @@ def _retrain(job: Job) -> None:
 def check_protocol(protocol: Protocol) -> None:
     """Raise ``ValueError`` before any run starts for env kwargs that contradict what the protocol reports
     or that its env refuses (a bad key would otherwise fail every run, one by one)."""
-    from nas_env.benchmarks.harness.reporters import REPORTER_ENV_KWARG
+    from nas_env.benchmarks.protocols.reported_accuracy import REPORTER_ENV_KWARG
     from nas_env.benchmarks.run.checks import check_env
     from nas_env.benchmarks.run.environment import make_env
 

@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 
 from nas_env.benchmarks.harness.benchmark_dir import load_benchmark_meta, load_runs
-from nas_env.benchmarks.harness.protocols import Protocol, protocol_from_json
-from nas_env.benchmarks.harness.reporters import Reporter
+from nas_env.benchmarks.protocols import Protocol, protocol_from_json
+from nas_env.benchmarks.protocols.reported_accuracy import Reporter
 from nas_env.benchmarks.report import stats
 from nas_env.benchmarks.run.record import RunRecord
 
