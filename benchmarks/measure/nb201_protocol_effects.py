@@ -6,7 +6,8 @@
 Random search simulated directly on the table (vectorised numpy, the nb201 protocol's rules
 otherwise: uniform cells, each charged its 12-epoch training time, the query that would cross the
 protocol's budget (read from the protocol: 12,000 s on CIFAR-10) dropped, answer = best 12-epoch
-validation accuracy, reported = 200-epoch test accuracy). Each row changes one rule and prints the mean final accuracy with its standard error:
+validation accuracy, reported = 200-epoch test accuracy). Each row changes one rule and prints the
+mean final accuracy with its standard error:
 
 - ``reward noise s pp``: Gaussian noise of std ``s`` percentage points on the reward. NAS-Bench-201
   draws one training seed per query; the shipped data has one 12-epoch number per cell (no per-seed
