@@ -52,7 +52,8 @@ class Protocol:
         env_id: the Gymnasium id searched.
         env_kwargs: keyword arguments of ``gym.make`` (reward signal, fidelity ...).
         budget: evaluations and/or simulated seconds; an evaluation that would
-            exceed ``cost_seconds`` is not counted (the tracker's convention).
+            exceed ``cost_seconds`` is not counted (the tracker's convention). ``nas-env benchmark --budget``
+            replaces it in its unit (:attr:`budget_unit`, :meth:`budget_of`).
         reward: what the reward signal is (for the report).
         cost: how each evaluation is charged (for the report).
         reporter: ``"nb201"``, ``"macro"`` or ``"env"`` (:mod:`nas_env.benchmarks.protocols.reported_accuracy`).
