@@ -3,7 +3,7 @@
 ============================  ===========================================================
 ``nas_env.agents.base``               :class:`Agent`: the interface (``run`` with seeding and resume)
 ``nas_env.agents.budget``             :class:`Budget`: evaluations and/or simulated seconds
-``nas_env.agents.history``            :class:`Evaluation`, :class:`SearchResult`, ``read_history``
+``nas_env.agents.history``            :class:`Evaluation`, :class:`SearchResult`, history.jsonl (written, read)
 ``nas_env.agents.tracker``            :class:`SearchTracker`: accounting, budget, callbacks
 ``nas_env.agents.play``               ``play_tokens`` / ``play_batch``: architectures through an env
 ``nas_env.agents.registry``           ``register_agent``, ``make_agent``: agents by name

@@ -1,9 +1,10 @@
-"""The search history: :class:`Evaluation` records, :class:`SearchResult`, and the one reader of ``history.jsonl``.
+"""The search history: :class:`Evaluation` records, :class:`SearchResult`, and ``history.jsonl``'s one owner.
 
-``history.jsonl`` holds one :meth:`Evaluation.to_json` object per line, appended and
-flushed the moment an evaluation is recorded. The rule for a line that does not parse:
-the **last** line is a write that an interruption cut short and is ignored; any other
-line is corruption and raises :class:`HistoryError` naming the file and line.
+``history.jsonl`` holds one :meth:`Evaluation.to_json` object per line (:meth:`Evaluation.to_line`),
+appended and flushed by :class:`HistoryWriter` the moment an evaluation is recorded, and read back by
+:func:`read_history`. The rule for a line that does not parse: the **last** line is a write that an
+interruption cut short and is ignored; any other line is corruption and raises :class:`HistoryError`
+naming the file and line.
 """
 
 from __future__ import annotations
@@ -13,11 +14,16 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-__all__ = ["Evaluation", "HistoryError", "SearchResult", "best_evaluation", "json_default", "read_history"]
+if TYPE_CHECKING:
+    from nas_env.agents.tracker import SearchTracker
+
+__all__ = [
+    "Evaluation", "HistoryError", "HistoryWriter", "SearchResult", "best_evaluation", "json_default", "read_history",
+]
 
 
 @dataclass
@@ -90,6 +96,21 @@ def best_evaluation(history: Sequence[Evaluation]) -> Evaluation | None:
     if not history:
         return None
     return max(history, key=lambda e: (e.reward, -e.index))
+
+
+class HistoryWriter:
+    """A tracker callback that appends each evaluation to ``history.jsonl`` and flushes it at once (nothing
+    evaluated is lost); :func:`read_history` reads the file back."""
+
+    def __init__(self, path: Path | str):
+        self._file = open(path, "a", encoding="utf-8")  # noqa: SIM115 (closed by close())
+
+    def __call__(self, ev: Evaluation, tracker: SearchTracker) -> None:
+        self._file.write(ev.to_line())
+        self._file.flush()
+
+    def close(self) -> None:
+        self._file.close()
 
 
 class HistoryError(ValueError):

@@ -1,8 +1,11 @@
-"""Running, comparing and reporting searches. Imports flow one way: ``cli -> report -> harness -> run -> agents``.
+"""Running, comparing and reporting searches.
+
+Imports flow one way: ``cli -> report -> harness -> protocols -> run -> agents``.
 
 ==========================  ============================================================
 ``nas_env.benchmarks.run``          one ``nas-env search`` run: its directory, carrying it out, reading it back
-``nas_env.benchmarks.harness``      protocols, what is reported per architecture, running agents x seeds
+``nas_env.benchmarks.protocols``    benchmark protocols, one family per file behind a registry
+``nas_env.benchmarks.harness``      running agents x seeds under a protocol
 ``nas_env.benchmarks.report``       statistics, figures and report.md of a benchmark or of one run
 ``nas_env.benchmarks.cli``          the ``nas-env`` command line (one module per subcommand)
 ``nas_env.benchmarks.measure``      stand-alone measurement scripts (``python -m nas_env.benchmarks.measure.<name>``)
@@ -21,7 +24,7 @@ _PUBLIC = {
     "run_search": "nas_env.benchmarks.run.search",
     "load_run": "nas_env.benchmarks.run.record",
     "run_benchmark": "nas_env.benchmarks.harness.runner",
-    "get_protocol": "nas_env.benchmarks.harness.protocols",
+    "get_protocol": "nas_env.benchmarks.protocols",
     "build_report": "nas_env.benchmarks.report",
     "build_run_report": "nas_env.benchmarks.report",
 }

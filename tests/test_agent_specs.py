@@ -6,8 +6,9 @@ import pytest
 
 from nas_env.agents.registry import check_agent_spec, make_agent, parse_agent_spec
 from nas_env.benchmarks.cli import main
-from nas_env.benchmarks.harness.protocols import NB201_REINFORCE_LR, get_protocol
 from nas_env.benchmarks.harness.runner import run_benchmark
+from nas_env.benchmarks.protocols import get_protocol
+from nas_env.benchmarks.protocols.nb201 import NB201_REINFORCE_LR
 
 
 def test_parse_agent_spec() -> None:

@@ -17,8 +17,8 @@ import pytest
 
 from nas_env.agents.history import read_history
 from nas_env.benchmarks.cli import main as cli_main
-from nas_env.benchmarks.harness.protocols import get_protocol
 from nas_env.benchmarks.harness.runner import run_benchmark
+from nas_env.benchmarks.protocols import get_protocol
 from nas_env.benchmarks.report import build_report
 from nas_env.evaluators.nb201_table import NB201Table
 

@@ -13,7 +13,7 @@ import pytest
 from nas_env.agents import AGENTS, Budget
 from nas_env.agents.history import read_history as load_history
 from nas_env.benchmarks.cli import main
-from nas_env.benchmarks.run.layout import RunDirError
+from nas_env.benchmarks.run.directory import RunDirError
 from nas_env.benchmarks.run.search import run_search
 
 REPO = Path(__file__).resolve().parents[1]

@@ -3,12 +3,21 @@ MaskablePPO beat random search's by >= 0.04 on average over fixed seeds (default
 
 from __future__ import annotations
 
+import gymnasium as gym
 import numpy as np
 import pytest
 
-from nas_env.benchmarks.measure.learning import last_window_mean
+import nas_env  # noqa: F401  (registers the envs)
+from nas_env.agents.registry import make_agent
 
 GAP = 0.04
+
+
+def last_window_mean(agent: str, seed: int, budget: int = 1000, window: int = 200) -> float:
+    """Mean env reward over the last ``window`` of ``budget`` architectures of one run on NB201 (defaults)."""
+    result = make_agent(agent).run(gym.make("nas_env/NB201-v0"), budget, seed=seed)
+    assert len(result.history) == budget
+    return float(result.rewards[-window:].mean())
 
 
 @pytest.mark.slow

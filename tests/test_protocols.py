@@ -1,4 +1,4 @@
-"""Protocols (nas_env.benchmarks.harness.protocols): what a budget really allows, what is reported, how lookups fail."""
+"""Protocols (nas_env.benchmarks.protocols): what a budget really allows, what is reported, how lookups fail."""
 
 from __future__ import annotations
 
@@ -9,13 +9,8 @@ import numpy as np
 import pytest
 
 from nas_env.agents import Budget, Evaluation, make_agent
-from nas_env.benchmarks.harness.protocols import (
-    NB201_BUDGET_SECONDS,
-    NB201_REINFORCE_LR,
-    PROTOCOLS,
-    get_protocol,
-    protocol_from_json,
-)
+from nas_env.benchmarks.protocols import PROTOCOLS, get_protocol, protocol_from_json
+from nas_env.benchmarks.protocols.nb201 import NB201_BUDGET_SECONDS, NB201_REINFORCE_LR
 from nas_env.benchmarks.report.analysis import first_hit, top_fraction_threshold
 from nas_env.benchmarks.run.record import RunRecord
 from nas_env.evaluators.nb201_table import NB201Table
@@ -135,15 +130,30 @@ def test_overrides_change_a_copy_in_the_protocols_own_unit():
 @pytest.mark.parametrize(("name", "kwargs", "needles"), [
     ("nb201-cifar11", {}, ["'nb201-cifar11'", "nb201-cifar10", "fixed:<env-id>"]),
     ("fixed:nas_env/Nope-v0", {}, ["'nas_env/Nope-v0'", "nas_env/NB201-v0"]),
-    ("fixed:nas_env/NB201-v0", {"budget": 2.5}, ["2.5", "positive integer"]),
-    ("macro-cifar10", {"budget": 0}, ["got 0"]),
-    ("nb201-cifar10", {"budget": -5}, ["-5"]),
+    ("fixed:nas_env/NB201-v0", {"budget": 2.5}, ["2.5", "positive integer", "counts evaluations"]),
+    ("macro-cifar10", {"budget": 0}, ["got 0", "counts evaluations"]),
+    ("macro-cifar10", {"budget": 2.5}, ["got 2.5", "'macro-cifar10' counts evaluations"]),
+    ("cnn-digits", {"budget": float("inf")}, ["got inf", "counts evaluations"]),
+    ("nb201-cifar10", {"budget": -5}, ["-5", "'nb201-cifar10' budgets simulated seconds"]),
 ])
 def test_bad_input_names_the_bad_value(name, kwargs, needles):
     with pytest.raises(ValueError) as info:
         get_protocol(name, **kwargs)
     for needle in needles:
         assert needle in str(info.value), (needle, str(info.value))
+
+
+def test_budget_help_names_each_protocols_unit(capsys):
+    """``nas-env benchmark --budget`` is a number in the protocol's unit; its help says which, per protocol."""
+    from nas_env.benchmarks.cli import main
+
+    assert main(["benchmark", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "simulated seconds for nb201-cifar10, nb201-cifar100, nb201-imagenet16-120" in text
+    assert "evaluations for cnn-digits, macro-cifar10, rnn-tinyshakespeare," in text and "fixed:<env-id>" in text
+    assert get_protocol("nb201-cifar10").budget_unit == "simulated seconds"
+    assert {get_protocol(n).budget_unit for n in ("macro-cifar10", "cnn-digits", "fixed:nas_env/NB201-v0")} == {
+        "evaluations"}
 
 
 def test_a_saved_protocol_of_unknown_name_is_refused():

@@ -180,26 +180,19 @@ def history(path: Path) -> list[dict]:
 
 
 @pytest.mark.slow
-def test_search_on_two_nodes_survives_losing_the_worker(cluster: Cluster, tmp_path: Path) -> None:
+def test_search_on_two_nodes_survives_losing_the_worker(cluster: Cluster, tmp_path: Path, paused_cli) -> None:
     out = tmp_path / "run"
-    cmd = [sys.executable, "-m", "nas_env.benchmarks.cli", "search", "--env", "nas_env/ZophLeCNN-v0",
-           "--env-kwargs", json.dumps(ENV_KWARGS), "--agent", "reinforce", "--agent-kwargs", '{"m": 2}',
-           "--budget", str(BUDGET), "--seed", "3", "--out", str(out), "--no-progress",
-           "--executor", "ray", "--ray-address", cluster.address, "--workers", "2", "--store", "on"]
-    t0 = time.monotonic()
-    # each recorded child waits 0.5 s (the runner's test hook): the worker dies mid-search on a quiet machine too
-    search = subprocess.Popen(cmd, env={**RAY_ENV, "NAS_ENV_RUN_DELAY": "0.5"}, cwd=tmp_path,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True)
+    args = ["search", "--env", "nas_env/ZophLeCNN-v0", "--env-kwargs", json.dumps(ENV_KWARGS), "--agent", "reinforce",
+            "--agent-kwargs", '{"m": 2}', "--budget", str(BUDGET), "--seed", "3", "--out", str(out), "--no-progress",
+            "--executor", "ray", "--ray-address", cluster.address, "--workers", "2", "--store", "on"]
     worker_id = cluster.node_ids["worker"]
-    deadline = time.monotonic() + 120
-    # wait until the worker node has trained a child, and the next batch has been handed out
-    while time.monotonic() < deadline and search.poll() is None:
-        done = history(out / "history.jsonl")
-        if any(e["metrics"].get("node_id") == worker_id for e in done) and len(done) % 2 == 0:
-            break
-        time.sleep(0.05)
-    time.sleep(0.3)
+    t0 = time.monotonic()
+    # the search pauses after a whole batch of 2 once the worker node has trained a child, before the next batch
+    # is handed out; the worker node crashes there, and the search goes on
+    search = paused_cli(args, f"len(history) % 2 == 0 and any(e.metrics.get('node_id') == {worker_id!r} "
+                              "for e in history)", env=RAY_ENV, cwd=tmp_path, stdout=subprocess.PIPE,
+                        stderr=subprocess.PIPE, text=True)
+    assert search.wait_until_paused(timeout=120), "the search ended or stalled before the worker node trained a child"
     killed_after = len(history(out / "history.jsonl"))
     assert cluster.worker is not None
     pids = cluster.node_pids("worker")
@@ -208,10 +201,11 @@ def test_search_on_two_nodes_survives_losing_the_worker(cluster: Cluster, tmp_pa
             os.kill(pid, signal.SIGKILL)
     cluster.worker.wait()
     t_kill = time.monotonic() - t0
-    stdout, stderr = search.communicate(timeout=180)
+    search.resume()
+    stdout, stderr = search.proc.communicate(timeout=180)
     print(f"worker ({len(pids)} processes) killed at {t_kill:.1f} s after {killed_after} children; search done at "
           f"{time.monotonic() - t0:.1f} s")
-    assert search.returncode == 0, stderr
+    assert search.proc.returncode == 0, stderr
 
     entries = history(out / "history.jsonl")
     assert killed_after < BUDGET

@@ -211,7 +211,7 @@ def test_readme_cli_command_parses_with_valid_names(argv):
     elif args.command == "benchmark":
         from nas_env.agents.registry import check_agent_spec
         from nas_env.benchmarks.cli.benchmark import agents_and_seeds
-        from nas_env.benchmarks.harness.protocols import get_protocol
+        from nas_env.benchmarks.protocols import get_protocol
 
         agents, _ = agents_and_seeds(args, get_protocol(args.protocol))  # the protocol's defaults if none given
         for spec in agents:  # a name, or an agent spec NAME@key=value whose keys the agent has
@@ -248,7 +248,7 @@ def test_readme_tables_list_every_env_and_agent():
 
 
 def test_readme_benchmark_protocols_exist():
-    from nas_env.benchmarks.harness.protocols import protocol_names
+    from nas_env.benchmarks.protocols import protocol_names
 
     names = re.findall(r"`([\w:<>-]+)`", re.search(r"Protocols: (.*?)\. Runs", PROSE, flags=re.S).group(1))
     assert sorted(names) == sorted(protocol_names())  # every protocol, and only protocols

@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 
 from nas_env.agents.history import Evaluation
-from nas_env.benchmarks.harness.protocols import get_protocol
-from nas_env.benchmarks.harness.reporters import make_reporter
 from nas_env.benchmarks.harness.runner import run_benchmark
+from nas_env.benchmarks.protocols import get_protocol
+from nas_env.benchmarks.protocols.reported_accuracy import make_reporter
 from nas_env.benchmarks.report import analysis, build_report, stats
 from nas_env.benchmarks.report.answers import ratio_of_medians_ci
 from nas_env.benchmarks.run.record import RunRecord

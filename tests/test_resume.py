@@ -7,22 +7,20 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from nas_env.agents import Budget
-from nas_env.benchmarks.run.callbacks import DELAY_ENV_VAR
 from nas_env.benchmarks.run.search import run_search
 
 REPO = Path(__file__).resolve().parents[1]
 BUDGET = 120
 
 
-def command(agent: str, out: Path) -> list[str]:
-    return [sys.executable, "-m", "nas_env.benchmarks.cli", "search", "--env", "nas_env/NB201-v0", "--agent", agent,
-            "--budget", str(BUDGET), "--seed", "7", "--out", str(out), "--no-progress"]
+def arguments(agent: str, out: Path) -> list[str]:
+    return ["search", "--env", "nas_env/NB201-v0", "--agent", agent, "--budget", str(BUDGET), "--seed", "7",
+            "--out", str(out), "--no-progress"]
 
 
 def lines(path: Path) -> list[dict]:
@@ -32,22 +30,21 @@ def lines(path: Path) -> list[dict]:
 
 
 @pytest.mark.parametrize("agent", ["reinforce", "evolution"])
-def test_sigkill_then_rerun_matches_uninterrupted(tmp_path, agent):
+def test_sigkill_then_rerun_matches_uninterrupted(tmp_path, agent, paused_cli):
     env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     out = tmp_path / "run"
-    slow = {**env, DELAY_ENV_VAR: "0.03"}  # slows each evaluation so the kill lands midway
-    proc = subprocess.Popen(command(agent, out), env=slow, cwd=tmp_path,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 90
-    while len(lines(out / "history.jsonl")) < 50 and time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    # the run stops after recording its 50th evaluation, and is killed there
+    search = paused_cli(arguments(agent, out), "len(history) >= 50", env=env, cwd=tmp_path,
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    assert search.wait_until_paused(timeout=90)
+    search.proc.send_signal(signal.SIGKILL)
+    search.proc.wait()
     killed_at = len(lines(out / "history.jsonl"))
-    assert 50 <= killed_at < BUDGET, killed_at
+    assert killed_at == 50
     assert not (out / "summary.json").exists()
 
-    done = subprocess.run(command(agent, out), env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    command = [sys.executable, "-m", "nas_env.benchmarks.cli", *arguments(agent, out)]
+    done = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
 
     ref = run_search("nas_env/NB201-v0", {}, agent, {}, Budget(evaluations=BUDGET), 7, tmp_path / "ref",

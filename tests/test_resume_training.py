@@ -8,11 +8,9 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from nas_env.agents import Budget
-from nas_env.benchmarks.run.callbacks import DELAY_ENV_VAR
 from nas_env.benchmarks.run.search import run_search
 
 REPO = Path(__file__).resolve().parents[1]
@@ -21,10 +19,10 @@ ENV_KWARGS = {"num_layers": 2, "epochs": 1, "filter_sizes": [1, 3], "num_filters
               "train_kwargs": {"max_train_samples": 400, "count_flops": False, "num_threads": 1}}
 
 
-def command(out: Path) -> list[str]:
-    return [sys.executable, "-m", "nas_env.benchmarks.cli", "search", "--env", "nas_env/ZophLeCNN-v0",
-            "--env-kwargs", json.dumps(ENV_KWARGS), "--agent", "reinforce", "--agent-kwargs", '{"m": 2}',
-            "--budget", str(BUDGET), "--seed", "3", "--out", str(out), "--no-progress", "--executor", "none"]
+def arguments(out: Path) -> list[str]:
+    return ["search", "--env", "nas_env/ZophLeCNN-v0", "--env-kwargs", json.dumps(ENV_KWARGS), "--agent", "reinforce",
+            "--agent-kwargs", '{"m": 2}', "--budget", str(BUDGET), "--seed", "3", "--out", str(out), "--no-progress",
+            "--executor", "none"]
 
 
 def lines(path: Path) -> list[dict]:
@@ -45,25 +43,24 @@ def stored(path: Path) -> int:
         conn.close()
 
 
-def test_sigkill_real_training_then_resume_retrains_nothing(tmp_path):
+def test_sigkill_real_training_then_resume_retrains_nothing(tmp_path, paused_cli):
     env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     out = tmp_path / "run"
     store = out / "evaluations.sqlite"
-    # the delay sits between recording an evaluation and the next checkpoint: a kill there leaves
-    # trained children beyond the checkpoint, which the rerun must take from the store
-    slow = {**env, DELAY_ENV_VAR: "0.7"}
-    proc = subprocess.Popen(command(out), env=slow, cwd=tmp_path, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while len(lines(out / "history.jsonl")) < 5 and time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    # the run stops right after recording its 5th evaluation, before the next checkpoint, and is killed there:
+    # it leaves trained children beyond the checkpoint, which the rerun must take from the store
+    search = paused_cli(arguments(out), "len(history) >= 5", env=env, cwd=tmp_path, stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL)
+    assert search.wait_until_paused(timeout=120)
+    search.proc.send_signal(signal.SIGKILL)
+    search.proc.wait()
     trained_before = stored(store)
     assert 5 <= trained_before < BUDGET, trained_before
+    assert len(lines(out / "history.jsonl")) == 5
     assert not (out / "summary.json").exists()
 
-    done = subprocess.run(command(out), env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    command = [sys.executable, "-m", "nas_env.benchmarks.cli", *arguments(out)]
+    done = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     summary = json.loads((out / "summary.json").read_text())
     st = summary["store"]

@@ -11,8 +11,8 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-from nas_env.benchmarks.harness.protocols import PROTOCOLS, get_protocol, protocol_from_json
 from nas_env.benchmarks.harness.runner import run_benchmark
+from nas_env.benchmarks.protocols import PROTOCOLS, get_protocol, protocol_from_json
 from nas_env.benchmarks.report.benchmark_report import build_report
 from nas_env.benchmarks.run.retrain import read_retrain, retrained_pick
 

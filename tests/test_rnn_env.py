@@ -117,7 +117,7 @@ def test_search_through_the_cli(agent, tmp_path, capsys):
 
 def test_figure6_protocol_runs_at_tiny_size():
     from nas_env.agents import make_agent
-    from nas_env.benchmarks.harness.protocols import PROTOCOLS, get_protocol
+    from nas_env.benchmarks.protocols import PROTOCOLS, get_protocol
 
     p = PROTOCOLS["rnn-tinyshakespeare"]
     assert p.env_id == "nas_env/ZophLeRNN-v0" and p.budget.evaluations == 300 and p.default_seeds == 5

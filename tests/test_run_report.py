@@ -15,7 +15,7 @@ from nas_env.agents.history import HistoryError, read_history  # noqa: E402
 from nas_env.benchmarks.cli import main as cli_main  # noqa: E402
 from nas_env.benchmarks.report import build_run_report  # noqa: E402
 from nas_env.benchmarks.report.run_data import top_architectures  # noqa: E402
-from nas_env.benchmarks.run.layout import is_benchmark_dir, is_run_dir  # noqa: E402
+from nas_env.benchmarks.run.directory import is_benchmark_dir, is_run_dir  # noqa: E402
 from nas_env.benchmarks.run.search import run_search  # noqa: E402
 
 NB201 = "nas_env/NB201-v0"

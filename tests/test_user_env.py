@@ -14,7 +14,7 @@ import gymnasium as gym
 import pytest
 
 from nas_env.benchmarks.cli import main
-from nas_env.benchmarks.harness.protocols import get_protocol
+from nas_env.benchmarks.protocols import get_protocol
 from nas_env.benchmarks.run.environment import make_env
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "06_bring_your_own_space.md"
@@ -102,7 +102,7 @@ def test_bad_env_ids_name_what_is_valid(env_id: str, needles: list[str], tmp_pat
 
 
 def test_fixed_protocol_on_a_module_id_rebuilds_from_its_json(user_module: Path) -> None:
-    from nas_env.benchmarks.harness.protocols import protocol_from_json
+    from nas_env.benchmarks.protocols import protocol_from_json
 
     p = get_protocol("fixed:mymodule:my/Space-v0", budget=4)
     assert (p.name, p.env_id, p.budget.evaluations) == ("fixed:mymodule:my/Space-v0", "mymodule:my/Space-v0", 4)

@@ -35,22 +35,20 @@ def json_object(text: str) -> dict[str, Any]:
 
 def positive_int(text: str) -> int:
     """An integer > 0."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {value}")
-    return value
+    return int(_positive(text, int, "integer"))
 
 
 def positive_float(text: str) -> float:
     """A number > 0."""
+    return float(_positive(text, float, "number"))
+
+
+def _positive(text: str, kind: type[int] | type[float], noun: str) -> int | float:
     try:
-        value = float(text)
+        value = kind(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}") from None
-    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive {noun}, got {text!r}") from None
+    if not value > 0:  # (a NaN is not > 0 either)
         raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
     return value
 

@@ -22,7 +22,7 @@ DEFAULT_AGENTS = "random,evolution,reinforce,maskable-ppo"
 
 def add_benchmark_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add ``benchmark``: run every (agent, seed) of a protocol in parallel, then write the report."""
-    from nas_env.benchmarks.harness.protocols import protocol_names
+    from nas_env.benchmarks.protocols import protocol_names, protocol_names_by_unit
 
     p = subparsers.add_parser(
         "benchmark",
@@ -39,11 +39,12 @@ def add_benchmark_parser(subparsers: Any) -> argparse.ArgumentParser:
     seeds = p.add_mutually_exclusive_group()
     seeds.add_argument("--seeds", type=positive_int, default=None,
                        help="run seeds 0..N-1 (default: the protocol's: 500 for nb201-* as published, 5 for "
-                       "rnn-tinyshakespeare*, else 20)")
+                       "rnn-tinyshakespeare* and cnn-digits, else 20)")
     seeds.add_argument("--seed-list", type=seed_list, default=None, help="explicit seeds, e.g. 3,5,8")
     p.add_argument("--out", type=Path, required=True, help="output directory (reused to resume)")
+    units = "; ".join(f"{unit} for {', '.join(names)}" for unit, names in protocol_names_by_unit().items())
     p.add_argument("--budget", type=float, default=None,
-                   help="override the budget: evaluations for fixed:/macro protocols, simulated seconds for nb201")
+                   help=f"override the protocol's budget, a number in the protocol's own unit: {units}")
     p.add_argument("--env-kwargs", type=json_object, default=None, help="extra env kwargs as JSON")
     p.add_argument("--workers", type=int, default=None,
                    help="worker processes (None = os.cpu_count(); 0 = serial, in this process)")
@@ -66,8 +67,8 @@ def agents_and_seeds(args: argparse.Namespace, protocol: Any) -> tuple[list[str]
 
 def cmd_benchmark(args: argparse.Namespace) -> int:
     """Run the benchmark described by ``args``; returns the exit code (1 if any run failed)."""
-    from nas_env.benchmarks.harness.protocols import get_protocol
     from nas_env.benchmarks.harness.runner import run_benchmark
+    from nas_env.benchmarks.protocols import get_protocol
     from nas_env.benchmarks.report import build_report
 
     try:

@@ -33,7 +33,7 @@ def add_report_parser(subparsers: Any) -> argparse.ArgumentParser:
 def cmd_report(args: argparse.Namespace) -> int:
     """Rebuild the report of ``args.dir`` (a benchmark directory, or a single run)."""
     from nas_env.benchmarks.report import build_report, build_run_report
-    from nas_env.benchmarks.run.layout import is_benchmark_dir, is_run_dir
+    from nas_env.benchmarks.run.directory import is_benchmark_dir, is_run_dir
 
     if not is_benchmark_dir(args.dir) and is_run_dir(args.dir):
         if args.agents is not None:

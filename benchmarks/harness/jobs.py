@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nas_env.benchmarks.harness.benchmark_dir import run_dir
-from nas_env.benchmarks.harness.protocols import Protocol
-from nas_env.benchmarks.run import layout
+from nas_env.benchmarks.protocols import Protocol
+from nas_env.benchmarks.run import directory
+from nas_env.benchmarks.run.directory import run_dir
 
 __all__ = ["Job", "JobOutcome", "make_jobs", "outcome_of"]
 
@@ -30,7 +30,7 @@ class Job:
     @property
     def finished(self) -> bool:
         """A run is finished when ``run_search`` wrote its ``summary.json``."""
-        return (self.run_path / layout.SUMMARY).is_file()
+        return (self.run_path / directory.SUMMARY).is_file()
 
 
 @dataclass

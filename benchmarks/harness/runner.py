@@ -2,7 +2,7 @@
 
 Each job is one :func:`nas_env.benchmarks.run.search.run_search` call writing
 ``DIR/runs/<agent>/seed<k>/`` (the same format as ``nas-env search``; the directory
-layout is :mod:`nas_env.benchmarks.harness.benchmark_dir`). Jobs whose run directory already
+layout is :mod:`nas_env.benchmarks.run.directory`). Jobs whose run directory already
 holds a ``summary.json`` are finished and skipped; an interrupted one is resumed by
 ``run_search`` from its checkpoint. A protocol with
 ``retrain_top`` re-trains each run's finalists stand-alone right after its search, in the
@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from nas_env.agents.registry import agent_names, check_agent_spec, parse_agent_spec
-from nas_env.benchmarks.harness.benchmark_dir import check_benchmark_dir, record_invocation, write_meta
 from nas_env.benchmarks.harness.jobs import Job, JobOutcome, make_jobs, outcome_of
-from nas_env.benchmarks.harness.protocols import Protocol
+from nas_env.benchmarks.protocols import Protocol
+from nas_env.benchmarks.run.directory import check_benchmark_dir, record_invocation, write_meta
 from nas_env.benchmarks.run.machine import machine_info
 from nas_env.benchmarks.run.record import load_run
 
@@ -83,7 +83,7 @@ def _retrain(job: Job) -> None:
 def check_protocol(protocol: Protocol) -> None:
     """Raise ``ValueError`` before any run starts for env kwargs that contradict what the protocol reports
     or that its env refuses (a bad key would otherwise fail every run, one by one)."""
-    from nas_env.benchmarks.harness.reporters import REPORTER_ENV_KWARG
+    from nas_env.benchmarks.protocols.reported_accuracy import REPORTER_ENV_KWARG
     from nas_env.benchmarks.run.checks import check_env
     from nas_env.benchmarks.run.environment import make_env
 
@@ -146,7 +146,7 @@ def run_benchmark(
     check_protocol(protocol)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    write_meta(out, protocol, agents, seeds, command, machine_info())
+    write_meta(out, protocol.to_json(), agents, seeds, command, machine_info())
     jobs = make_jobs(protocol, agents, seeds, out)
     n_workers = (os.cpu_count() or 1) if workers is None else workers
 

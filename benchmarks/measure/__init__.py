@@ -9,7 +9,14 @@ Run each as ``python -m nas_env.benchmarks.measure.<name>``:
 ``train_throughput``        our trainer vs a hand-written PyTorch loop
 ``parallel_scaling``        real-training children per second vs one worker (processes, Ray)
 ``cuda_check``              the prepared check for a CUDA machine
+``lm_throughput``           searched recurrent cells (fused, eager) against ``torch.nn.LSTM``
+``weight_sharing``          shared-weight search vs full-training search on digits (CNN space)
+``shared_rnn``              shared weights for recurrent cells: cost per child, rank agreement
+``nb201_protocol_effects``  how much each difference from NAS-Bench-201's protocol moves random search
+``tune_nb201_lr``           an RL agent's lr under an nb201 protocol, on seeds disjoint from the reported ones
 ==========================  =====================================================================
 
-They import the library (``nas_env``, ``agents``, ``nas_env.benchmarks.run``); nothing imports them.
+They import the library (``nas_env``, ``nas_env.agents``, ``nas_env.benchmarks``) and nothing from each other;
+nothing imports them (tests run them as a user does, with ``python -m``). What two of them share lives in the
+library (e.g. :func:`nas_env.benchmarks.protocols.cnn.shared_env_kwargs`).
 """

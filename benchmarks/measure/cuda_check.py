@@ -82,7 +82,7 @@ def shared_and_lm_lines(devices: tuple[str, ...], budget: int = 96) -> list[str]
     import gymnasium as gym
     import numpy as np
 
-    from nas_env.benchmarks.measure.weight_sharing import shared_env_kwargs
+    from nas_env.benchmarks.protocols.cnn import shared_env_kwargs
     from nas_env.benchmarks.run.search import run_search
 
     lines = []

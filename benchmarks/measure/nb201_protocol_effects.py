@@ -5,8 +5,9 @@
 
 Random search simulated directly on the table (vectorised numpy, the nb201 protocol's rules
 otherwise: uniform cells, each charged its 12-epoch training time, the query that would cross the
-12,000 s budget dropped, answer = best 12-epoch validation accuracy, reported = 200-epoch test
-accuracy). Each row changes one rule and prints the mean final accuracy with its standard error:
+protocol's budget (read from the protocol: 12,000 s on CIFAR-10) dropped, answer = best 12-epoch
+validation accuracy, reported = 200-epoch test accuracy). Each row changes one rule and prints the
+mean final accuracy with its standard error:
 
 - ``reward noise s pp``: Gaussian noise of std ``s`` percentage points on the reward. NAS-Bench-201
   draws one training seed per query; the shipped data has one 12-epoch number per cell (no per-seed
@@ -31,9 +32,9 @@ from collections.abc import Sequence
 import gymnasium as gym
 import numpy as np
 
+from nas_env.benchmarks.protocols import get_protocol
+from nas_env.benchmarks.protocols.nb201 import NB201_DATASETS
 from nas_env.evaluators.nb201_table import NB201Table
-
-BUDGET = {"cifar10": 12_000.0, "cifar100": 24_000.0, "imagenet16-120": 72_000.0}
 
 
 def simulate_random_search(table: NB201Table, runs: int, budget: float, seed: int = 0, noise_pp: float = 0.0,
@@ -74,7 +75,6 @@ class RewardNoise(gym.Wrapper):
 def agent_under_noise(agent: str, seeds: Sequence[int], noise_pp: float, dataset: str = "cifar10") -> np.ndarray:
     """Final reported accuracy (percent) of ``agent`` under the nb201 protocol, one run per seed."""
     from nas_env.agents import make_agent
-    from nas_env.benchmarks.harness.protocols import get_protocol
 
     protocol = get_protocol(f"nb201-{dataset}")
     base = protocol.make_env()
@@ -91,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m nas_env.benchmarks.measure.nb201_protocol_effects",
                                 description=__doc__.splitlines()[0])
     p.add_argument("--runs", type=int, default=20_000)
-    p.add_argument("--dataset", default="cifar10", choices=sorted(BUDGET))
+    p.add_argument("--dataset", default="cifar10", choices=sorted(NB201_DATASETS))
     p.add_argument("--agent", default=None, help="also run this agent with and without reward noise")
     p.add_argument("--seeds", type=int, default=500, help="seeds 0..N-1 of --agent")
     p.add_argument("--noise", type=float, default=0.3, help="reward noise (pp) of the --agent comparison")
@@ -107,9 +107,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             ("validation charged +3%", {"cost_factor": 1.03}),
             ("validation charged +10%", {"cost_factor": 1.10}),
             ("crossing query kept", {"keep_crossing": True})]
+    budget = get_protocol(f"nb201-{args.dataset}").budget.cost_seconds  # simulated seconds
     print(f"random search, {args.runs} simulated runs each, final accuracy (%): mean ± s.e.")
     for label, kw in rows:
-        y = simulate_random_search(t, args.runs, BUDGET[args.dataset], seed=1, **kw)  # type: ignore[arg-type]
+        y = simulate_random_search(t, args.runs, budget, seed=1, **kw)  # type: ignore[arg-type]
         print(f"  {label:<45} {y.mean():.3f} ± {y.std(ddof=1) / np.sqrt(len(y)):.3f}  (std {y.std():.2f})")
     if args.agent:
         print(f"{args.agent}, nb201-{args.dataset} protocol, seeds 0..{args.seeds - 1}: final accuracy (%) mean ± s.e.")

@@ -27,7 +27,7 @@ def final_accuracy(protocol_name: str, agent: str, lr: float, seed: int) -> floa
     import torch
 
     from nas_env.agents.registry import make_agent
-    from nas_env.benchmarks.harness.protocols import get_protocol
+    from nas_env.benchmarks.protocols import get_protocol
 
     torch.set_num_threads(1)
     p = get_protocol(protocol_name)

@@ -39,6 +39,7 @@ from typing import Any
 
 import numpy as np
 
+from nas_env.benchmarks.protocols.cnn import README_DEMO_KWARGS, shared_env_kwargs
 from nas_env.benchmarks.run.files import read_json
 from nas_env.benchmarks.run.record import load_run
 from nas_env.benchmarks.run.retrain import (
@@ -50,7 +51,6 @@ from nas_env.benchmarks.run.retrain import (
 from nas_env.benchmarks.run.search import run_search
 
 ENV_ID = "nas_env/ZophLeCNN-v0"
-FULL_KWARGS: dict[str, Any] = {"num_layers": 4, "epochs": 1}
 AGENT_KWARGS: dict[str, Any] = {"lr": 0.01}
 SAMPLE_SEED = 12345
 
@@ -83,16 +83,6 @@ def _search(out: Path, env_kwargs: dict[str, Any], budget: int, seed: int, worke
     return time.perf_counter() - start, read_json(out / "summary.json")
 
 
-def shared_env_kwargs(steps: int = 2, warmup_steps: int = 0, threads: int | None = 2, val_samples: int | None = None,
-                      **train_kwargs: Any) -> dict[str, Any]:
-    """The shared-weight search's env kwargs: the README demo's space on ``backend="shared"``, no per-child test
-    pass (``threads`` ``None``: torch's default; ``train_kwargs``: e.g. ``device``)."""
-    train = {"steps": steps, "warmup_steps": warmup_steps, "test_accuracy": False, **train_kwargs,
-             **({} if threads is None else {"num_threads": threads}),
-             **({} if val_samples is None else {"val_samples": val_samples})}
-    return {**FULL_KWARGS, "backend": "shared", "train_kwargs": train}
-
-
 def like_for_like(archs: Sequence[str], epochs: int) -> dict[str, Any]:
     """``archs`` (a run's finalists) trained stand-alone for ``epochs`` (seed 0, 1 thread); the pick = best
     validation."""
@@ -100,7 +90,7 @@ def like_for_like(archs: Sequence[str], epochs: int) -> dict[str, Any]:
 
     import nas_env  # noqa: F401
 
-    env = gym.make(ENV_ID, **{**FULL_KWARGS, "epochs": epochs, "train_kwargs": {"num_threads": 1}}).unwrapped
+    env = gym.make(ENV_ID, **{**README_DEMO_KWARGS, "epochs": epochs, "train_kwargs": {"num_threads": 1}}).unwrapped
     rows = []
     for arch in archs:
         m = env.evaluator.evaluate(env.space.from_string(arch), seed=0)
@@ -118,7 +108,7 @@ def rank_sample(shared_dir: Path, shared_kwargs: dict[str, Any], n: int) -> dict
     shared = gym.make(ENV_ID, **rescoring_env_kwargs(shared_kwargs)).unwrapped  # the whole validation split
     with open(shared_dir / "checkpoint.pkl", "rb") as f:
         shared.evaluator.load_state_dict(pickle.load(f)["evaluator"])
-    train = gym.make(ENV_ID, **FULL_KWARGS, train_kwargs={"num_threads": 1}).unwrapped
+    train = gym.make(ENV_ID, **README_DEMO_KWARGS, train_kwargs={"num_threads": 1}).unwrapped
     rng = np.random.default_rng(SAMPLE_SEED)
     rows = []
     while len(rows) < n:
@@ -160,7 +150,7 @@ def measure(out: Path, *, full_dir: Path | None, budget: int, steps: int, warmup
     returns every number printed."""
     if full_dir is None:
         full_dir = out / "full"
-        full_wall, full = _search(full_dir, FULL_KWARGS, 96, 0, workers)
+        full_wall, full = _search(full_dir, README_DEMO_KWARGS, 96, 0, workers)
         print(f"[full search: {full_wall:.1f} s, best test {full['best']['metrics']['test_accuracy']}]", flush=True)
     else:
         full = read_json(full_dir / "summary.json")

@@ -18,7 +18,7 @@
 =======================================  ==============================================================
 
 Both reports read runs with :func:`nas_env.benchmarks.run.record.load_run` (benchmark runs through
-:func:`nas_env.benchmarks.harness.benchmark_dir.load_runs`). Imports flow one way:
+:func:`nas_env.benchmarks.run.record.load_runs`). Imports flow one way:
 ``nas_env.benchmarks.report`` -> ``nas_env.benchmarks.harness`` -> ``nas_env.benchmarks.run`` -> ``nas_env.agents``
 -> ``nas_env``.
 """

@@ -5,7 +5,7 @@ Definitions (all per run; the report aggregates over seeds):
 - **Incumbent** after ``n`` evaluations (or at simulated time ``t``): the
   architecture with the best *reward* among the evaluations so far (earliest on
   ties), as NAS-Bench-201 does. Its *reported* accuracy (the protocol's
-  :class:`~nas_env.benchmarks.harness.reporters.Reporter`) is the anytime curve. A run that
+  :class:`~nas_env.benchmarks.protocols.reported_accuracy.Reporter`) is the anytime curve. A run that
   ended earlier (time budgets give runs of different lengths) keeps its final
   incumbent.
 - **Top-k average reward** (Zoph & Le's Figure 6): after ``n`` sampled
@@ -32,7 +32,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from nas_env.benchmarks.harness.reporters import Reporter
+from nas_env.benchmarks.protocols.reported_accuracy import Reporter
 from nas_env.benchmarks.run.record import RunRecord
 
 __all__ = [

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from nas_env.agents.diagnostics import ControllerDiagnostics, ControllerSnapshots
-from nas_env.benchmarks.harness.protocols import Protocol
+from nas_env.benchmarks.protocols import Protocol
 from nas_env.benchmarks.report import analysis, stats
 from nas_env.benchmarks.report.benchmark_data import BAND_REPS, BASELINE, TOP_FRACTIONS, TOPK, ReportData, write_csv
 from nas_env.benchmarks.report.benchmark_plots import Band

@@ -16,11 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from nas_env.benchmarks.harness.benchmark_dir import load_benchmark_meta, load_runs
-from nas_env.benchmarks.harness.protocols import Protocol, protocol_from_json
-from nas_env.benchmarks.harness.reporters import Reporter
+from nas_env.benchmarks.protocols import Protocol, protocol_from_json
+from nas_env.benchmarks.protocols.reported_accuracy import Reporter
 from nas_env.benchmarks.report import stats
-from nas_env.benchmarks.run.record import RunRecord
+from nas_env.benchmarks.run.directory import load_benchmark_meta
+from nas_env.benchmarks.run.record import RunRecord, load_runs
 
 __all__ = [
     "BAND_REPS", "BASELINE", "REPS", "TOPK", "TOP_FRACTIONS", "ReportData", "aggregate_finals", "load_report_data",

@@ -1,5 +1,8 @@
 """The report's "protocol notes": every remaining difference from the published protocol, and how our rows
-that run a published algorithm compare with its published number."""
+that run a published algorithm compare with its published number.
+
+What is said is the protocol's (``Protocol.differences``, ``published``, ``effects_measured_by``: written beside each
+protocol in its family's module of :mod:`nas_env.benchmarks.protocols`); this module only compares and prints it."""
 
 from __future__ import annotations
 
@@ -53,8 +56,9 @@ def protocol_notes_markdown(d: ReportData) -> list[str]:
     lines = ["## Protocol notes\n"]
     add = lines.append
     if diffs:
-        add("Every remaining difference from the published protocol, one line each (measured effects from "
-            "`python -m nas_env.benchmarks.measure.nb201_protocol_effects` where given):\n")
+        command = d.protocol.effects_measured_by
+        measured = f" (measured effects from `{command}` where given)" if command else ""
+        add(f"Every remaining difference from the published protocol, one line each{measured}:\n")
         lines += [f"- {t}" for t in diffs]
         add("")
     if rows:

@@ -2,7 +2,7 @@
 
 :func:`build_run_report` reads the run directory with :func:`nas_env.benchmarks.run.record.load_run`
 (``run.json``, ``history.jsonl`` and, when present, ``summary.json`` and ``extras.json``; see
-:mod:`nas_env.benchmarks.run.layout`) and writes:
+:mod:`nas_env.benchmarks.run.directory`) and writes:
 
 =====================================  ===========================================================
 ``DIR/report.md``                      setup, best architecture, first vs last quarter, figures

@@ -1,13 +1,15 @@
-"""One ``nas-env search`` run: its directory model, reading it back, and carrying it out.
+"""One ``nas-env search`` run: the directory model of runs and benchmarks, reading them back, carrying a run out.
 
-==========================  ============================================================
-``nas_env.benchmarks.run.spec``     :class:`RunSpec` (what defines the results) and :class:`RunOptions`
-``nas_env.benchmarks.run.layout``   the files of a run directory; when a directory can take a run
-``nas_env.benchmarks.run.files``    atomic JSON writes, lenient reads
-``nas_env.benchmarks.run.record``   :class:`RunRecord` / ``load_run``: a run directory read back
-``nas_env.benchmarks.run.search``   ``run_search``: open, resume, search, finish
-``nas_env.benchmarks.run.callbacks``  history writer, progress bar, TensorBoard
-``nas_env.benchmarks.run.summary``  ``summary.json`` and ``extras.json``
-``nas_env.benchmarks.run.environment``, ``nas_env.benchmarks.run.machine``  ``make_env``; platform and versions
-==========================  ============================================================
+==========================================  ============================================================
+``nas_env.benchmarks.run.spec``             :class:`RunSpec` (what defines the results) and :class:`RunOptions`
+``nas_env.benchmarks.run.directory``        the files of a run directory and of a benchmark directory; when a
+                                            directory can take a run or a benchmark; ``benchmark.json``
+``nas_env.benchmarks.run.files``            atomic JSON writes, lenient reads
+``nas_env.benchmarks.run.record``           :class:`RunRecord` / ``load_run``, ``load_runs``: directories read back
+``nas_env.benchmarks.run.search``           ``run_search``: open, resume, search, finish
+``nas_env.benchmarks.run.callbacks``        progress bar, TensorBoard (``history.jsonl``: :mod:`nas_env.agents.history`)
+``nas_env.benchmarks.run.summary``          ``summary.json`` and ``extras.json``
+``nas_env.benchmarks.run.environment``,     ``make_env``; platform and versions
+``nas_env.benchmarks.run.machine``
+==========================================  ============================================================
 """

@@ -1,10 +1,11 @@
-"""Callbacks of a search run, each ``cb(evaluation, tracker)``: persist, progress bar, TensorBoard."""
+"""Callbacks of a search run, each ``cb(evaluation, tracker)``: progress bar, TensorBoard.
+
+The callback that persists each evaluation is ``history.jsonl``'s owner, :class:`nas_env.agents.history.HistoryWriter`.
+"""
 
 from __future__ import annotations
 
-import os
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -13,27 +14,7 @@ from nas_env.agents.budget import Budget
 from nas_env.agents.history import Evaluation
 from nas_env.agents.tracker import SearchTracker
 
-__all__ = ["DELAY_ENV_VAR", "HistoryWriter", "ProgressBar", "TensorBoardLogger"]
-
-#: testing hook: seconds to sleep after each recorded evaluation (lets tests interrupt a run)
-DELAY_ENV_VAR = "NAS_ENV_RUN_DELAY"
-
-
-class HistoryWriter:
-    """Appends each evaluation to ``history.jsonl`` and flushes it at once (nothing evaluated is lost)."""
-
-    def __init__(self, path: Path):
-        self._file = open(path, "a", encoding="utf-8")  # noqa: SIM115 (closed by close())
-        self._delay = float(os.environ.get(DELAY_ENV_VAR, "0") or 0)
-
-    def __call__(self, ev: Evaluation, tracker: SearchTracker) -> None:
-        self._file.write(ev.to_line())
-        self._file.flush()
-        if self._delay:
-            time.sleep(self._delay)
-
-    def close(self) -> None:
-        self._file.close()
+__all__ = ["ProgressBar", "TensorBoardLogger"]
 
 
 class ProgressBar:

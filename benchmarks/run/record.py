@@ -1,16 +1,19 @@
-"""One run directory read back: :class:`RunRecord` (used by both reports and the benchmark harness)."""
+"""Run directories read back: :class:`RunRecord` / ``load_run`` for one run, ``load_runs`` for a benchmark's
+(used by both reports and the benchmark harness, so they agree on every file: a torn last history line is
+ignored, any other corrupt line raises :class:`nas_env.agents.history.HistoryError`)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from nas_env.agents.history import Evaluation, best_evaluation, read_history
-from nas_env.benchmarks.run import layout
+from nas_env.benchmarks.run import directory
 from nas_env.benchmarks.run.files import read_json
 
-__all__ = ["RunRecord", "load_run"]
+__all__ = ["RunRecord", "load_run", "load_runs"]
 
 
 @dataclass
@@ -62,12 +65,34 @@ def load_run(path: Path | str) -> RunRecord:
         nas_env.agents.history.HistoryError: a line of ``history.jsonl`` other than the last is corrupt.
     """
     path = Path(path)
-    if not layout.is_run_dir(path):
+    if not directory.is_run_dir(path):
         raise FileNotFoundError(f"{path} is not a `nas-env search` run directory (no nas-env run.json)")
     return RunRecord(
         path=path,
-        run=read_json(path / layout.RUN_JSON),
-        history=read_history(path / layout.HISTORY),
-        summary=read_json(path / layout.SUMMARY),
-        extras=read_json(path / layout.EXTRAS),
+        run=read_json(path / directory.RUN_JSON),
+        history=read_history(path / directory.HISTORY),
+        summary=read_json(path / directory.SUMMARY),
+        extras=read_json(path / directory.EXTRAS),
     )
+
+
+def load_runs(out: Path | str, agents: Sequence[str] | None = None) -> dict[str, list[RunRecord]]:
+    """All runs with at least one evaluation under the benchmark directory ``out`` (``out/runs``), by agent (in
+    ``agents`` order when given, else sorted), each agent's sorted by seed. Seed directories that hold no run are
+    skipped."""
+    root = Path(out) / directory.RUNS
+    if not root.is_dir():
+        raise FileNotFoundError(f"no runs under {root}: run `nas-env benchmark ... --out {out}` first")
+    names = list(agents) if agents is not None else sorted(p.name for p in root.iterdir() if p.is_dir())
+    runs: dict[str, list[RunRecord]] = {}
+    for agent in names:
+        adir = root / agent
+        recs = []
+        if adir.is_dir():
+            for sd in adir.iterdir():
+                if directory.SEED_DIR.match(sd.name) and directory.is_run_dir(sd):
+                    rec = load_run(sd)
+                    if rec.history:
+                        recs.append(rec)
+        runs[agent] = sorted(recs, key=lambda r: r.seed)
+    return runs

@@ -53,7 +53,7 @@ from pathlib import Path
 from typing import Any
 
 from nas_env.agents.history import Evaluation
-from nas_env.benchmarks.run import layout
+from nas_env.benchmarks.run import directory
 from nas_env.benchmarks.run.environment import make_env
 from nas_env.benchmarks.run.files import read_json, write_json
 from nas_env.benchmarks.run.record import RunRecord, load_run
@@ -98,7 +98,7 @@ def rescored_finalists(
         evaluator = env.unwrapped.evaluator
         if not getattr(evaluator, "stateful", False):
             return None
-        path = record.path / layout.CHECKPOINT
+        path = record.path / directory.CHECKPOINT
         try:
             with open(path, "rb") as f:
                 state = pickle.load(f)["evaluator"]
@@ -170,7 +170,7 @@ def retrain_top(run_dir: Path | str, k: int, *, epochs: int | None = None, seed:
                              f"{type(evaluator).__name__} does not train); valid: a training env such as "
                              "nas_env/ZophLeCNN-v0")
         config = evaluator.config()
-        path = Path(run_dir) / layout.RETRAIN
+        path = Path(run_dir) / directory.RETRAIN
         previous = read_json(path)
         key = {"format": RETRAIN_FORMAT, "version": RETRAIN_VERSION, "k": k, "epochs": config.get("epochs"),
                "seed": seed, "evaluator": config, "evaluations": len(record.history)}
@@ -211,7 +211,7 @@ def retrain_top(run_dir: Path | str, k: int, *, epochs: int | None = None, seed:
 
 def read_retrain(run_dir: Path | str) -> dict[str, Any]:
     """The run's ``retrain.json`` (``{}`` when it has none)."""
-    return read_json(Path(run_dir) / layout.RETRAIN)
+    return read_json(Path(run_dir) / directory.RETRAIN)
 
 
 def retrained_pick(run_dir: Path | str) -> dict[str, Any] | None:

@@ -1,6 +1,6 @@
 """One search run on disk: :func:`run_search` opens, resumes, searches and finishes a run directory.
 
-The directory's files are described in :mod:`nas_env.benchmarks.run.layout`. Rerunning the same
+The directory's files are described in :mod:`nas_env.benchmarks.run.directory`. Rerunning the same
 arguments on an interrupted directory resumes: history lines beyond the checkpoint are
 dropped (the checkpointed state has not seen them) and the agent continues from its
 saved state. For table envs and agents with ``exact_resume`` the result is identical to
@@ -27,16 +27,16 @@ from typing import Any
 
 from nas_env.agents.base import Agent
 from nas_env.agents.budget import Budget
-from nas_env.agents.history import Evaluation, SearchResult, read_history
+from nas_env.agents.history import Evaluation, HistoryWriter, SearchResult, read_history
 from nas_env.agents.registry import make_agent
 from nas_env.agents.tracker import SearchTracker
-from nas_env.benchmarks.run import layout
-from nas_env.benchmarks.run.callbacks import HistoryWriter, ProgressBar, TensorBoardLogger
+from nas_env.benchmarks.run import directory
+from nas_env.benchmarks.run.callbacks import ProgressBar, TensorBoardLogger
 from nas_env.benchmarks.run.checkpointer import Checkpointer
 from nas_env.benchmarks.run.checks import check_env
+from nas_env.benchmarks.run.directory import RunDirError
 from nas_env.benchmarks.run.environment import make_env
 from nas_env.benchmarks.run.files import atomic_write, write_json
-from nas_env.benchmarks.run.layout import RunDirError
 from nas_env.benchmarks.run.spec import RunOptions, RunSpec
 from nas_env.benchmarks.run.summary import ranked_table, write_summary
 
@@ -112,7 +112,7 @@ class SearchRun:
         evaluator = getattr(self.env.unwrapped, "evaluator", None)
         expensive = bool(evaluator and evaluator.expensive)
         store = expensive if options.store == "auto" else options.store
-        store_path = (out_dir / layout.STORE_FILE) if store is True else (Path(store) if store else None)
+        store_path = (out_dir / directory.STORE_FILE) if store is True else (Path(store) if store else None)
         executor = ("process" if expensive else "none") if options.executor == "auto" else options.executor
         try:
             if evaluator is not None and getattr(evaluator, "stateful", False) and executor != "none":
@@ -123,10 +123,10 @@ class SearchRun:
             self.tensorboard = None if options.tensorboard is None else TensorBoardLogger(options.tensorboard,
                                                                                            self.agent)
             self.table = ranked_table(self.env)
-            self.record = spec.to_run_json(layout.recorded_path(store_path, out_dir), batched=executor != "none")
-            self.saved = layout.check_out_dir(out_dir, self.record)
+            self.record = spec.to_run_json(directory.recorded_path(store_path, out_dir), batched=executor != "none")
+            self.saved = directory.check_out_dir(out_dir, self.record)
             if store_path is not None and not store_path.exists():
-                layout.check_creatable(store_path, "--store")
+                directory.check_creatable(store_path, "--store")
             # the executor first, then the store: an unreachable Ray cluster or a store made for
             # another configuration fails here and leaves out_dir untouched
             self.pool = self._start_executor(executor)
@@ -159,7 +159,7 @@ class SearchRun:
         """The history up to the last checkpoint and the checkpointed state (empty for a new run);
         then (re)writes ``run.json`` and ``history.jsonl`` to exactly that history."""
         out, budget = self.out_dir, self.spec.budget
-        hist_path, ckpt_path = out / layout.HISTORY, out / layout.CHECKPOINT
+        hist_path, ckpt_path = out / directory.HISTORY, out / directory.CHECKPOINT
         history: list[Evaluation] = []
         resume: dict[str, Any] | None = None
         if self.saved is not None:
@@ -180,7 +180,7 @@ class SearchRun:
                 raise RunDirError(f"--out {out} already holds {n} evaluations, more than --budget {budget.evaluations}")
             history = history[:n]
         out.mkdir(parents=True, exist_ok=True)
-        write_json(out / layout.RUN_JSON, self.record)
+        write_json(out / directory.RUN_JSON, self.record)
         atomic_write(hist_path, "".join(e.to_line() for e in history).encode())
         return history, resume
 
@@ -197,7 +197,7 @@ class SearchRun:
             if self.store is not None:  # as the run reported it (older checkpoints: the store as it is now)
                 result.extras["store"] = resume.get("store") or self._store_stats()
             return result
-        writer = HistoryWriter(self.out_dir / layout.HISTORY)
+        writer = HistoryWriter(self.out_dir / directory.HISTORY)
         self._closers.append(writer.close)
         callbacks: list[Callable[[Evaluation, SearchTracker], Any]] = [writer, *self.options.callbacks]
         if self.options.progress:
@@ -222,7 +222,7 @@ class SearchRun:
         def extra() -> dict[str, Any]:
             return {"budget": self.record["budget"], **({} if self.store is None else {"store": self._store_stats()})}
 
-        return Checkpointer(self.out_dir / layout.CHECKPOINT, self.options.checkpoint_interval_s, extra)
+        return Checkpointer(self.out_dir / directory.CHECKPOINT, self.options.checkpoint_interval_s, extra)
 
     # ---------------------------------------------------------------- finish
     def finish(self, result: SearchResult) -> None:

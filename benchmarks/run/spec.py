@@ -55,7 +55,7 @@ class RunSpec:
 
     def to_run_json(self, store: Path | None, batched: bool, argv: Sequence[str] | None = None) -> dict[str, Any]:
         """The ``run.json`` record (``store`` and ``batched`` are part of a run's identity)."""
-        from nas_env.benchmarks.run.layout import RUN_FORMAT
+        from nas_env.benchmarks.run.directory import RUN_FORMAT
 
         return {
             "format": RUN_FORMAT,

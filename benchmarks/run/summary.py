@@ -10,7 +10,7 @@ import gymnasium as gym
 
 from nas_env.agents.budget import Budget
 from nas_env.agents.history import SearchResult
-from nas_env.benchmarks.run import layout
+from nas_env.benchmarks.run import directory
 from nas_env.benchmarks.run.files import write_json
 from nas_env.benchmarks.run.machine import package_versions
 
@@ -60,6 +60,6 @@ def write_summary(out_dir: Path, record: dict[str, Any], result: SearchResult, e
         "reference_optimum": reference,
         "versions": {"python": platform.python_version(), "platform": platform.platform(), **package_versions()},
     }
-    write_json(out_dir / layout.SUMMARY, summary)
+    write_json(out_dir / directory.SUMMARY, summary)
     if result.extras:
-        write_json(out_dir / layout.EXTRAS, result.extras)
+        write_json(out_dir / directory.EXTRAS, result.extras)

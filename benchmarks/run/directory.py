@@ -1,4 +1,6 @@
-"""The run directory model: which files a run directory holds and when a directory can take a run.
+"""The directory model of runs and benchmarks: which files each holds, and when a directory can take one.
+
+A run directory (``nas-env search --out DIR``; written by :func:`nas_env.benchmarks.run.search.run_search`):
 
 ==================  =====================================================================
 ``run.json``        the run's arguments (env id and kwargs, agent and kwargs, seed, budget)
@@ -15,23 +17,38 @@
 ``retrain.json``    the finalists re-trained stand-alone (``--retrain-top K``, :mod:`nas_env.benchmarks.run.retrain`)
 ``report.md``, ``figures/``  ``nas-env report DIR``'s output: never blocks resuming or extending
 ==================  =====================================================================
+
+A benchmark directory (``nas-env benchmark --out DIR``; written by
+:func:`nas_env.benchmarks.harness.runner.run_benchmark`)::
+
+    DIR/benchmark.json              protocol, agents, seeds, commands, machine and versions, outcomes
+    DIR/runs/<agent>/seed<k>/       one run directory, as above
+
+Both are read back by :mod:`nas_env.benchmarks.run.record` (``load_run``, ``load_runs``), so a benchmark and
+``nas-env search`` agree on every file.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from nas_env.agents.budget import Budget
+from nas_env.benchmarks.run.files import atomic_write, read_json
 
 __all__ = [
-    "CHECKPOINT", "EXTRAS", "HISTORY", "REPORT_FILES", "RETRAIN", "RUN_FILES", "RUN_FORMAT", "RUN_JSON", "RunDirError",
-    "STORE_FILE", "SUMMARY",
-    "check_creatable", "check_out_dir", "is_benchmark_dir", "is_run_dir", "recorded_path",
+    "BENCHMARK_JSON", "CHECKPOINT", "EXTRAS", "HISTORY", "REPORT_FILES", "RETRAIN", "RUNS", "RUN_FILES", "RUN_FORMAT",
+    "RUN_JSON", "RunDirError", "SEED_DIR", "STORE_FILE", "SUMMARY",
+    "check_benchmark_dir", "check_creatable", "check_out_dir", "is_benchmark_dir", "is_run_dir",
+    "load_benchmark_meta", "record_invocation", "recorded_path", "run_dir", "write_meta",
 ]
 
+# ------------------------------------------------------------------ a run directory
 RUN_FORMAT = "nas-env-run"
 RUN_JSON, HISTORY, CHECKPOINT, SUMMARY, EXTRAS = (
     "run.json", "history.jsonl", "checkpoint.pkl", "summary.json", "extras.json")
@@ -47,15 +64,21 @@ REPORT_FILES = ("report.md", "figures", "tensorboard")
 #: training seeds (see nas_env.cache / nas_env.vector), so they are never mixed either
 IDENTITY_KEYS = ("env_id", "env_kwargs", "agent", "agent_kwargs", "seed", "store", "batched_evaluation")
 
+# ------------------------------------------------------------------ a benchmark directory
+BENCHMARK_JSON = "benchmark.json"
+RUNS = "runs"
+#: the name of a seed's run directory under ``runs/<agent>/``
+SEED_DIR = re.compile(r"^seed(\d+)$")
+
 
 class RunDirError(ValueError):
-    """The output directory cannot hold this run (foreign, unreadable, or another run's)."""
+    """The output directory cannot hold this run or benchmark (foreign, unreadable, or another one's)."""
 
 
 def is_run_dir(path: Path | str) -> bool:
     """A single search run directory: ``run.json`` of a nas-env run and no benchmark layout."""
     p = Path(path)
-    if not (p / RUN_JSON).is_file() or (p / "benchmark.json").exists():
+    if not (p / RUN_JSON).is_file() or (p / BENCHMARK_JSON).exists():
         return False
     try:
         return json.loads((p / RUN_JSON).read_text(encoding="utf-8")).get("format") == RUN_FORMAT
@@ -65,7 +88,12 @@ def is_run_dir(path: Path | str) -> bool:
 
 def is_benchmark_dir(path: Path | str) -> bool:
     """A ``nas-env benchmark`` output directory (has ``benchmark.json``)."""
-    return (Path(path) / "benchmark.json").is_file()
+    return (Path(path) / BENCHMARK_JSON).is_file()
+
+
+def run_dir(out: Path | str, agent: str, seed: int) -> Path:
+    """Directory of one (agent, seed) run under the benchmark directory ``out``."""
+    return Path(out) / RUNS / agent / f"seed{seed}"
 
 
 def recorded_path(path: Path | None, out_dir: Path) -> Path | None:
@@ -92,23 +120,35 @@ def check_creatable(path: Path, option: str) -> None:
         raise RunDirError(f"{option} {path} cannot be created: {parent} is not writable")
 
 
+def _entries(out: Path) -> list[str] | None:
+    """The names in ``--out`` (sorted), ``None`` when it is missing but can be created; :class:`RunDirError`
+    when it is a file or unreadable."""
+    if out.exists() and not out.is_dir():
+        raise RunDirError(f"--out {out} exists and is not a directory")
+    if not out.exists():
+        check_creatable(out, "--out")
+        return None
+    try:
+        return sorted(p.name for p in out.iterdir())
+    except OSError as exc:
+        raise RunDirError(f"--out {out} is not readable: {exc}") from exc
+
+
+def _check_writable(out: Path) -> None:
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise RunDirError(f"--out {out} is not writable")
+
+
 def check_out_dir(out_dir: Path, run: dict[str, Any]) -> dict[str, Any] | None:
     """Check that ``out_dir`` can take the run described by ``run`` (a run.json record).
 
     Returns the saved run.json when ``out_dir`` holds the same run (to resume or extend),
     ``None`` when it is new or empty. Raises :class:`RunDirError` otherwise.
     """
-    if out_dir.exists() and not out_dir.is_dir():
-        raise RunDirError(f"--out {out_dir} exists and is not a directory")
-    if not out_dir.exists():
-        check_creatable(out_dir, "--out")
+    entries = _entries(out_dir)
+    if entries is None:
         return None
-    try:
-        entries = sorted(p.name for p in out_dir.iterdir())
-    except OSError as exc:
-        raise RunDirError(f"--out {out_dir} is not readable: {exc}") from exc
-    if not os.access(out_dir, os.W_OK | os.X_OK):
-        raise RunDirError(f"--out {out_dir} is not writable")
+    _check_writable(out_dir)
     if not entries or all(e.startswith(STORE_FILE) for e in entries):
         return None  # empty, or only the store a failed start left behind (its rows stay valid)
     if RUN_JSON not in entries:
@@ -144,3 +184,64 @@ def check_out_dir(out_dir: Path, run: dict[str, Any]) -> dict[str, Any] | None:
             f"{run['budget']}; use another --out directory"
         )
     return saved
+
+
+def check_benchmark_dir(out: Path) -> None:
+    """Raise :class:`RunDirError` unless ``out`` can take a benchmark: missing (and creatable), empty, or a
+    benchmark directory already (``benchmark.json``: resumed). Never writes into another directory."""
+    entries = _entries(out)
+    if entries is None:
+        return
+    if entries and BENCHMARK_JSON not in entries:
+        raise RunDirError(
+            f"--out {out} is not empty and is not a nas-env benchmark directory (no {BENCHMARK_JSON}; found "
+            f"{entries[:5]}); choose a new or empty directory"
+        )
+    _check_writable(out)
+
+
+def load_benchmark_meta(out: Path | str) -> dict[str, Any]:
+    """``DIR/benchmark.json`` (empty dict if missing or unreadable)."""
+    return read_json(Path(out) / BENCHMARK_JSON)
+
+
+def _write_meta(path: Path, meta: dict[str, Any]) -> None:
+    atomic_write(path, json.dumps(meta, indent=2).encode("utf-8"))
+
+
+def write_meta(out: Path, protocol: Mapping[str, Any], agents: Sequence[str], seeds: Sequence[int],
+               command: str | None, machine: dict[str, Any]) -> dict[str, Any]:
+    """Create or extend ``DIR/benchmark.json`` for an invocation under ``protocol`` (its ``to_json()``);
+    refuses a directory of another protocol."""
+    path = Path(out) / BENCHMARK_JSON
+    meta: dict[str, Any] = {}
+    if path.is_file():
+        meta = json.loads(path.read_text(encoding="utf-8"))
+        if meta.get("protocol") != protocol:
+            raise ValueError(
+                f"{out} already holds a benchmark with another protocol ({meta.get('protocol', {}).get('name')!r}, "
+                f"budget {meta.get('protocol', {}).get('budget')}); use another --out or the same protocol"
+            )
+    old_agents = list(meta.get("agents", []))
+    old_seeds = list(meta.get("seeds", []))
+    meta.update(
+        protocol=dict(protocol),
+        agents=old_agents + [a for a in agents if a not in old_agents],
+        seeds=sorted(set(old_seeds) | {int(s) for s in seeds}),
+        command=command or " ".join(["nas-env", *sys.argv[1:]]),
+        machine=machine,
+    )
+    meta.setdefault("commands", [])
+    meta["commands"].append(meta["command"])
+    _write_meta(path, meta)
+    return meta
+
+
+def record_invocation(out: Path, wall_seconds: float, workers: int, outcomes: list[dict[str, Any]]) -> None:
+    """Add the last invocation's wall time, worker count and job outcomes to ``DIR/benchmark.json``."""
+    path = Path(out) / BENCHMARK_JSON
+    meta = json.loads(path.read_text(encoding="utf-8"))
+    meta["wall_seconds_last_invocation"] = wall_seconds
+    meta["workers"] = workers
+    meta["outcomes"] = outcomes
+    _write_meta(path, meta)

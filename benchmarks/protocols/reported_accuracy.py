@@ -1,9 +1,9 @@
-"""What a protocol reports at the end: the accuracy of an architecture, not its reward.
+"""What a protocol reports as the accuracy of an architecture (at the end of a run: not its reward).
 
-A :class:`Reporter` turns an evaluated architecture (one history line) into
-the number a protocol reports for it, names that number, and -- where the
-whole space is tabulated -- gives the reported accuracy of every architecture
-(for the optimum and for "top-1%" thresholds).
+``Protocol.reporter`` names one of these. A :class:`Reporter` turns an evaluated architecture
+(one history line) into the number a protocol reports for it, names that number, and -- where
+the whole space is tabulated -- gives the reported accuracy of every architecture (for the
+optimum and for "top-1%" thresholds).
 
 =================  ==========================================================================
 ``nb201``          NAS-Bench-201's 200-epoch accuracy of the cell from :class:`NB201Table`:

@@ -1,11 +1,13 @@
-"""The :class:`Protocol` dataclass: what every search strategy compared under one benchmark shares.
+"""The :class:`Protocol` dataclass, what every search strategy compared under one benchmark shares, and
+:class:`PublishedResult`, a published number printed next to ours.
 
-The registered protocols are in :mod:`nas_env.benchmarks.harness.protocols`.
+The protocols themselves are registered one family per file (:mod:`nas_env.benchmarks.protocols`).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,12 +18,29 @@ import gymnasium as gym
 from nas_env.agents.budget import Budget
 from nas_env.agents.history import Evaluation
 from nas_env.agents.registry import parse_agent_spec
-from nas_env.benchmarks.harness.published import PublishedResult
-from nas_env.benchmarks.harness.reporters import Reporter, make_reporter
+from nas_env.benchmarks.protocols.reported_accuracy import Reporter, make_reporter
 from nas_env.benchmarks.run.environment import make_env
 from nas_env.benchmarks.run.retrain import retrained_pick
 
-__all__ = ["Protocol"]
+__all__ = ["Protocol", "PublishedResult"]
+
+#: what ``Protocol.budget_unit`` says for each kind of budget (``nas-env benchmark --budget``'s unit)
+SECONDS_UNIT, EVALUATIONS_UNIT = "simulated seconds", "evaluations"
+
+
+@dataclass(frozen=True)
+class PublishedResult:
+    """A published number to show next to ours (accuracy in percent)."""
+
+    method: str
+    mean: float
+    std: float | None
+    source: str
+    agent: str | None = None
+    """The agent (or agent spec) that runs the published algorithm with its published settings under
+    the protocol, i.e. the row this number is compared with (None: no such row)."""
+    runs: int | None = None
+    """How many runs the published mean and std are over (Welch's test against our rows needs it)."""
 
 
 @dataclass(frozen=True)
@@ -29,14 +48,15 @@ class Protocol:
     """One benchmark protocol; plain data plus helpers that read it.
 
     Attributes:
-        name: registry name (``nb201-cifar10``, ``fixed:nas_env/Macro-v0`` ...).
+        name: registered name (``nb201-cifar10``, ``fixed:nas_env/Macro-v0`` ...).
         env_id: the Gymnasium id searched.
         env_kwargs: keyword arguments of ``gym.make`` (reward signal, fidelity ...).
         budget: evaluations and/or simulated seconds; an evaluation that would
-            exceed ``cost_seconds`` is not counted (the tracker's convention).
+            exceed ``cost_seconds`` is not counted (the tracker's convention). ``nas-env benchmark --budget``
+            replaces it in its unit (:attr:`budget_unit`, :meth:`budget_of`).
         reward: what the reward signal is (for the report).
         cost: how each evaluation is charged (for the report).
-        reporter: ``"nb201"``, ``"macro"`` or ``"env"`` (:mod:`nas_env.benchmarks.harness.reporters`).
+        reporter: ``"nb201"``, ``"macro"`` or ``"env"`` (:mod:`nas_env.benchmarks.protocols.reported_accuracy`).
         reporter_option: the reporter's dataset / signal seed.
         agent_kwargs: per-agent hyperparameter overrides under this protocol.
         published: published results to print next to ours.
@@ -44,6 +64,8 @@ class Protocol:
         differences: every remaining difference from the published protocol, one line each, with its
             measured effect where there is one (the report's "protocol notes"). Not part of
             :meth:`to_json`: they describe the code, and are read from it when a report is rebuilt.
+        effects_measured_by: the command that measured the effects quoted in ``differences`` (the report
+            cites it); not part of :meth:`to_json` either.
         default_seeds: how many seeds ``nas-env benchmark`` runs without ``--seeds`` (the published
             sample size where there is one: NAS-Bench-201's 500 runs).
         default_agents: the agents it runs without ``--agents`` (empty: the CLI's general default).
@@ -66,6 +88,7 @@ class Protocol:
     published: tuple[PublishedResult, ...] = ()
     notes: str = ""
     differences: tuple[str, ...] = ()
+    effects_measured_by: str = ""
     default_seeds: int = 20
     default_agents: tuple[str, ...] = ()
     retrain_top: int = 0
@@ -91,6 +114,27 @@ class Protocol:
 
     def make_reporter(self) -> Reporter:
         return make_reporter(self.reporter, self.reporter_option)
+
+    @property
+    def budget_unit(self) -> str:
+        """The unit of this protocol's budget, and so of ``nas-env benchmark --budget``: ``"simulated seconds"``
+        where each evaluation is charged its training time (the NAS-Bench-201 tables), else ``"evaluations"``
+        (architectures evaluated: children trained or looked up)."""
+        return SECONDS_UNIT if self.budget.cost_seconds is not None else EVALUATIONS_UNIT
+
+    def budget_of(self, value: float) -> Budget:
+        """This protocol's budget with ``value`` in its own unit (:attr:`budget_unit`); ``ValueError`` naming the
+        unit for a value that is not one (a positive integer of evaluations, or a finite number > 0 of seconds)."""
+        number = float(value)
+        if self.budget_unit == SECONDS_UNIT:
+            if not (math.isfinite(number) and number > 0):
+                raise ValueError(f"protocol {self.name!r} budgets {SECONDS_UNIT}: --budget must be a finite number "
+                                 f"> 0, got {value!r}")
+            return Budget(evaluations=self.budget.evaluations, cost_seconds=number)
+        if not (math.isfinite(number) and number == int(number) and number > 0):
+            raise ValueError(f"protocol {self.name!r} counts {EVALUATIONS_UNIT}: --budget must be a positive integer, "
+                             f"got {value!r}")
+        return Budget(evaluations=int(number))
 
     @property
     def report_label(self) -> str:

@@ -1,17 +1,19 @@
-"""The real-training protocols: Zoph & Le's Figure 6 on recurrent cells and on the CNN space.
+"""Zoph & Le's Figure 6 on recurrent cells (tinyshakespeare), with real training: the ``rnn-*`` protocols.
 
-==========================  =============================================================================
-``rnn-tinyshakespeare``     recurrent cells (``nas_env/ZophLeRNN-v0``, base 8), every child trained
-                            stand-alone; reward = bits saved; 5 seeds x {random, REINFORCE lr 0.01}
-``rnn-tinyshakespeare-paper``  the same with the paper's reward ``80 / perplexity^2`` and lr 0.0006
-``rnn-tinyshakespeare-shared``  the recurrent-cell space with ENAS-style shared weights as the search reward;
-                            each run's 15 best cells under its final shared weights re-trained
-                            stand-alone (as ``rnn-tinyshakespeare`` trains every cell): the final numbers
-``cnn-digits``              the Zoph & Le CNN space (``nas_env/ZophLeCNN-v0``, 4 layers, digits) with
-                            ENAS-style **shared weights** as the search reward; each run's 15 best
-                            children under its final shared weights are re-trained stand-alone, and
-                            those re-trained numbers are the final ones
-==========================  =============================================================================
+==============================  =========================================================================
+``rnn-tinyshakespeare``         recurrent cells (``nas_env/ZophLeRNN-v0``, base 8), every child trained
+                                stand-alone: reward = bits saved (``1 - val_bpc / log2 65``) after one
+                                epoch on 45,000 characters; 300 evaluations per run, 5 seeds x {random,
+                                REINFORCE lr 0.01} by default (about 18 min on 2 cores); report =
+                                next-character test accuracy. For Figure 6 (top-k average reward vs
+                                random search, with CIs over seeds).
+``rnn-tinyshakespeare-paper``   the same with the paper's reward ``80 / perplexity^2`` and lr 0.0006
+``rnn-tinyshakespeare-shared``  the same space with ENAS-style shared weights as the search reward; each
+                                run's 15 best cells under its final shared weights re-trained stand-alone
+                                (as ``rnn-tinyshakespeare`` trains every cell): the final numbers
+==============================  =========================================================================
+
+``nas-env benchmark --budget`` counts evaluations (cells) under these protocols.
 """
 
 from __future__ import annotations
@@ -19,10 +21,10 @@ from __future__ import annotations
 from typing import Any
 
 from nas_env.agents.budget import Budget
-from nas_env.benchmarks.harness.protocol import Protocol
+from nas_env.benchmarks.protocols.base import Protocol
+from nas_env.benchmarks.protocols.registry import register_protocol
 
-__all__ = ["CNN_FIGURE6_CHILDREN", "CNN_RETRAIN_EPOCHS", "CNN_RETRAIN_TOP", "RNN_FIGURE6_CELLS", "RNN_SHARED_STEPS",
-           "cnn_protocol", "rnn_protocol", "rnn_shared_protocol"]
+__all__ = ["RNN_FIGURE6_CELLS", "RNN_RETRAIN_TOP", "RNN_SHARED_STEPS", "rnn_protocol", "rnn_shared_protocol"]
 
 #: Cells per run of the recurrent-cell Figure 6 protocols (5 seeds x 2 agents fit in 30 minutes on 2 cores).
 RNN_FIGURE6_CELLS = 300
@@ -33,16 +35,8 @@ _RNN_PAPER_AGENT_KWARGS: dict[str, dict[str, Any]] = {"reinforce": {"lr": 0.0006
 
 #: Shared-weight TBPTT windows per cell of ``rnn-tinyshakespeare-shared`` (the shared LM backend's default)
 RNN_SHARED_STEPS = 10
-
-#: Children per run of ``cnn-digits`` (shared-weight rewards), finalists re-trained, and their epochs.
-CNN_FIGURE6_CHILDREN = 300
-CNN_RETRAIN_TOP = 15
-CNN_RETRAIN_EPOCHS = 2
-#: Shared-weight minibatches per child of ``cnn-digits`` (as ``python -m nas_env.benchmarks.measure.weight_sharing``)
-CNN_SHARED_STEPS = 2
-#: REINFORCE's lr under ``cnn-digits``: the README demo's 0.01 on this space, NOT tuned under this protocol
-_CNN_AGENT_KWARGS: dict[str, dict[str, Any]] = {"reinforce": {"lr": 0.01}}
-
+#: Cells per run of ``rnn-tinyshakespeare-shared`` re-trained stand-alone: Figure 6's top 15 (as ``cnn-digits``)
+RNN_RETRAIN_TOP = 15
 
 def rnn_protocol(paper: bool) -> Protocol:
     """Zoph & Le's Figure 6 on tinyshakespeare: our reward and tuned lr, or the paper's reward and lr."""
@@ -79,7 +73,6 @@ def rnn_protocol(paper: bool) -> Protocol:
     )
 
 
-
 def rnn_shared_protocol() -> Protocol:
     """Figure 6 on recurrent cells with shared-weight rewards; the 15 best cells re-trained stand-alone."""
     stand_alone = rnn_protocol(paper=False)
@@ -98,12 +91,12 @@ def rnn_shared_protocol() -> Protocol:
         agent_kwargs=stand_alone.agent_kwargs,
         default_seeds=5,
         default_agents=("random", "reinforce"),
-        retrain_top=CNN_RETRAIN_TOP,
+        retrain_top=RNN_RETRAIN_TOP,
         retrain_epochs=1,
         notes="rnn-tinyshakespeare's Figure 6 (the same space, corpus, LM and REINFORCE lr 0.01) with ENAS-style "
         "weight sharing (nas_env.evaluators.shared_lm) as the search reward: each agent's run has its own shared "
         f"weights, trained only on the cells it samples ({RNN_FIGURE6_CELLS} per run). After the search every "
-        f"distinct cell is measured with the run's final shared weights and the {CNN_RETRAIN_TOP} best are "
+        f"distinct cell is measured with the run's final shared weights and the {RNN_RETRAIN_TOP} best are "
         "re-trained stand-alone exactly as rnn-tinyshakespeare trains every cell (1 epoch, seed 0): their "
         "stand-alone rewards (bits saved) give the top-1/5/15 averages and the best one's next-character test "
         "accuracy is the reported number. The search-time curves show shared-weight estimates, each agent's "
@@ -111,34 +104,6 @@ def rnn_shared_protocol() -> Protocol:
     )
 
 
-def cnn_protocol() -> Protocol:
-    """Figure 6 on the Zoph & Le CNN space: shared-weight search rewards, re-trained finalists as final numbers."""
-    return Protocol(
-        name="cnn-digits",
-        env_id="nas_env/ZophLeCNN-v0",
-        env_kwargs={"num_layers": 4, "epochs": CNN_RETRAIN_EPOCHS, "device": "cpu", "backend": "shared",
-                    "train_kwargs": {"steps": CNN_SHARED_STEPS, "num_threads": 1, "test_accuracy": False}},
-        budget=Budget(evaluations=CNN_FIGURE6_CHILDREN),
-        reward=(f"shared-weight validation accuracy on digits (ENAS-style: each child trains one set of shared "
-                f"weights for {CNN_SHARED_STEPS} minibatches of 64, then is measured with them): an estimate that "
-                "depends on the order of evaluations, not the child's stand-alone accuracy"),
-        cost="evaluations are counted; metrics['cost_seconds'] is the measured time of each child's minibatches",
-        reporter="env",
-        agent_kwargs=_CNN_AGENT_KWARGS,
-        default_seeds=5,
-        default_agents=("random", "reinforce"),
-        retrain_top=CNN_RETRAIN_TOP,
-        retrain_epochs=CNN_RETRAIN_EPOCHS,
-        notes="Zoph & Le's Figure 6 on their CNN space (4 layers; filter sizes 1/3/5/7, 24/36/48/64 filters, skip "
-        "connections) on scikit-learn's digits, with ENAS-style weight sharing (Pham et al., 2018) as the search "
-        f"reward. Each agent's run has its own shared weights, trained only on the children it samples "
-        f"({CNN_FIGURE6_CHILDREN} per run; random search with shared weights is Li & Talwalkar's RS-WS). "
-        f"After the search, every distinct child of the run is measured with the run's final shared weights "
-        f"and the {CNN_RETRAIN_TOP} best are re-trained stand-alone from scratch ({CNN_RETRAIN_EPOCHS} epochs, "
-        "seed 0, nas_env.evaluators.train): the top-1/5/15 averages of those stand-alone validation "
-        "accuracies and the test accuracy of the best re-trained one are the final numbers. The search-time "
-        "curves (anytime, top-k over samples) show shared-weight estimates, each agent's from its own shared "
-        "weights (a focused controller also raises its own estimates): compare agents on the re-trained "
-        "numbers. REINFORCE: Adam lr 0.01, the README demo's setting on this space, not tuned under this "
-        "protocol. 5 seeds x {random, reinforce} take about 20 minutes on 2 cores.",
-    )
+register_protocol(rnn_protocol(paper=False))
+register_protocol(rnn_protocol(paper=True))
+register_protocol(rnn_shared_protocol())

@@ -1,0 +1,88 @@
+"""Fixtures shared by the test modules.
+
+``paused_cli`` runs ``nas-env`` in a subprocess that stops after recording a chosen evaluation and waits there
+until the test resumes it (or kills it): the test injects the pause into the subprocess (it wraps
+:class:`nas_env.agents.history.HistoryWriter`); nothing in the library knows about it, and the test waits on
+the pause itself instead of sleeping.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+#: run as ``python -c PAUSE_HOOK CONDITION FLAG_DIR ARGS...``: ``nas-env ARGS...`` whose history writer, after the
+#: evaluation that first makes CONDITION true (a Python expression over ``history``, the evaluations recorded so
+#: far), creates FLAG_DIR/paused and waits until FLAG_DIR/resume exists
+PAUSE_HOOK = """
+import sys, time
+from pathlib import Path
+from nas_env.agents import history as history_module
+from nas_env.benchmarks.cli import main
+
+condition, flags, recorded, paused = sys.argv[1], Path(sys.argv[2]), [], []
+write = history_module.HistoryWriter.__call__
+
+def write_then_pause(self, ev, tracker):
+    write(self, ev, tracker)
+    recorded.append(ev)
+    if not paused and eval(condition, {"history": recorded}):
+        paused.append(ev.index)
+        (flags / "paused").touch()
+        while not (flags / "resume").exists():
+            time.sleep(0.01)
+
+history_module.HistoryWriter.__call__ = write_then_pause
+sys.exit(main(sys.argv[3:]))
+"""
+
+
+@dataclass
+class PausedCLI:
+    """A ``nas-env`` subprocess that pauses once, after the evaluation that makes its condition true."""
+
+    proc: subprocess.Popen
+    flags: Path
+
+    def wait_until_paused(self, timeout: float) -> bool:
+        """True once the process has paused; False if it exited first or ``timeout`` seconds passed."""
+        deadline = time.monotonic() + timeout
+        while not (self.flags / "paused").exists():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                return (self.flags / "paused").exists()
+            time.sleep(0.02)
+        return True
+
+    def resume(self) -> None:
+        (self.flags / "resume").touch()
+
+
+@pytest.fixture
+def paused_cli(tmp_path: Path) -> Iterator[Callable[..., PausedCLI]]:
+    """``start(args, pause_when, env=None, **popen_kwargs)``: ``nas-env *args`` in a subprocess that pauses after
+    the evaluation that first makes ``pause_when`` true (a Python expression over ``history``, the list of
+    :class:`~nas_env.agents.history.Evaluation` recorded so far, e.g. ``"len(history) >= 50"``)."""
+    started: list[PausedCLI] = []
+
+    def start(args: Sequence[str], pause_when: str, env: Mapping[str, str] | None = None,
+              **popen_kwargs: Any) -> PausedCLI:
+        flags = tmp_path / f"pause{len(started)}"
+        flags.mkdir()
+        cmd = [sys.executable, "-c", PAUSE_HOOK, pause_when, str(flags), *args]
+        proc = subprocess.Popen(cmd, env=dict(os.environ if env is None else env), **popen_kwargs)
+        started.append(PausedCLI(proc, flags))
+        return started[-1]
+
+    yield start
+    for paused in started:  # a test that failed midway leaves no process behind
+        if paused.proc.poll() is None:
+            paused.proc.kill()
+            paused.proc.wait()
