@@ -1,6 +1,6 @@
 """The curve analyses of a benchmark report: anytime, top-k vs random, time to a top architecture, controller.
 
-Each function reads :class:`~nas_env.benchmarks.report.benchmark_data.ReportData`, adds its numbers to
+Each function reads :class:`~nas_env.benchmarks.report.benchmark.data.ReportData`, adds its numbers to
 ``d.aggregate`` (and its reasons for skipping to ``d.notes``), writes its CSV, and returns the
 curves its figure draws. Per-run definitions are in :mod:`nas_env.benchmarks.report.analysis`.
 """
@@ -15,8 +15,8 @@ import numpy as np
 from nas_env.agents.diagnostics import ControllerDiagnostics, ControllerSnapshots
 from nas_env.benchmarks.harness.protocols import Protocol
 from nas_env.benchmarks.report import analysis, stats
-from nas_env.benchmarks.report.benchmark_data import BAND_REPS, BASELINE, TOP_FRACTIONS, TOPK, ReportData, write_csv
-from nas_env.benchmarks.report.benchmark_plots import Band
+from nas_env.benchmarks.report.benchmark.data import BAND_REPS, BASELINE, TOP_FRACTIONS, TOPK, ReportData, write_csv
+from nas_env.benchmarks.report.benchmark.plots import Band
 
 __all__ = ["anytime", "controller", "time_to_top", "topk", "uniform_entropy"]
 

@@ -1,7 +1,7 @@
 """Figures of a benchmark report: pure functions of prepared arrays.
 
-Every function takes the aggregated numbers (built by :mod:`nas_env.benchmarks.report.benchmark_data` and
-:mod:`nas_env.benchmarks.report.benchmark_curves`) and a path, draws one PNG in the report style
+Every function takes the aggregated numbers (built by :mod:`nas_env.benchmarks.report.benchmark.data` and
+:mod:`nas_env.benchmarks.report.benchmark.curves`) and a path, draws one PNG in the report style
 (:mod:`nas_env.benchmarks.report.style`), and returns the path. Accuracies are plotted in percent,
 simulated time in hours. Colours are fixed per agent across figures.
 """

@@ -14,7 +14,7 @@
    evaluated architecture with the final picks and the Pareto front.
 
 :func:`compute_answers` fills ``d.aggregate["answers"]`` (and ``d.figures``);
-:func:`nas_env.benchmarks.report.answers_markdown.answers_markdown` writes the section from it.
+:func:`nas_env.benchmarks.report.answers.markdown.answers_markdown` writes the section from it.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ import numpy as np
 from nas_env.agents.diagnostics import ControllerDiagnostics
 from nas_env.agents.registry import parse_agent_spec
 from nas_env.benchmarks.report import analysis
-from nas_env.benchmarks.report.answers_plots import plot_learning, plot_params, plot_time_saved, plot_topk_absolute
-from nas_env.benchmarks.report.benchmark_data import BASELINE, REPS, TOP_FRACTIONS, TOPK, ReportData
+from nas_env.benchmarks.report.answers.plots import plot_learning, plot_params, plot_time_saved, plot_topk_absolute
+from nas_env.benchmarks.report.benchmark.data import BASELINE, REPS, TOP_FRACTIONS, TOPK, ReportData
 from nas_env.benchmarks.report.style import agent_colors
 from nas_env.benchmarks.run.record import RunRecord
 

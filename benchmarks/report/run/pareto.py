@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from nas_env.agents.optuna_agent import objective_value
-from nas_env.benchmarks.report.run_data import RunReportData
+from nas_env.benchmarks.report.run.data import RunReportData
 from nas_env.benchmarks.report.style import RUN_DPI, plt, save, styled
 
 __all__ = ["pareto_section", "plot_pareto_front"]

@@ -1,4 +1,4 @@
-"""Figures of the report's answers (:mod:`nas_env.benchmarks.report.answers`): pure functions of prepared arrays."""
+"""Figures of the report's answers (:mod:`.compute`): pure functions of prepared arrays."""
 
 from __future__ import annotations
 

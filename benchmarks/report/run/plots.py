@@ -1,6 +1,6 @@
 """Figures of a single search run's report: pure functions of prepared arrays.
 
-Used by :mod:`nas_env.benchmarks.report.run_report`. Each function draws one PNG in the report style
+Used by :mod:`nas_env.benchmarks.report.run.report`. Each function draws one PNG in the report style
 (:mod:`nas_env.benchmarks.report.style`) and returns its path:
 
 ==============================  ==============================================================
