@@ -81,14 +81,6 @@ def topk(d: ReportData) -> dict[int, dict[str, Band]]:
     return out
 
 
-def _median_iqr(values: list[float]) -> tuple[float, float, float]:
-    v = np.asarray(values, dtype=float)  # +inf = never found (censored): order statistics stay valid
-    if v.size == 0:
-        return math.nan, math.nan, math.nan
-    q = np.percentile(v, [50, 25, 75], method="lower")
-    return float(q[0]), float(q[1]), float(q[2])
-
-
 def time_to_top(d: ReportData) -> dict[str, dict[str, tuple[np.ndarray, np.ndarray]]]:
     """Per top fraction and agent, the fraction of seeds that found a top architecture vs search effort."""
     table = d.reporter.table()
@@ -111,8 +103,8 @@ def time_to_top(d: ReportData) -> dict[str, dict[str, tuple[np.ndarray, np.ndarr
             found = sum(h is not None for h in hits)
             res[label]["agents"][agent] = {
                 "found": found, "runs": len(rs),
-                "evaluations_median_q1_q3": _median_iqr(ev),
-                "hours_median_q1_q3": _median_iqr(hr),
+                "evaluations_median_q1_q3": stats.median_quartiles(ev),
+                "hours_median_q1_q3": stats.median_quartiles(hr),
                 "per_seed_evaluations": [None if h is None else h.evaluations for h in hits],
                 "per_seed_seconds": [None if h is None else h.seconds for h in hits],
             }
