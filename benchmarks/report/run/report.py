@@ -41,6 +41,7 @@ from nas_env.benchmarks.report.run.data import (
     load_run_report_data,
     reward_label,
     space_for,
+    succeeded,
     top_architectures,
 )
 from nas_env.benchmarks.report.run.pareto import pareto_section
@@ -57,10 +58,6 @@ def _pct(x: Any) -> str:
 def _cell(text: Any) -> str:
     """Text for a Markdown table cell (GitHub tables split on ``|``, even inside code spans)."""
     return str(text).replace("|", "\\|")
-
-
-def _ok(ev: Evaluation) -> bool:
-    return ev.metrics.get("status", "ok") == "ok"
 
 
 def _budget_words(budget: dict[str, Any]) -> str:
@@ -169,7 +166,7 @@ def build_run_report(out: Path | str) -> Path:
     run, hist = d.run, d.history
     agent, env_id = run.get("agent", "?"), run.get("env_id", "?")
     rewards = np.array([e.reward for e in hist], dtype=float)
-    ok = np.array([_ok(e) for e in hist], dtype=bool)
+    ok = np.array([succeeded(e) for e in hist], dtype=bool)
     ylabel, reward_words = reward_label(hist)
     best = d.record.best
     assert best is not None  # the history is not empty
