@@ -12,7 +12,8 @@ import pytest
 from nas_env.benchmarks.harness.runner import run_benchmark
 from nas_env.benchmarks.protocols import get_protocol
 from nas_env.benchmarks.report import build_report
-from nas_env.benchmarks.report.answers import pareto_front, ratio_of_medians_ci
+from nas_env.benchmarks.report.answers.compute import pareto_front
+from nas_env.benchmarks.report.stats import ratio_of_medians_ci
 from nas_env.benchmarks.run.record import load_runs
 from nas_env.evaluators.nb201_table import NB201Table
 

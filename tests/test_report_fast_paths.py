@@ -21,7 +21,7 @@ from nas_env.benchmarks.harness.runner import run_benchmark
 from nas_env.benchmarks.protocols import get_protocol
 from nas_env.benchmarks.protocols.reported_accuracy import make_reporter
 from nas_env.benchmarks.report import analysis, build_report, stats
-from nas_env.benchmarks.report.answers import ratio_of_medians_ci
+from nas_env.benchmarks.report.stats import ratio_of_medians_ci
 from nas_env.benchmarks.run.record import RunRecord
 
 

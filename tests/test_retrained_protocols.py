@@ -13,7 +13,7 @@ import pytest
 
 from nas_env.benchmarks.harness.runner import run_benchmark
 from nas_env.benchmarks.protocols import PROTOCOLS, get_protocol, protocol_from_json
-from nas_env.benchmarks.report.benchmark_report import build_report
+from nas_env.benchmarks.report.benchmark.report import build_report
 from nas_env.benchmarks.run.retrain import read_retrain, retrained_pick
 
 TINY = {"num_layers": 2, "filter_sizes": [1, 3], "num_filters": [4, 8],

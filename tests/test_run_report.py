@@ -1,4 +1,4 @@
-"""``nas-env report DIR`` on a single search run (benchmarks/report/run_report.py)."""
+"""``nas-env report DIR`` on a single search run (benchmarks/report/run/report.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ pytest.importorskip("matplotlib")
 from nas_env.agents.history import HistoryError, read_history  # noqa: E402
 from nas_env.benchmarks.cli import main as cli_main  # noqa: E402
 from nas_env.benchmarks.report import build_run_report  # noqa: E402
-from nas_env.benchmarks.report.run_data import top_architectures  # noqa: E402
+from nas_env.benchmarks.report.run.data import top_architectures  # noqa: E402
 from nas_env.benchmarks.run.directory import is_benchmark_dir, is_run_dir  # noqa: E402
 from nas_env.benchmarks.run.search import run_search  # noqa: E402
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from nas_env.benchmarks.report.benchmark_data import ReportData
+from nas_env.benchmarks.report.benchmark.data import ReportData
 from nas_env.benchmarks.report.stats import welch_test
 
 __all__ = ["protocol_notes_markdown", "published_comparison"]

@@ -3,7 +3,7 @@
 Matplotlib runs on the Agg backend (no display needed). Figures are drawn inside
 :func:`styled` (the :data:`STYLE` rc parameters, without touching the caller's global
 matplotlib settings) and written by :func:`save`. Agents keep one colour across the
-figures of a report (:func:`agent_colors`).
+figures of a report (:func:`agent_colors`); every other colour a figure uses is named here, by its role.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-__all__ = ["BENCHMARK_DPI", "RUN_DPI", "STYLE", "agent_colors", "plt", "save", "styled"]
+__all__ = ["BENCHMARK_DPI", "COLORS", "HEATMAP_CMAP", "RUN_DPI", "STYLE", "agent_colors", "plt", "save", "styled"]
 
 #: rc parameters of every report figure
 STYLE: dict[str, Any] = {"font.size": 10, "axes.titlesize": 11, "legend.fontsize": 9, "axes.grid": True,
@@ -26,6 +26,24 @@ STYLE: dict[str, Any] = {"font.size": 10, "axes.titlesize": 11, "legend.fontsize
 #: resolution of benchmark figures (several agents side by side) and of a single run's (larger canvases)
 BENCHMARK_DPI = 150
 RUN_DPI = 130
+#: the colours of what is not an agent, by role (matplotlib colour strings; greys as a lightness)
+COLORS: dict[str, str] = {
+    "ink": "black",  # best so far, the EMA baseline, IQM markers, zero lines, the evaluated points' Pareto front
+    "points": "#4c72b0",  # every evaluation of a single run
+    "highlight": "#c44e52",  # failed children, non-dominated points, P(final best architecture)
+    "trend": "#dd8452",  # rolling median of a run's rewards
+    "off_scale": "#8172b3",  # evaluations below the range shown
+    "entropy": "#55a868",  # a single run's policy entropy
+    "optimum": "tab:red",  # the optimum of the table
+    "reference": "0.35",  # reference lines: published means, the optimum on anytime curves
+    "uniform": "0.4",  # the uniform policy's entropy (benchmark figure)
+    "uniform_run": "grey",  # the uniform policy's entropy (single-run figure)
+    "published": "0.45",  # published mean ± std
+    "budget": "0.5",  # the time budget
+    "background": "0.7",  # every evaluated architecture behind the final picks
+}
+#: colour map of probabilities (the single run's token-probability heatmaps)
+HEATMAP_CMAP = "Blues"
 
 F = TypeVar("F", bound=Callable[..., Any])
 

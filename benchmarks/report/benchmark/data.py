@@ -2,8 +2,8 @@
 
 :class:`ReportData` is filled in order by :func:`load_report_data` (runs, protocol, reporter),
 :func:`aggregate_finals` (final accuracies and their statistics), the curve analyses of
-:mod:`nas_env.benchmarks.report.benchmark_curves`, and the figures of
-:mod:`nas_env.benchmarks.report.benchmark_report`; :mod:`nas_env.benchmarks.report.benchmark_markdown` only reads it.
+:mod:`nas_env.benchmarks.report.benchmark.curves`, and the figures of
+:mod:`nas_env.benchmarks.report.benchmark.report`; :mod:`nas_env.benchmarks.report.benchmark.markdown` only reads it.
 """
 
 from __future__ import annotations

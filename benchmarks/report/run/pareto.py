@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 
 from nas_env.agents.optuna_agent import objective_value
-from nas_env.benchmarks.report.run_data import RunReportData
-from nas_env.benchmarks.report.style import RUN_DPI, plt, save, styled
+from nas_env.benchmarks.report.run.data import RunReportData
+from nas_env.benchmarks.report.style import COLORS, RUN_DPI, plt, save, styled
 
 __all__ = ["pareto_section", "plot_pareto_front"]
 
@@ -31,18 +31,17 @@ def plot_pareto_front(costs: np.ndarray, rewards: np.ndarray, front_costs: np.nd
     ``staircase`` joins them (right for one cost; with more, the front seen along one cost is no staircase).
     """
     fig, ax = plt.subplots(figsize=(7.5, 4.5))
-    ax.scatter(costs, rewards, s=12, alpha=0.45, color="#4c72b0", lw=0, label="every evaluated architecture")
+    ax.scatter(costs, rewards, s=12, alpha=0.45, color=COLORS["points"], lw=0, label="every evaluated architecture")
     if staircase:
         order = np.argsort(front_costs)
-        ax.step(front_costs[order], front_rewards[order], where="post", color="#c44e52", lw=1.4)
-    ax.scatter(front_costs, front_rewards, s=36, color="#c44e52", zorder=3,
+        ax.step(front_costs[order], front_rewards[order], where="post", color=COLORS["highlight"], lw=1.4)
+    ax.scatter(front_costs, front_rewards, s=36, color=COLORS["highlight"], zorder=3,
                label=f"Pareto front ({len(front_costs)}: no other is better and cheaper)")
     if costs.min() > 0 and costs.max() / costs.min() > 50:
         ax.set_xscale("log")
     ax.set_xlabel(f"{xlabel} (lower is better)")
     ax.set_ylabel("reward (higher is better)")
     ax.set_title(title)
-    ax.grid(alpha=0.3)
     ax.legend(loc="lower right", fontsize=8, framealpha=0.9)
     return save(fig, path, dpi=RUN_DPI)
 

@@ -1,4 +1,4 @@
-"""Figures of the report's answers (:mod:`nas_env.benchmarks.report.answers`): pure functions of prepared arrays."""
+"""Figures of the report's answers (:mod:`.compute`): pure functions of prepared arrays."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from nas_env.benchmarks.report.style import plt, save, styled
+from nas_env.benchmarks.report.style import COLORS, plt, save, styled
 
 __all__ = ["plot_learning", "plot_params", "plot_time_saved", "plot_topk_absolute"]
 
@@ -80,8 +80,8 @@ def plot_params(scatter: Mapping[str, Any], colors: Mapping[str, str], acc_label
     """Reported accuracy vs parameters of every evaluated architecture; final picks and the Pareto front marked."""
     fig, ax = plt.subplots(figsize=(7.5, 4.8))
     p, a, front = scatter["params"], scatter["acc"], scatter["front"]
-    ax.scatter(p, a, s=6, color="0.7", lw=0, label=f"evaluated ({len(p)} distinct)")
-    ax.plot(p[front], a[front], color="k", lw=1.2, marker="o", ms=3, label="Pareto front of the evaluated")
+    ax.scatter(p, a, s=6, color=COLORS["background"], lw=0, label=f"evaluated ({len(p)} distinct)")
+    ax.plot(p[front], a[front], color=COLORS["ink"], lw=1.2, marker="o", ms=3, label="Pareto front of the evaluated")
     for agent, pts in scatter["picks"].items():
         xy = np.asarray(pts, float)
         ax.scatter(xy[:, 0], xy[:, 1], s=22, marker="*", color=colors.get(agent), label=f"final picks: {agent}")

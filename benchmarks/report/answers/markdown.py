@@ -1,4 +1,4 @@
-"""The "answers" section of report.md: the four questions in sentences with numbers (see :mod:`.answers`)."""
+"""The "answers" section of report.md: the four questions in sentences with numbers (see :mod:`.compute`)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import math
 from typing import Any
 
 from nas_env.agents.registry import parse_agent_spec
-from nas_env.benchmarks.report.answers import GRID, LAST_SHARE, deterministic_agents  # noqa: F401
-from nas_env.benchmarks.report.benchmark_data import BASELINE, TOP_FRACTIONS, TOPK, ReportData  # noqa: F401
+from nas_env.benchmarks.report.answers.compute import GRID, LAST_SHARE, deterministic_agents  # noqa: F401
+from nas_env.benchmarks.report.benchmark.data import BASELINE, TOP_FRACTIONS, TOPK, ReportData  # noqa: F401
 
 __all__ = ["answers_markdown"]
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from nas_env.agents.diagnostics import ControllerDiagnostics, ControllerSnapshots
-from nas_env.benchmarks.report import run_plots
-from nas_env.benchmarks.report.run_data import RunReportData, space_for
+from nas_env.benchmarks.report.run import plots
+from nas_env.benchmarks.report.run.data import RunReportData, space_for
 
 __all__ = ["controller_section"]
 
@@ -66,12 +66,12 @@ def controller_section(d: RunReportData, fig_dir: Path) -> list[str]:
     labels = _choice_labels(d, snaps, tokens)
     title = (f"{agent} on {d.run.get('env_id')}: the controller's probability of each choice, per snapshot\n"
              "(along the final best architecture, whose choices are starred; right: final probabilities)")
-    run_plots.plot_token_probabilities(snaps.evaluations, snaps.decision_probs, names, labels, tokens,
+    plots.plot_token_probabilities(snaps.evaluations, snaps.decision_probs, names, labels, tokens,
                                        title, fig_dir / "token_probabilities.png")
     baseline, blabel = _baseline(d, diag)
     ent = diag.column("entropy_per_token")
     max_ent = float(np.mean([math.log(len(lab)) for lab in labels])) if labels else None
-    run_plots.plot_controller(diag.column("evaluations"), diag.column("mean_reward"), baseline, blabel, ent,
+    plots.plot_controller(diag.column("evaluations"), diag.column("mean_reward"), baseline, blabel, ent,
                               max_ent, snaps.evaluations, snaps.prob_best,
                               f"{agent} on {d.run.get('env_id')}: learning diagnostics per update",
                               fig_dir / "controller.png")

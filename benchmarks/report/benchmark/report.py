@@ -21,14 +21,7 @@ questions answered with numbers (:mod:`nas_env.benchmarks.report.answers`, also 
 
 Aggregates over seeds use the interquartile mean with percentile
 stratified-bootstrap 95% confidence intervals (Agarwal et al., 2021); means
-± std are given too for comparison with published numbers.
-
-=====================================  ======================================================
-``nas_env.benchmarks.report.benchmark_data``   the runs read back, ``summary.csv``, final accuracies
-``nas_env.benchmarks.report.benchmark_curves`` anytime, top-k, time to top, controller analyses
-``nas_env.benchmarks.report.benchmark_plots``  the figures
-``nas_env.benchmarks.report.benchmark_markdown``  the text
-=====================================  ======================================================
+± std are given too for comparison with published numbers (:mod:`nas_env.benchmarks.report.stats`).
 """
 
 from __future__ import annotations
@@ -42,10 +35,9 @@ from typing import Any
 
 import numpy as np
 
-from nas_env.benchmarks.report import benchmark_curves as curves
-from nas_env.benchmarks.report import benchmark_plots as plots
-from nas_env.benchmarks.report.answers import compute_answers
-from nas_env.benchmarks.report.benchmark_data import (
+from nas_env.benchmarks.report.answers.compute import compute_answers
+from nas_env.benchmarks.report.benchmark import curves, plots
+from nas_env.benchmarks.report.benchmark.data import (
     BASELINE,
     ReportData,
     aggregate_finals,
@@ -53,9 +45,9 @@ from nas_env.benchmarks.report.benchmark_data import (
     summary_rows,
     write_csv,
 )
-from nas_env.benchmarks.report.benchmark_markdown import markdown
+from nas_env.benchmarks.report.benchmark.markdown import markdown
+from nas_env.benchmarks.report.benchmark.retrained import compute_retrained
 from nas_env.benchmarks.report.protocol_notes import published_comparison
-from nas_env.benchmarks.report.retrained import compute_retrained
 from nas_env.benchmarks.report.style import agent_colors, styled
 from nas_env.benchmarks.run.files import json_default, utf8_text
 

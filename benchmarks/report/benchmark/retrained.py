@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from nas_env.benchmarks.report import stats
-from nas_env.benchmarks.report.benchmark_data import BAND_REPS, BASELINE, TOPK, ReportData, write_csv
+from nas_env.benchmarks.report.benchmark.data import BAND_REPS, BASELINE, TOPK, ReportData, write_csv
 from nas_env.benchmarks.run.retrain import read_retrain
 
 __all__ = ["compute_retrained", "retrained_markdown"]

@@ -1,6 +1,6 @@
 """Figures of a single search run's report: pure functions of prepared arrays.
 
-Used by :mod:`nas_env.benchmarks.report.run_report`. Each function draws one PNG in the report style
+Used by :mod:`nas_env.benchmarks.report.run.report`. Each function draws one PNG in the report style
 (:mod:`nas_env.benchmarks.report.style`) and returns its path:
 
 ==============================  ==============================================================
@@ -21,11 +21,10 @@ from pathlib import Path
 import numpy as np
 from matplotlib.transforms import blended_transform_factory
 
-from nas_env.benchmarks.report.style import RUN_DPI, plt, save, styled
+from nas_env.benchmarks.report.style import COLORS, HEATMAP_CMAP, RUN_DPI, plt, save, styled
 
 __all__ = ["plot_architectures", "plot_controller", "plot_rewards", "plot_token_probabilities"]
 
-HEATMAP_CMAP = "Blues"
 
 
 @styled
@@ -50,15 +49,15 @@ def plot_rewards(
     n = len(rewards)
     x = np.arange(1, n + 1)
     fig, ax = plt.subplots(figsize=(8.5, 4.2))
-    ax.scatter(x[ok], rewards[ok], s=10, alpha=0.45, color="#4c72b0", lw=0, label="reward of each architecture")
+    ax.scatter(x[ok], rewards[ok], s=10, alpha=0.45, color=COLORS["points"], lw=0, label="reward of each architecture")
     if (~ok).any():
-        ax.scatter(x[~ok], rewards[~ok], s=18, marker="x", color="#c44e52", lw=1,
+        ax.scatter(x[~ok], rewards[~ok], s=18, marker="x", color=COLORS["highlight"], lw=1,
                    label=f"failed child ({int((~ok).sum())})")
-    ax.step(x, np.maximum.accumulate(rewards), where="post", color="black", lw=1.8, label="best so far")
+    ax.step(x, np.maximum.accumulate(rewards), where="post", color=COLORS["ink"], lw=1.8, label="best so far")
     window = max(5, n // 20)
     if n >= 2 * window:
         rolling = np.array([np.median(rewards[i - window + 1:i + 1]) for i in range(window - 1, n)])
-        ax.plot(x[window - 1:], rolling, color="#dd8452", lw=1.6, label=f"rolling median ({window} evaluations)")
+        ax.plot(x[window - 1:], rolling, color=COLORS["trend"], lw=1.6, label=f"rolling median ({window} evaluations)")
     # show the interesting range: children far below the 5th percentile sit on the bottom edge as triangles
     lo = float(np.percentile(rewards, 5))
     hi = float(rewards.max())
@@ -67,14 +66,13 @@ def plot_rewards(
         floor = lo - pad
         below = rewards < floor
         if below.any():
-            ax.scatter(x[below], np.full(int(below.sum()), floor + 0.25 * pad), marker="v", s=16, color="#8172b3",
-                       lw=0, label=f"below the shown range ({int(below.sum())})")
+            ax.scatter(x[below], np.full(int(below.sum()), floor + 0.25 * pad), marker="v", s=16,
+                       color=COLORS["off_scale"], lw=0, label=f"below the shown range ({int(below.sum())})")
         ax.set_ylim(floor, hi + pad)
     ax.set_xlim(0, n + 1)
     ax.set_xlabel("evaluation (architectures evaluated so far)")
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    ax.grid(alpha=0.3)
     ax.legend(loc="lower right", fontsize=8, framealpha=0.9)
     return save(fig, path, dpi=RUN_DPI)
 
@@ -181,29 +179,27 @@ def plot_controller(
     xu = np.asarray(update_evaluations, dtype=float)
     fig, axes = plt.subplots(1, 3, figsize=(14, 3.9))
     ax = axes[0]
-    ax.plot(xu, mean_reward, color="#4c72b0", lw=1.0, alpha=0.8, label="batch mean reward")
+    ax.plot(xu, mean_reward, color=COLORS["points"], lw=1.0, alpha=0.8, label="batch mean reward")
     if baseline is not None:
-        ax.plot(xu, baseline, color="black", lw=1.6, label=baseline_label)
+        ax.plot(xu, baseline, color=COLORS["ink"], lw=1.6, label=baseline_label)
     ax.set_xlabel("evaluations")
     ax.set_ylabel("reward")
     ax.set_title("reward of each update's batch")
     ax.legend(fontsize=8, loc="lower right")
     ax = axes[1]
-    ax.plot(xu, entropy, color="#55a868", lw=1.6, label="controller")
+    ax.plot(xu, entropy, color=COLORS["entropy"], lw=1.6, label="controller")
     if max_entropy is not None:
-        ax.axhline(max_entropy, color="grey", ls="--", lw=1, label=f"uniform policy ({max_entropy:.3f})")
+        ax.axhline(max_entropy, color=COLORS["uniform_run"], ls="--", lw=1, label=f"uniform policy ({max_entropy:.3f})")
     ax.set_ylim(0, (max_entropy or max(entropy)) * 1.08)
     ax.set_xlabel("evaluations")
     ax.set_ylabel("entropy per token (nats)")
     ax.set_title("policy entropy per token (lower = sharper)")
     ax.legend(fontsize=8, loc="lower left")
     ax = axes[2]
-    ax.semilogy(np.asarray(snapshot_evaluations, dtype=float), prob_best, "o-", color="#c44e52", ms=3, lw=1.4)
+    ax.semilogy(np.asarray(snapshot_evaluations, dtype=float), prob_best, "o-", color=COLORS["highlight"], ms=3, lw=1.4)
     ax.set_xlabel("evaluations when the snapshot was taken")
     ax.set_ylabel("probability (log scale)")
     ax.set_title("P(final best architecture) under the controller")
-    for a in axes:
-        a.grid(alpha=0.3)
     fig.suptitle(title, fontsize=11)
     return save(fig, path, dpi=RUN_DPI)
 

@@ -14,7 +14,8 @@
    evaluated architecture with the final picks and the Pareto front.
 
 :func:`compute_answers` fills ``d.aggregate["answers"]`` (and ``d.figures``);
-:func:`nas_env.benchmarks.report.answers_markdown.answers_markdown` writes the section from it.
+:func:`nas_env.benchmarks.report.answers.markdown.answers_markdown` writes the section from it. Its
+statistics (ratios of medians, differences of means, with bootstrap CIs) are :mod:`nas_env.benchmarks.report.stats`'s.
 """
 
 from __future__ import annotations
@@ -28,15 +29,13 @@ import numpy as np
 
 from nas_env.agents.diagnostics import ControllerDiagnostics
 from nas_env.agents.registry import parse_agent_spec
-from nas_env.benchmarks.report import analysis
-from nas_env.benchmarks.report.answers_plots import plot_learning, plot_params, plot_time_saved, plot_topk_absolute
-from nas_env.benchmarks.report.benchmark_data import BASELINE, REPS, TOP_FRACTIONS, TOPK, ReportData
+from nas_env.benchmarks.report import analysis, stats
+from nas_env.benchmarks.report.answers.plots import plot_learning, plot_params, plot_time_saved, plot_topk_absolute
+from nas_env.benchmarks.report.benchmark.data import BASELINE, REPS, TOP_FRACTIONS, TOPK, ReportData
 from nas_env.benchmarks.report.style import agent_colors
 from nas_env.benchmarks.run.record import RunRecord
 
-__all__ = [
-    "GRID", "compute_answers", "deterministic_agents", "final_answer_hit", "ratio_of_medians_ci",
-]
+__all__ = ["GRID", "compute_answers", "deterministic_agents", "final_answer_hit"]
 
 GRID = "grid"
 #: share of each run (by evaluations) whose mean reward is compared between a learner and its ablation
@@ -65,52 +64,6 @@ def final_answer_hit(run: RunRecord, reporter: Any, threshold: float) -> tuple[f
     return float(i + 1), float(run.history[i].total_cost_seconds), final
 
 
-def _median(v: np.ndarray) -> float:
-    """The lower median (well defined with ``inf`` = never reached)."""
-    return float(np.percentile(v, 50, method="lower"))
-
-
-def _ratio(a: float, b: float) -> float:
-    """``a / b``; NaN (undefined) when either median is 'never reached' or ``b`` is 0."""
-    if math.isinf(a) or math.isinf(b) or b == 0:
-        return math.nan
-    return a / b
-
-
-def ratio_of_medians_ci(x: Sequence[float], y: Sequence[float], resample_y: bool = True, reps: int = REPS,
-                        seed: int = 0) -> tuple[float, float, float]:
-    """``median(x) / median(y)`` (lower medians) and a percentile-bootstrap 95% CI (seeds resampled;
-    ``y`` only if ``resample_y``: a deterministic reference is one fixed number). The ratio is NaN when a
-    median is +inf ('never reached'); the CI is NaN when that happens in more than 5% of the resamples."""
-    xa, ya = np.asarray(x, float), np.asarray(y, float)
-    value = _ratio(_median(xa), _median(ya))
-    rng = np.random.default_rng(seed)
-    xi = np.empty((reps, len(xa)), dtype=np.intp)
-    yi = np.empty((reps, len(ya)), dtype=np.intp)
-    for i in range(reps):  # the draws of the one-replicate-at-a-time definition, in its order
-        xi[i] = rng.integers(len(xa), size=len(xa))
-        if resample_y:
-            yi[i] = rng.integers(len(ya), size=len(ya))
-    if np.isnan(xa).any() or np.isnan(ya).any():
-        ratios = np.array([_ratio(_median(xa[xi[i]]), _median(ya[yi[i]] if resample_y else ya)) for i in range(reps)])
-    else:  # all replicates at once: the lower median is the ((n - 1) // 2)-th smallest
-        mx = np.sort(xa[xi], axis=1)[:, (len(xa) - 1) // 2]
-        my = np.sort(ya[yi], axis=1)[:, (len(ya) - 1) // 2] if resample_y else np.full(reps, _median(ya))
-        with np.errstate(all="ignore"):
-            ratios = np.where(np.isinf(mx) | np.isinf(my) | (my == 0), np.nan, mx / my)
-    ok = ratios[~np.isnan(ratios)]
-    if ok.size < 0.95 * reps:  # in over 5% of resamples a median is 'never reached': no 95% interval
-        return value, math.nan, math.nan
-    return value, float(np.percentile(ok, 2.5, method="lower")), float(np.percentile(ok, 97.5, method="higher"))
-
-
-def _bootstrap_mean_diff(x: np.ndarray, y: np.ndarray, reps: int = REPS, seed: int = 0) -> tuple[float, float, float]:
-    rng = np.random.default_rng(seed)
-    diffs = np.array([x[rng.integers(len(x), size=len(x))].mean() - y[rng.integers(len(y), size=len(y))].mean()
-                      for _ in range(reps)])
-    return float(x.mean() - y.mean()), float(np.percentile(diffs, 2.5)), float(np.percentile(diffs, 97.5))
-
-
 # ----------------------------------------------------------------------------------------- 1. time
 def _time_saved(d: ReportData) -> dict[str, Any]:
     table = d.reporter.table()
@@ -129,7 +82,7 @@ def _time_saved(d: ReportData) -> dict[str, Any]:
             per[agent] = {"runs": len(hits), "deterministic": agent in det,
                           "reached": int(np.isfinite(ev).sum()), "final_pick_top": int(sum(h[2] for h in hits)),
                           "share_final_pick_top": float(np.mean([h[2] for h in hits])),
-                          "evaluations_median": _median(ev), "hours_median": _median(hr),
+                          "evaluations_median": stats.lower_median(ev), "hours_median": stats.lower_median(hr),
                           "per_run_evaluations": ev.tolist(), "per_run_hours": hr.tolist()}
         for i, agent in enumerate(per):
             ratios = {}
@@ -137,8 +90,8 @@ def _time_saved(d: ReportData) -> dict[str, Any]:
                 if ref == agent or ref not in per:
                     continue
                 key = f"per_run_{unit}"
-                v, lo, hi = ratio_of_medians_ci(per[agent][key], per[ref][key], resample_y=ref not in det,
-                                                seed=1000 * i + j)
+                v, lo, hi = stats.ratio_of_medians_ci(per[agent][key], per[ref][key], resample_y=ref not in det,
+                                                      reps=REPS, seed=1000 * i + j)
                 # a deterministic side is one fixed number: only the other side's seeds are resampled
                 ratios[ref] = {"ratio": v, "ci": None if agent in det and ref in det else [lo, hi]}
             per[agent]["ratio_to"] = ratios
@@ -196,11 +149,13 @@ def _learning(d: ReportData) -> dict[str, Any]:
         fa, fb = d.finals[a][np.isfinite(d.finals[a])], d.finals[b][np.isfinite(d.finals[b])]
         ra = np.array([_last_share_reward(r) for r in d.runs[a]]) * 100
         rb = np.array([_last_share_reward(r) for r in d.runs[b]]) * 100
-        acc = _bootstrap_mean_diff(fa, fb, seed=10 + i) if fa.size and fb.size else (math.nan,) * 3
-        rew = _bootstrap_mean_diff(ra, rb, seed=20 + i)
-        out["ablations"].append({"agent": a, "ablation": b, "final_accuracy_diff_pp": acc[0],
-                                 "final_accuracy_diff_ci": [acc[1], acc[2]],
-                                 "last_quarter_reward_diff_pp": rew[0], "last_quarter_reward_diff_ci": [rew[1], rew[2]],
+        acc = stats.bootstrap_mean_difference_ci(fa, fb, reps=REPS, seed=10 + i) if fa.size and fb.size else \
+            stats.Estimate(math.nan, math.nan, math.nan)
+        rew = stats.bootstrap_mean_difference_ci(ra, rb, reps=REPS, seed=20 + i)
+        out["ablations"].append({"agent": a, "ablation": b, "final_accuracy_diff_pp": acc.value,
+                                 "final_accuracy_diff_ci": [acc.low, acc.high],
+                                 "last_quarter_reward_diff_pp": rew.value,
+                                 "last_quarter_reward_diff_ci": [rew.low, rew.high],
                                  "last_quarter_reward_agent_pp": float(ra.mean()),
                                  "last_quarter_reward_ablation_pp": float(rb.mean())})
     return out

@@ -11,7 +11,9 @@ from typing import Any
 from nas_env.agents.history import Evaluation
 from nas_env.benchmarks.run.record import RunRecord, load_run
 
-__all__ = ["TOP_K", "RunReportData", "load_run_report_data", "reward_label", "space_for", "top_architectures"]
+__all__ = [
+    "TOP_K", "RunReportData", "load_run_report_data", "reward_label", "space_for", "succeeded", "top_architectures",
+]
 
 TOP_K = 6
 
@@ -93,11 +95,16 @@ def space_for(space: Any, tokens: tuple[int, ...]) -> Any:
     raise ValueError(f"tokens {tokens} do not fit {space!r}")
 
 
+def succeeded(ev: Evaluation) -> bool:
+    """Whether the evaluated child built and trained (``metrics["status"]``, "ok" when absent)."""
+    return ev.metrics.get("status", "ok") == "ok"
+
+
 def top_architectures(history: list[Evaluation], k: int = TOP_K) -> list[Evaluation]:
     """The ``k`` best *distinct* architectures by reward (the first evaluation of each; failed ones skipped)."""
     best: dict[Any, Evaluation] = {}
     for ev in history:
-        if ev.metrics.get("status", "ok") != "ok":
+        if not succeeded(ev):
             continue
         key = ev.arch if ev.arch is not None else tuple(ev.tokens)
         cur = best.get(key)
@@ -108,7 +115,7 @@ def top_architectures(history: list[Evaluation], k: int = TOP_K) -> list[Evaluat
 
 def reward_label(history: list[Evaluation]) -> tuple[str, str]:
     """(axis label, words) for what the reward is, recognised from the metrics."""
-    ok = [e for e in history if e.metrics.get("status", "ok") == "ok" and e.metrics.get("val_accuracy") is not None]
+    ok = [e for e in history if succeeded(e) and e.metrics.get("val_accuracy") is not None]
     if ok and all(abs(e.reward - float(e.metrics["val_accuracy"])) < 1e-9 for e in ok):
         return "reward = validation accuracy (fraction)", "validation accuracy (a fraction)"
     if ok and all(abs(e.reward - float(e.metrics["val_accuracy"]) ** 3) < 1e-9 for e in ok):

@@ -1,5 +1,5 @@
 """``report.md`` of a benchmark: text only, from a filled
-:class:`~nas_env.benchmarks.report.benchmark_data.ReportData`."""
+:class:`~nas_env.benchmarks.report.benchmark.data.ReportData`."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from nas_env.benchmarks.report.answers import deterministic_agents
-from nas_env.benchmarks.report.answers_markdown import answers_markdown
-from nas_env.benchmarks.report.benchmark_data import BASELINE, TOPK, ReportData
+from nas_env.benchmarks.report.answers.compute import deterministic_agents
+from nas_env.benchmarks.report.answers.markdown import answers_markdown
+from nas_env.benchmarks.report.benchmark.data import BASELINE, TOPK, ReportData
+from nas_env.benchmarks.report.benchmark.retrained import retrained_markdown
 from nas_env.benchmarks.report.protocol_notes import protocol_notes_markdown
-from nas_env.benchmarks.report.retrained import retrained_markdown
 
 __all__ = ["markdown"]
 

@@ -1,6 +1,6 @@
 """The curve analyses of a benchmark report: anytime, top-k vs random, time to a top architecture, controller.
 
-Each function reads :class:`~nas_env.benchmarks.report.benchmark_data.ReportData`, adds its numbers to
+Each function reads :class:`~nas_env.benchmarks.report.benchmark.data.ReportData`, adds its numbers to
 ``d.aggregate`` (and its reasons for skipping to ``d.notes``), writes its CSV, and returns the
 curves its figure draws. Per-run definitions are in :mod:`nas_env.benchmarks.report.analysis`.
 """
@@ -15,8 +15,8 @@ import numpy as np
 from nas_env.agents.diagnostics import ControllerDiagnostics, ControllerSnapshots
 from nas_env.benchmarks.protocols import Protocol
 from nas_env.benchmarks.report import analysis, stats
-from nas_env.benchmarks.report.benchmark_data import BAND_REPS, BASELINE, TOP_FRACTIONS, TOPK, ReportData, write_csv
-from nas_env.benchmarks.report.benchmark_plots import Band
+from nas_env.benchmarks.report.benchmark.data import BAND_REPS, BASELINE, TOP_FRACTIONS, TOPK, ReportData, write_csv
+from nas_env.benchmarks.report.benchmark.plots import Band
 
 __all__ = ["anytime", "controller", "time_to_top", "topk", "uniform_entropy"]
 
@@ -81,14 +81,6 @@ def topk(d: ReportData) -> dict[int, dict[str, Band]]:
     return out
 
 
-def _median_iqr(values: list[float]) -> tuple[float, float, float]:
-    v = np.asarray(values, dtype=float)  # +inf = never found (censored): order statistics stay valid
-    if v.size == 0:
-        return math.nan, math.nan, math.nan
-    q = np.percentile(v, [50, 25, 75], method="lower")
-    return float(q[0]), float(q[1]), float(q[2])
-
-
 def time_to_top(d: ReportData) -> dict[str, dict[str, tuple[np.ndarray, np.ndarray]]]:
     """Per top fraction and agent, the fraction of seeds that found a top architecture vs search effort."""
     table = d.reporter.table()
@@ -111,8 +103,8 @@ def time_to_top(d: ReportData) -> dict[str, dict[str, tuple[np.ndarray, np.ndarr
             found = sum(h is not None for h in hits)
             res[label]["agents"][agent] = {
                 "found": found, "runs": len(rs),
-                "evaluations_median_q1_q3": _median_iqr(ev),
-                "hours_median_q1_q3": _median_iqr(hr),
+                "evaluations_median_q1_q3": stats.median_quartiles(ev),
+                "hours_median_q1_q3": stats.median_quartiles(hr),
                 "per_seed_evaluations": [None if h is None else h.evaluations for h in hits],
                 "per_seed_seconds": [None if h is None else h.seconds for h in hits],
             }

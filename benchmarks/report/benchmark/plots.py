@@ -1,7 +1,7 @@
 """Figures of a benchmark report: pure functions of prepared arrays.
 
-Every function takes the aggregated numbers (built by :mod:`nas_env.benchmarks.report.benchmark_data` and
-:mod:`nas_env.benchmarks.report.benchmark_curves`) and a path, draws one PNG in the report style
+Every function takes the aggregated numbers (built by :mod:`nas_env.benchmarks.report.benchmark.data` and
+:mod:`nas_env.benchmarks.report.benchmark.curves`) and a path, draws one PNG in the report style
 (:mod:`nas_env.benchmarks.report.style`), and returns the path. Accuracies are plotted in percent,
 simulated time in hours. Colours are fixed per agent across figures.
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from nas_env.benchmarks.report.stats import iqm_estimate
-from nas_env.benchmarks.report.style import plt, save, styled
+from nas_env.benchmarks.report.style import COLORS, plt, save, styled
 
 __all__ = [
     "Band",
@@ -38,7 +38,7 @@ def _bands(ax: plt.Axes, bands: Mapping[str, Band], colors: Mapping[str, str]) -
 def _reference_lines(ax: plt.Axes, refs: Mapping[str, float]) -> None:
     styles = [":", "--", "-.", (0, (1, 3)), (0, (5, 5))]
     for i, (label, y) in enumerate(refs.items()):
-        ax.axhline(y, color="0.35", ls=styles[i % len(styles)], lw=1.0, label=label)
+        ax.axhline(y, color=COLORS["reference"], ls=styles[i % len(styles)], lw=1.0, label=label)
 
 
 @styled
@@ -66,7 +66,7 @@ def plot_anytime(
         ax_t.set_ylabel(ylabel)
         ax_t.set_title("vs simulated time")
         if budget_hours:
-            ax_t.axvline(budget_hours, color="0.5", lw=0.8, ls="--")
+            ax_t.axvline(budget_hours, color=COLORS["budget"], lw=0.8, ls="--")
         if refs:
             _reference_lines(ax_t, refs)
     _bands(ax_e, by_evals, colors)
@@ -119,14 +119,14 @@ def plot_final(
         ax.scatter(i + rng.uniform(-0.15, 0.15, y.size), y, s=14, color=colors.get(a), alpha=0.7, lw=0)
         est = iqm_estimate(y)
         ax.errorbar(i + 0.28, est.value, yerr=[[est.value - est.low], [est.high - est.value]], fmt="D",
-                    color="black", ms=5, capsize=3)
+                    color=COLORS["ink"], ms=5, capsize=3)
     for j, (_label, mean, std) in enumerate(published):
         x = len(names) + j
-        ax.errorbar(x, mean, yerr=None if std is None else std, fmt="s", color="0.45", ms=6, capsize=3)
+        ax.errorbar(x, mean, yerr=None if std is None else std, fmt="s", color=COLORS["published"], ms=6, capsize=3)
     labels = names + [f"{p[0]}\n(published)" for p in published]
     ax.set_xticks(range(len(labels)), labels, rotation=0)
     if optimum is not None:
-        ax.axhline(optimum, color="tab:red", ls="--", lw=1, label=f"optimum in table ({optimum:.2f})")
+        ax.axhline(optimum, color=COLORS["optimum"], ls="--", lw=1, label=f"optimum in table ({optimum:.2f})")
         ax.legend(loc="lower right")
     ax.set_ylabel(ylabel)
     legend = "dots: seeds; black diamond: IQM with 95% bootstrap CI" + ("; grey: published mean ± std" if published
@@ -147,7 +147,7 @@ def plot_topk_difference(
     fig, axes = plt.subplots(1, len(ks), figsize=(4.6 * len(ks), 4.0), squeeze=False, sharey=False)
     for ax, k in zip(axes[0], ks):
         _bands(ax, curves[k], colors)
-        ax.axhline(0.0, color="black", lw=0.8)
+        ax.axhline(0.0, color=COLORS["ink"], lw=0.8)
         ax.set_title(f"top-{k} distinct architectures")
         ax.set_xlabel("architectures sampled (count)")
         ax.set_ylabel(f"top-{k} avg reward minus {baseline}'s (pp)")
@@ -213,7 +213,7 @@ def plot_controller(
         ax.set_xlabel("architectures evaluated (count)")
         ax.set_ylabel(ylab)
     if uniform_entropy is not None:
-        ax_h.axhline(uniform_entropy, color="0.4", ls="--", lw=1, label="uniform policy")
+        ax_h.axhline(uniform_entropy, color=COLORS["uniform"], ls="--", lw=1, label="uniform policy")
     ax_p.set_yscale("log")
     ax_h.legend(loc="best")
     ax_p.legend(loc="best")

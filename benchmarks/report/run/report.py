@@ -13,13 +13,13 @@
                                        probability of the final best architecture
 ``DIR/figures/top_architectures.png``  the best distinct architectures, drawn
 ``DIR/figures/pareto_front.png``       (nsga2) reward vs cost of every architecture, the
-                                       non-dominated ones joined (:mod:`.run_pareto`)
+                                       non-dominated ones joined (:mod:`.pareto`)
 =====================================  ===========================================================
 
 The controller figures need the diagnostics the REINFORCE agent saves in ``extras.json``
-(:mod:`nas_env.benchmarks.report.run_controller`); other agents get the report without them (and a
+(:mod:`nas_env.benchmarks.report.run.controller`); other agents get the report without them (and a
 note saying so). The search space for the drawings is rebuilt from ``run.json``'s env id and
-kwargs (:class:`nas_env.benchmarks.report.run_data.RunReportData`).
+kwargs (:class:`nas_env.benchmarks.report.run.data.RunReportData`).
 """
 
 from __future__ import annotations
@@ -33,17 +33,18 @@ import numpy as np
 
 from nas_env.agents.budget import Budget
 from nas_env.agents.history import Evaluation
-from nas_env.benchmarks.report import run_plots
-from nas_env.benchmarks.report.run_controller import controller_section
-from nas_env.benchmarks.report.run_data import (
+from nas_env.benchmarks.report.run import plots
+from nas_env.benchmarks.report.run.controller import controller_section
+from nas_env.benchmarks.report.run.data import (
     TOP_K,
     RunReportData,
     load_run_report_data,
     reward_label,
     space_for,
+    succeeded,
     top_architectures,
 )
-from nas_env.benchmarks.report.run_pareto import pareto_section
+from nas_env.benchmarks.report.run.pareto import pareto_section
 from nas_env.benchmarks.report.style import styled
 from nas_env.benchmarks.run.files import utf8_text
 
@@ -57,10 +58,6 @@ def _pct(x: Any) -> str:
 def _cell(text: Any) -> str:
     """Text for a Markdown table cell (GitHub tables split on ``|``, even inside code spans)."""
     return str(text).replace("|", "\\|")
-
-
-def _ok(ev: Evaluation) -> bool:
-    return ev.metrics.get("status", "ok") == "ok"
 
 
 def _budget_words(budget: dict[str, Any]) -> str:
@@ -149,7 +146,7 @@ def _top_section(d: RunReportData, fig_dir: Path) -> list[str]:
     if not images:
         return out
     title = f"{d.run.get('agent')} on {d.run.get('env_id')}: top {len(images)} distinct architectures by reward"
-    run_plots.plot_architectures(images, titles, title, fig_dir / "top_architectures.png")
+    plots.plot_architectures(images, titles, title, fig_dir / "top_architectures.png")
     out += ["", "![top architectures](figures/top_architectures.png)"]
     return out
 
@@ -169,14 +166,14 @@ def build_run_report(out: Path | str) -> Path:
     run, hist = d.run, d.history
     agent, env_id = run.get("agent", "?"), run.get("env_id", "?")
     rewards = np.array([e.reward for e in hist], dtype=float)
-    ok = np.array([_ok(e) for e in hist], dtype=bool)
+    ok = np.array([succeeded(e) for e in hist], dtype=bool)
     ylabel, reward_words = reward_label(hist)
     best = d.record.best
     assert best is not None  # the history is not empty
     lines = _setup_section(d, ok) + _result_section(d, best, rewards, ok, reward_words)
 
     # ---- 1. rewards
-    run_plots.plot_rewards(rewards, ok, ylabel, f"{agent} on {env_id} (seed {run.get('seed')}): every architecture",
+    plots.plot_rewards(rewards, ok, ylabel, f"{agent} on {env_id} (seed {run.get('seed')}): every architecture",
                            fig_dir / "rewards.png")
     lines += ["", "## 1. Reward of every architecture", "",
               "Each dot is one evaluated architecture (x: its evaluation number); black: the best reward so far; "
