@@ -9,7 +9,6 @@
                                                re-trained finalists (``retrained``), text, figures
 ``nas_env.benchmarks.report.answers``          the benchmark report's section 6: the paper's four questions
                                                answered (``compute``, ``markdown``, ``plots``)
-``nas_env.benchmarks.report.protocol_notes``   differences from the published protocol, published rows compared
 ``nas_env.benchmarks.report.analysis``         per-run quantities: incumbent curves, top-k, first hits
 ``nas_env.benchmarks.report.stats``            every statistic: IQM, bootstrap CIs and bands, probability of
                                                improvement, ratio of medians, Welch's test

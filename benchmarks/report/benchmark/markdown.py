@@ -13,8 +13,8 @@ import numpy as np
 from nas_env.benchmarks.report.answers.compute import deterministic_agents
 from nas_env.benchmarks.report.answers.markdown import answers_markdown
 from nas_env.benchmarks.report.benchmark.data import BASELINE, TOPK, ReportData
+from nas_env.benchmarks.report.benchmark.protocol_notes import protocol_notes_markdown
 from nas_env.benchmarks.report.benchmark.retrained import retrained_markdown
-from nas_env.benchmarks.report.protocol_notes import protocol_notes_markdown
 
 __all__ = ["markdown"]
 

@@ -16,8 +16,9 @@
                                and the answers' figures (``answer_*.png``)
 =============================  ====================================================================
 
-``report.md`` also has the protocol notes (:mod:`nas_env.benchmarks.report.protocol_notes`) and the paper's four
-questions answered with numbers (:mod:`nas_env.benchmarks.report.answers`, also in ``aggregate.json["answers"]``).
+``report.md`` also has the protocol notes (:mod:`nas_env.benchmarks.report.benchmark.protocol_notes`) and the
+paper's four questions answered with numbers (:mod:`nas_env.benchmarks.report.answers`, also in
+``aggregate.json["answers"]``).
 
 Aggregates over seeds use the interquartile mean with percentile
 stratified-bootstrap 95% confidence intervals (Agarwal et al., 2021); means
@@ -46,8 +47,8 @@ from nas_env.benchmarks.report.benchmark.data import (
     write_csv,
 )
 from nas_env.benchmarks.report.benchmark.markdown import markdown
+from nas_env.benchmarks.report.benchmark.protocol_notes import published_comparison
 from nas_env.benchmarks.report.benchmark.retrained import compute_retrained
-from nas_env.benchmarks.report.protocol_notes import published_comparison
 from nas_env.benchmarks.report.style import agent_colors, styled
 from nas_env.benchmarks.run.files import json_default, utf8_text
 
