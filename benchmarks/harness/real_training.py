@@ -101,7 +101,7 @@ def rnn_shared_protocol() -> Protocol:
         retrain_top=CNN_RETRAIN_TOP,
         retrain_epochs=1,
         notes="rnn-tinyshakespeare's Figure 6 (the same space, corpus, LM and REINFORCE lr 0.01) with ENAS-style "
-        "weight sharing (nas_env.evaluators.shared_lm) as the search reward: each agent's run has its own shared "
+        "weight sharing (nas_env.evaluators.lm_shared) as the search reward: each agent's run has its own shared "
         f"weights, trained only on the cells it samples ({RNN_FIGURE6_CELLS} per run). After the search every "
         f"distinct cell is measured with the run's final shared weights and the {CNN_RETRAIN_TOP} best are "
         "re-trained stand-alone exactly as rnn-tinyshakespeare trains every cell (1 epoch, seed 0): their "
@@ -135,7 +135,7 @@ def cnn_protocol() -> Protocol:
         f"({CNN_FIGURE6_CHILDREN} per run; random search with shared weights is Li & Talwalkar's RS-WS). "
         f"After the search, every distinct child of the run is measured with the run's final shared weights "
         f"and the {CNN_RETRAIN_TOP} best are re-trained stand-alone from scratch ({CNN_RETRAIN_EPOCHS} epochs, "
-        "seed 0, nas_env.evaluators.train): the top-1/5/15 averages of those stand-alone validation "
+        "seed 0, nas_env.evaluators.image_train): the top-1/5/15 averages of those stand-alone validation "
         "accuracies and the test accuracy of the best re-trained one are the final numbers. The search-time "
         "curves (anytime, top-k over samples) show shared-weight estimates, each agent's from its own shared "
         "weights (a focused controller also raises its own estimates): compare agents on the re-trained "

@@ -17,7 +17,7 @@ def select_evaluator(backend: str, table: Callable[[], Evaluator], train_kwargs:
             raise ValueError(f"train_kwargs {sorted(train_kwargs)} given but backend='table'; use backend='train'")
         return table()
     if backend == "train":
-        from nas_env.evaluators.train import TrainEvaluator  # torch is imported only when training
+        from nas_env.evaluators.image_train import TrainEvaluator  # torch is imported only when training
 
         return TrainEvaluator(**(train_kwargs or {}))
     raise ValueError(f"unknown backend {backend!r}; valid: {list(BACKENDS)}")

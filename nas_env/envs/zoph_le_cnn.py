@@ -8,7 +8,7 @@ from typing import Any
 
 from nas_env.env import NASEnv
 from nas_env.evaluators.base import Evaluator
-from nas_env.evaluators.train import TrainEvaluator
+from nas_env.evaluators.image_train import TrainEvaluator
 from nas_env.rewards import RewardFn
 from nas_env.spaces.zoph_le_cnn import ZophLeCNNSpace
 
@@ -21,10 +21,10 @@ class ZophLeCNNEnv(NASEnv):
     choose which earlier layers feed it (concatenated in depth, smaller maps
     zero-padded; no input = the image); outputs no later layer consumed are
     concatenated before global pooling and the classifier. At the last token the
-    child is built and trained on ``dataset`` (``nas_env.evaluators.train``).
+    child is built and trained on ``dataset`` (``nas_env.evaluators.image_train``).
 
     With ``backend="shared"`` the reward is instead a **shared-weight estimate** (ENAS,
-    ``nas_env.evaluators.shared``): every child is a slice of one set of weights that
+    ``nas_env.evaluators.image_shared``): every child is a slice of one set of weights that
     lives as long as the env; evaluating a child trains those weights on it for
     ``train_kwargs["steps"]`` minibatches (default 10) and returns its validation accuracy
     with them. It is cheap, but it is **not** the child's stand-alone accuracy and it
@@ -194,7 +194,7 @@ def _shared_evaluator(
         raise ValueError(f"max_train_seconds={max_train_seconds!r} applies to backend='train' only, not 'shared'")
     if reward_metric != "final":
         raise ValueError(f"reward_metric={reward_metric!r} applies to backend='train' only; 'shared' uses 'final'")
-    from nas_env.evaluators.shared import SharedWeightEvaluator
+    from nas_env.evaluators.image_shared import SharedWeightEvaluator
 
     valid = sorted(set(inspect.signature(SharedWeightEvaluator).parameters) - {"space", "dataset"})
     unknown = sorted(set(train_kwargs or {}) - set(valid))

@@ -32,7 +32,7 @@ class ZophLeRNNEnv(NASEnv):
     truncated BPTT (:class:`nas_env.evaluators.lm_train.LMTrainEvaluator`).
 
     With ``backend="shared"`` the reward is instead a **shared-weight estimate** (ENAS,
-    ``nas_env.evaluators.shared_lm``): every child is a slice of one language model
+    ``nas_env.evaluators.lm_shared``): every child is a slice of one language model
     whose weights live as long as the env (per leaf, one set of weights per combination
     choice; one embedding and softmax); evaluating a child trains those weights on it for
     ``train_kwargs["steps"]`` truncated-BPTT windows (default 10) and scores it on the
@@ -224,7 +224,7 @@ def _shared_evaluator(
     ):
         if value != default:
             raise ValueError(f"{name}={value!r} applies to backend='train' only, not 'shared' ({why})")
-    from nas_env.evaluators.shared_lm import SharedWeightLMEvaluator
+    from nas_env.evaluators.lm_shared import SharedWeightLMEvaluator
 
     valid = sorted(set(inspect.signature(SharedWeightLMEvaluator).parameters) - {"space", "dataset"})
     unknown = sorted(set(train_kwargs or {}) - set(valid))

@@ -1,7 +1,7 @@
 """The image data of a CNN evaluator: which dataset, how it is split, loaded once (CPU) and once per device.
 
-Shared by the stand-alone trainer (:class:`~nas_env.evaluators.train.TrainEvaluator`) and the
-shared-weight evaluator (:class:`~nas_env.evaluators.shared.SharedWeightEvaluator`), so both see the
+Shared by the stand-alone trainer (:class:`~nas_env.evaluators.image_train.TrainEvaluator`) and the
+shared-weight evaluator (:class:`~nas_env.evaluators.image_shared.SharedWeightEvaluator`), so both see the
 same splits for the same arguments.
 """
 

@@ -83,7 +83,7 @@ class SharedWeightEvaluator(Evaluator):
         weight_decay: L2 weight decay (on the entries a child uses).
         device: ``"auto"``, ``"cpu"``, ``"cuda"``, ``"cuda:N"``.
         data_root, download, val_fraction, split_seed, max_train_samples: as for
-            :class:`~nas_env.evaluators.train.TrainEvaluator` (same splits).
+            :class:`~nas_env.evaluators.image_train.TrainEvaluator` (same splits).
         seed: seeds the shared weights' initialisation and the warm-up children; also the training
             seed of an ``evaluate`` call with ``seed=None``.
         num_threads: intra-op threads while evaluating (restored afterwards). ``1`` is much the fastest

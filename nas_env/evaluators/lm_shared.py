@@ -13,7 +13,7 @@ score. Re-train the best children stand-alone (``nas-env search ... --retrain-to
 to know what they are worth.
 
 Consequences for runners, declared by the class attributes (as for the CNN's
-:class:`~nas_env.evaluators.shared.SharedWeightEvaluator`):
+:class:`~nas_env.evaluators.image_shared.SharedWeightEvaluator`):
 
 * ``stateful = True``: the evaluator runs in the search process (executor ``"none"``),
   its :meth:`state_dict` (weights, optimizer state, counters) is saved with the run's

@@ -18,8 +18,6 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 import torch
 
-from nas_env.evaluators.base import as_generator
-
 __all__ = [
     "ChildRun",
     "child_seed",
@@ -73,7 +71,7 @@ def child_seed(seed: int | np.random.Generator | None, default: int) -> int:
     if seed is None:
         return default
     if isinstance(seed, np.random.Generator):
-        return int(as_generator(seed).integers(2**31 - 1))
+        return int(seed.integers(2**31 - 1))
     return int(seed)
 
 
