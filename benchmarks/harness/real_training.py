@@ -117,7 +117,7 @@ def cnn_protocol() -> Protocol:
         name="cnn-digits",
         env_id="nas_env/ZophLeCNN-v0",
         env_kwargs={"num_layers": 4, "epochs": CNN_RETRAIN_EPOCHS, "device": "cpu", "backend": "shared",
-                    "train_kwargs": {"steps": CNN_SHARED_STEPS, "num_threads": 1, "test_accuracy": False}},
+                    "train_kwargs": {"steps": CNN_SHARED_STEPS, "num_threads": 1, "evaluate_test": False}},
         budget=Budget(evaluations=CNN_FIGURE6_CHILDREN),
         reward=(f"shared-weight validation accuracy on digits (ENAS-style: each child trains one set of shared "
                 f"weights for {CNN_SHARED_STEPS} minibatches of 64, then is measured with them): an estimate that "

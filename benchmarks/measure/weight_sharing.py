@@ -87,7 +87,7 @@ def shared_env_kwargs(steps: int = 2, warmup_steps: int = 0, threads: int | None
                       **train_kwargs: Any) -> dict[str, Any]:
     """The shared-weight search's env kwargs: the README demo's space on ``backend="shared"``, no per-child test
     pass (``threads`` ``None``: torch's default; ``train_kwargs``: e.g. ``device``)."""
-    train = {"steps": steps, "warmup_steps": warmup_steps, "test_accuracy": False, **train_kwargs,
+    train = {"steps": steps, "warmup_steps": warmup_steps, "evaluate_test": False, **train_kwargs,
              **({} if threads is None else {"num_threads": threads}),
              **({} if val_samples is None else {"val_samples": val_samples})}
     return {**FULL_KWARGS, "backend": "shared", "train_kwargs": train}

@@ -47,7 +47,11 @@ from nas_env.evaluators.contract import (
     check_seconds,
 )
 
-__all__ = ["Evaluator", "as_generator", "failure_metrics", "make_metrics", "user_metrics"]
+__all__ = ["RENAMED_ARGUMENTS", "Evaluator", "as_generator", "failure_metrics", "make_metrics", "reject_renamed",
+           "user_metrics"]
+
+#: evaluator arguments renamed since nas-env 0.1 (old -> new): the old name fails, naming the new one
+RENAMED_ARGUMENTS: dict[str, str] = {"test_accuracy": "evaluate_test"}
 
 
 def make_metrics(
@@ -106,6 +110,17 @@ def user_metrics(value: Any, where: str) -> dict[str, Any]:
     if isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool):
         return make_metrics(check_fraction("val_accuracy", value, where))
     raise MetricsError(f"{where}: expected a number or a metrics dict, got {type(value).__name__} {value!r}")
+
+
+def reject_renamed(owner: str, given: Mapping[str, Any]) -> None:
+    """Fail on keyword arguments ``owner`` does not take: ``ValueError`` naming the new name of a renamed one
+    (:data:`RENAMED_ARGUMENTS`), else ``TypeError`` as Python's for any unexpected keyword."""
+    for name in given:
+        if name in RENAMED_ARGUMENTS:
+            raise ValueError(f"{owner}: argument {name!r} was renamed {RENAMED_ARGUMENTS[name]!r}; "
+                             f"use {RENAMED_ARGUMENTS[name]}={given[name]!r}")
+    if given:
+        raise TypeError(f"{owner}.__init__() got an unexpected keyword argument {next(iter(given))!r}")
 
 
 def as_generator(seed: int | np.random.Generator | None) -> np.random.Generator:

@@ -24,7 +24,9 @@ __all__ = [
     "deterministic",
     "error_text",
     "non_negative_float",
+    "non_negative_int",
     "optional_positive_float",
+    "positive_float",
     "positive_int",
     "run_child",
     "torch_threads",
@@ -40,11 +42,26 @@ def positive_int(name: str, value: Any) -> int:
     return int(value)
 
 
+def non_negative_int(name: str, value: Any) -> int:
+    """``value`` as an int >= 0, or ``ValueError`` naming ``name`` and the value."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise ValueError(f"{name} must be an int >= 0, got {value!r}")
+    return int(value)
+
+
 def non_negative_float(name: str, value: Any) -> float:
     """``value`` as a float >= 0, or ``ValueError`` naming ``name`` and the value."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
         raise ValueError(f"{name} must be a number >= 0, got {value!r}")
     return float(value)
+
+
+def positive_float(name: str, value: Any) -> float:
+    """``value`` as a float > 0, or ``ValueError`` naming ``name`` and the value."""
+    out = non_negative_float(name, value)
+    if out == 0:
+        raise ValueError(f"{name} must be > 0, got {value!r}")
+    return out
 
 
 def optional_positive_float(name: str, value: Any) -> float | None:
