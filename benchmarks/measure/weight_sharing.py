@@ -41,13 +41,9 @@ import numpy as np
 
 from nas_env.benchmarks.run.files import read_json
 from nas_env.benchmarks.run.record import load_run
-from nas_env.benchmarks.run.retrain import (
-    finalists,
-    rescoring_env_kwargs,
-    retrain_top,
-    retrained_pick,
-)
+from nas_env.benchmarks.run.retrain import finalists, retrain_top, retrained_pick
 from nas_env.benchmarks.run.search import run_search
+from nas_env.evaluators.backends import rescoring_env_kwargs
 
 ENV_ID = "nas_env/ZophLeCNN-v0"
 FULL_KWARGS: dict[str, Any] = {"num_layers": 4, "epochs": 1}

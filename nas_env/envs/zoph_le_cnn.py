@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from nas_env.env import NASEnv
-from nas_env.evaluators.base import Evaluator
-from nas_env.evaluators.image_train import TrainEvaluator
+from nas_env.evaluators.backends import make_evaluator
 from nas_env.rewards import RewardFn
 from nas_env.spaces.zoph_le_cnn import ZophLeCNNSpace
 
@@ -153,21 +151,10 @@ class ZophLeCNNEnv(NASEnv):
             num_filters=num_filters,
             strides=strides,
         )
-        evaluator = _shared_evaluator(
-            backend, space, dataset, batch_size=batch_size, weight_decay=weight_decay, device=device,
-            data_root=data_root, max_train_seconds=max_train_seconds, reward_metric=reward_metric,
-            train_kwargs=train_kwargs,
-        ) if backend != "train" else TrainEvaluator(
-            dataset,
-            epochs=epochs,
-            batch_size=batch_size,
-            lr=lr,
-            weight_decay=weight_decay,
-            device=device,
-            max_train_seconds=max_train_seconds,
-            reward_metric=reward_metric,
-            data_root=data_root,
-            **dict(train_kwargs or {}),
+        evaluator = make_evaluator(
+            "cnn", backend, train_kwargs, space=space, dataset=dataset, epochs=epochs, batch_size=batch_size, lr=lr,
+            weight_decay=weight_decay, device=device, max_train_seconds=max_train_seconds,
+            reward_metric=reward_metric, data_root=data_root,
         )
         super().__init__(
             space,
@@ -178,28 +165,3 @@ class ZophLeCNNEnv(NASEnv):
             render_mode=render_mode,
         )
 
-
-CNN_BACKENDS = ("train", "shared")
-
-
-def _shared_evaluator(
-    backend: str, space: ZophLeCNNSpace, dataset: str, *, batch_size: int, weight_decay: float, device: str,
-    data_root: str | None, max_train_seconds: float | None, reward_metric: str,
-    train_kwargs: Mapping[str, Any] | None,
-) -> Evaluator:
-    """The ``backend="shared"`` evaluator; raises for another backend or a train-only setting."""
-    if backend != "shared":
-        raise ValueError(f"unknown backend {backend!r}; valid: {list(CNN_BACKENDS)}")
-    if max_train_seconds is not None:
-        raise ValueError(f"max_train_seconds={max_train_seconds!r} applies to backend='train' only, not 'shared'")
-    if reward_metric != "final":
-        raise ValueError(f"reward_metric={reward_metric!r} applies to backend='train' only; 'shared' uses 'final'")
-    from nas_env.evaluators.image_shared import SharedWeightEvaluator
-
-    valid = sorted(set(inspect.signature(SharedWeightEvaluator).parameters) - {"space", "dataset"})
-    unknown = sorted(set(train_kwargs or {}) - set(valid))
-    if unknown:
-        raise ValueError(f"unknown train_kwargs {unknown} for backend='shared'; valid: {valid}")
-    kwargs: dict[str, Any] = {"batch_size": batch_size, "weight_decay": weight_decay, "device": device,
-                              "data_root": data_root, **dict(train_kwargs or {})}
-    return SharedWeightEvaluator(space, dataset, **kwargs)
