@@ -44,7 +44,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from nas_env.spaces.base import Decision, FixedSearchSpace, SearchSpace
+from nas_env.spaces.base import Decision, SearchSpace
+from nas_env.spaces.fixed import FixedSearchSpace
 
 __all__ = ["Controller", "ControllerOutput"]
 

@@ -1,22 +1,9 @@
-"""Image-classification datasets as in-memory tensors, behind one small interface.
+"""Where each image dataset's raw arrays come from: scikit-learn's digits, Fashion-MNIST's IDX files and
+CIFAR-10's python-pickle batches (see :mod:`nas_env.training.datasets` for the table of datasets).
 
-=================  ==========  =======  ========================================================
-name               shape       classes  source
-=================  ==========  =======  ========================================================
-``digits``         1 x 8 x 8   10       scikit-learn's bundled digits (1,797 images; default)
-``fashion_mnist``  1 x 28 x 28 10       IDX files (``.gz`` or raw): ``root``, or the Debian
-                                        package ``dataset-fashion-mnist``
-                                        (``/usr/share/datasets/fashion-mnist``)
-``cifar10``        3 x 32 x 32 10       torchvision's python-pickle batches
-                                        (``root/cifar-10-batches-py``); ``download=True``
-                                        fetches them
-=================  ==========  =======  ========================================================
-
-Splits: the validation split is carved from the training data with ``seed`` (the
-search signal); the test split is the dataset's official one (digits, which has
-none, holds out a fixed 20 % chosen independently of ``seed``) and is only ever
-reported. Images are normalised per channel with the mean and standard deviation
-of the training split. Labels are ``int64``.
+Each loader returns the raw training and test arrays (:data:`RawData`, images ``(N, C, H, W)``);
+:func:`nas_env.training.datasets.load_dataset` splits and normalises them. A file that is missing,
+truncated or of another format raises :class:`DatasetError` naming the path and what was expected.
 """
 
 from __future__ import annotations
@@ -28,14 +15,11 @@ import pickle
 import tarfile
 import urllib.error
 import urllib.request
-from collections.abc import Callable
-from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
-import torch
 
-__all__ = ["DATASETS", "Dataset", "DatasetError", "load_dataset", "read_idx"]
+__all__ = ["DatasetError", "RawData", "read_cifar10", "read_digits", "read_fashion_mnist", "read_idx"]
 
 CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 FASHION_MNIST_SYSTEM_DIR = "/usr/share/datasets/fashion-mnist"
@@ -45,65 +29,6 @@ _DIGITS_TEST_SEED = 12345  # fixed: the digits test split never depends on the u
 
 class DatasetError(ValueError):
     """A dataset that cannot be found or read: names the path and what was expected."""
-
-
-@dataclass(frozen=True)
-class Dataset:
-    """A classification dataset as tensors ``x: (N, C, H, W) float32``, ``y: (N,) int64``."""
-
-    name: str
-    train_x: torch.Tensor
-    train_y: torch.Tensor
-    val_x: torch.Tensor
-    val_y: torch.Tensor
-    test_x: torch.Tensor
-    test_y: torch.Tensor
-    num_classes: int
-
-    def channels_last(self) -> Dataset:
-        """The same data with the images in the channels-last memory format (labels shared)."""
-        def f(x: torch.Tensor) -> torch.Tensor:
-            return x.contiguous(memory_format=torch.channels_last)
-
-        return replace(self, train_x=f(self.train_x), val_x=f(self.val_x), test_x=f(self.test_x))
-
-    @property
-    def input_shape(self) -> tuple[int, int, int]:
-        """``(channels, height, width)`` of one image."""
-        return tuple(self.train_x.shape[1:])  # type: ignore[return-value]
-
-    @property
-    def in_channels(self) -> int:
-        return int(self.train_x.shape[1])
-
-    @property
-    def image_size(self) -> tuple[int, int]:
-        return int(self.train_x.shape[2]), int(self.train_x.shape[3])
-
-    def subset(self, train: int | None = None, val: int | None = None, test: int | None = None) -> Dataset:
-        """The first ``train`` / ``val`` / ``test`` samples of each split (``None`` keeps a split whole)."""
-        return replace(
-            self,
-            train_x=self.train_x[:train], train_y=self.train_y[:train],
-            val_x=self.val_x[:val], val_y=self.val_y[:val],
-            test_x=self.test_x[:test], test_y=self.test_y[:test],
-        )
-
-    def to(self, device: torch.device | str) -> Dataset:
-        """A copy with every tensor on ``device``."""
-        return replace(
-            self,
-            train_x=self.train_x.to(device), train_y=self.train_y.to(device),
-            val_x=self.val_x.to(device), val_y=self.val_y.to(device),
-            test_x=self.test_x.to(device), test_y=self.test_y.to(device),
-        )
-
-    def __repr__(self) -> str:
-        c, h, w = self.input_shape
-        return (
-            f"Dataset({self.name!r}, {c}x{h}x{w}, classes={self.num_classes}, train={len(self.train_y)}, "
-            f"val={len(self.val_y)}, test={len(self.test_y)})"
-        )
 
 
 # A raw loader returns (train_x uint8/float (N,C,H,W), train_y, test_x, test_y, num_classes).
@@ -132,7 +57,7 @@ def _digits_arrays() -> tuple[np.ndarray, np.ndarray]:
     return bunch.images, bunch.target
 
 
-def _load_digits(root: str | None, download: bool) -> RawData:
+def read_digits(root: str | None, download: bool) -> RawData:
     images, target = _digits_arrays()
     x = images.astype(np.float32)[:, None, :, :]  # (1797, 1, 8, 8), values 0..16
     y = target.astype(np.int64)
@@ -208,7 +133,7 @@ def _find_fashion_dir(root: str | None) -> tuple[Path, dict[str, Path]]:
     raise DatasetError(f"Fashion-MNIST not found in {where}; expected files: {expected} ({hint})")
 
 
-def _load_fashion_mnist(root: str | None, download: bool) -> RawData:
+def read_fashion_mnist(root: str | None, download: bool) -> RawData:
     if download:
         raise DatasetError("download=True is not supported for fashion_mnist; install dataset-fashion-mnist")
     _, files = _find_fashion_dir(root)
@@ -271,7 +196,7 @@ def _read_cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
     return data, labels
 
 
-def _load_cifar10(root: str | None, download: bool) -> RawData:
+def read_cifar10(root: str | None, download: bool) -> RawData:
     directory = _cifar_dir(root)
     missing = [name for name in _CIFAR_FILES if not (directory / name).is_file()]
     if missing and download:
@@ -290,66 +215,3 @@ def _load_cifar10(root: str | None, download: bool) -> RawData:
     return train_x, train_y, test_x.astype(np.float32), test_y, 10
 
 
-# ---------------------------------------------------------------------------------------- registry
-#: name -> (raw loader, default validation fraction)
-DATASETS: dict[str, tuple[Callable[[str | None, bool], RawData], float]] = {
-    "digits": (_load_digits, 0.2),
-    "fashion_mnist": (_load_fashion_mnist, 0.1),
-    "cifar10": (_load_cifar10, 0.1),
-}
-
-
-def check_dataset_name(name: str) -> str:
-    """Return the canonical name (``fashion-mnist`` -> ``fashion_mnist``) or raise naming the valid ones."""
-    key = str(name).lower().replace("-", "_")
-    if key not in DATASETS:
-        raise ValueError(f"unknown dataset {name!r}; valid: {sorted(DATASETS)}")
-    return key
-
-
-def load_dataset(
-    name: str = "digits",
-    root: str | os.PathLike | None = None,
-    *,
-    val_fraction: float | None = None,
-    seed: int = 0,
-    download: bool = False,
-) -> Dataset:
-    """Load a dataset into memory with a validation split carved from the training data.
-
-    Args:
-        name: one of :data:`DATASETS` (``"digits"``, ``"fashion_mnist"``, ``"cifar10"``).
-        root: directory holding the files (ignored by ``digits``).
-        val_fraction: fraction of the training data held out for validation, in (0, 1);
-            ``None`` uses the dataset's default (digits 0.2, others 0.1).
-        seed: seed of the train/validation split.
-        download: allow downloading (CIFAR-10 only).
-
-    Raises:
-        ValueError: unknown name or bad ``val_fraction``.
-        DatasetError: missing or corrupt files (names the path and the expected files).
-    """
-    key = check_dataset_name(name)
-    loader, default_val = DATASETS[key]
-    frac = default_val if val_fraction is None else float(val_fraction)
-    if not 0.0 < frac < 1.0:
-        raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction!r}")
-    root_str = None if root is None else os.fspath(root)
-    train_x, train_y, test_x, test_y, num_classes = loader(root_str, download)
-    perm = np.random.default_rng(seed).permutation(len(train_y))
-    n_val = max(1, int(round(frac * len(train_y))))
-    val_idx, tr_idx = perm[:n_val], perm[n_val:]
-    tr_x = train_x[tr_idx]
-    mean = tr_x.mean(axis=(0, 2, 3), keepdims=True, dtype=np.float64).astype(np.float32)
-    std = tr_x.std(axis=(0, 2, 3), keepdims=True, dtype=np.float64).astype(np.float32) + np.float32(1e-8)
-
-    def norm(x: np.ndarray) -> torch.Tensor:
-        return torch.from_numpy(((x - mean) / std).astype(np.float32))
-
-    return Dataset(
-        name=key,
-        train_x=norm(tr_x), train_y=torch.from_numpy(train_y[tr_idx].astype(np.int64)),
-        val_x=norm(train_x[val_idx]), val_y=torch.from_numpy(train_y[val_idx].astype(np.int64)),
-        test_x=norm(test_x), test_y=torch.from_numpy(test_y.astype(np.int64)),
-        num_classes=num_classes,
-    )
