@@ -45,11 +45,11 @@ import torch
 import torch.nn.functional as F
 
 from nas_env.evaluators.base import failure_metrics, make_metrics, reject_renamed
-from nas_env.evaluators.image_data import ImageData
+from nas_env.evaluators.image_data import ImageData, check_sgd
 from nas_env.evaluators.skeleton import WeightSharingEvaluator
 from nas_env.models.shared_cnn import ChildPlan, SharedZophLeCNN, SlicedSGD
 from nas_env.spaces.zoph_le_cnn import ZophLeCNNArch, ZophLeCNNSpace
-from nas_env.training.child import deterministic, error_text, non_negative_float, positive_float, positive_int
+from nas_env.training.child import deterministic, error_text, positive_int
 from nas_env.training.datasets import Dataset
 
 __all__ = ["SharedWeightEvaluator"]
@@ -119,10 +119,7 @@ class SharedWeightEvaluator(WeightSharingEvaluator):
                                 split_seed=split_seed, max_train_samples=max_train_samples)
         self.space = space
         self._set_steps(steps, warmup_steps)
-        self.batch_size = positive_int("batch_size", batch_size)
-        self.lr = positive_float("lr", lr)
-        self.momentum = non_negative_float("momentum", momentum)
-        self.weight_decay = non_negative_float("weight_decay", weight_decay)
+        self.batch_size, self.lr, self.momentum, self.weight_decay = check_sgd(batch_size, lr, momentum, weight_decay)
         self._set_machine(device, seed, num_threads, eval_batch_size)
         self.evaluate_test = bool(evaluate_test)
         self.val_samples = None if val_samples is None else positive_int("val_samples", val_samples)

@@ -34,10 +34,10 @@ from typing import Any
 import torch
 
 from nas_env.evaluators.base import make_metrics
-from nas_env.evaluators.image_data import ImageData
+from nas_env.evaluators.image_data import ImageData, check_sgd
 from nas_env.evaluators.skeleton import StandaloneEvaluator
 from nas_env.models import build_model, count_flops, count_params
-from nas_env.training.child import non_negative_float, optional_positive_float, positive_float, positive_int
+from nas_env.training.child import bool_flag, optional_positive_float, positive_int
 from nas_env.training.datasets import Dataset
 from nas_env.training.trainer import TrainResult, train_model
 
@@ -108,10 +108,7 @@ class TrainEvaluator(StandaloneEvaluator):
         self.images = ImageData(dataset, data_root=data_root, download=download, val_fraction=val_fraction,
                                 split_seed=split_seed, max_train_samples=max_train_samples)
         self.epochs = positive_int("epochs", epochs)
-        self.batch_size = positive_int("batch_size", batch_size)
-        self.lr = positive_float("lr", lr)
-        self.momentum = non_negative_float("momentum", momentum)
-        self.weight_decay = non_negative_float("weight_decay", weight_decay)
+        self.batch_size, self.lr, self.momentum, self.weight_decay = check_sgd(batch_size, lr, momentum, weight_decay)
         self._set_machine(device, seed, num_threads, eval_batch_size)
         self.max_train_seconds = optional_positive_float("max_train_seconds", max_train_seconds)
         if reward_metric not in REWARD_METRICS:
@@ -119,9 +116,7 @@ class TrainEvaluator(StandaloneEvaluator):
         self.reward_metric = reward_metric
         self.model_options = dict(model_options or {})
         self.count_flops = bool(count_flops)
-        if not isinstance(channels_last, bool):
-            raise ValueError(f"channels_last must be True or False, got {channels_last!r}")
-        self.channels_last = channels_last
+        self.channels_last = bool_flag("channels_last", channels_last)
         self.default_fidelity = self.epochs
 
     # ------------------------------------------------------------------ data

@@ -16,7 +16,7 @@ from nas_env.training.child import non_negative_float, optional_positive_float, 
 from nas_env.training.corpora import CORPORA, Corpus, bits_per_token, check_corpus_name, load_corpus, perplexity
 from nas_env.training.lm_trainer import LM_OPTIMIZERS
 
-__all__ = ["NO_LM_SCORES", "TextData", "check_lm_optimizer", "check_lm_shape", "lm_scores"]
+__all__ = ["NO_LM_SCORES", "TextData", "TextDataMixin", "check_lm_optimizer", "check_lm_shape", "lm_scores"]
 
 #: Score keys of a successful child's metrics that a failed child reports as ``None`` (one schema for both).
 NO_LM_SCORES: dict[str, None] = dict.fromkeys(
@@ -71,6 +71,32 @@ class TextData:
         if self._on_device is None:
             self._on_device = self.cpu.to(device)
         return self._on_device
+
+
+class TextDataMixin:
+    """The corpus side of an LM evaluator: its :class:`TextData` in ``self.text``, moved to ``self.device``."""
+
+    text: TextData
+    device: torch.device
+
+    @property
+    def corpus(self) -> Corpus:
+        """The corpus (on the CPU)."""
+        return self.text.cpu
+
+    @property
+    def data_root(self) -> str | None:
+        return self.text.data_root
+
+    @property
+    def max_chars(self) -> int | None:
+        return self.text.max_chars
+
+    def _data_on_device(self) -> Corpus:
+        return self.text.on(self.device)
+
+    def _data_facts(self, corpus: Corpus) -> dict[str, Any]:
+        return {"dataset": corpus.name, "level": corpus.level, "vocab_size": corpus.vocab_size}
 
 
 def check_lm_shape(seq_len: Any, batch_size: Any, hidden_size: Any, embedding_size: Any, num_layers: Any,

@@ -61,12 +61,19 @@ import numpy as np
 import torch
 
 from nas_env.evaluators.base import failure_metrics, make_metrics
-from nas_env.evaluators.lm_data import NO_LM_SCORES, TextData, check_lm_optimizer, check_lm_shape, lm_scores
+from nas_env.evaluators.lm_data import (
+    NO_LM_SCORES,
+    TextData,
+    TextDataMixin,
+    check_lm_optimizer,
+    check_lm_shape,
+    lm_scores,
+)
 from nas_env.evaluators.skeleton import WeightSharingEvaluator
 from nas_env.models.rnn_lm import RNNLanguageModel
 from nas_env.models.shared_rnn import BoundChild, RNNChildPlan, SharedRNNLM
 from nas_env.spaces.zoph_le_rnn import ZophLeRNNSpace
-from nas_env.training.child import deterministic, error_text, positive_int
+from nas_env.training.child import bool_flag, deterministic, error_text, positive_int
 from nas_env.training.corpora import Corpus
 from nas_env.training.lm_trainer import evaluate_lm
 from nas_env.training.shared_lm_trainer import Diverged, restore, snapshot, train_windows
@@ -74,7 +81,7 @@ from nas_env.training.shared_lm_trainer import Diverged, restore, snapshot, trai
 __all__ = ["SharedWeightLMEvaluator"]
 
 
-class SharedWeightLMEvaluator(WeightSharingEvaluator):
+class SharedWeightLMEvaluator(TextDataMixin, WeightSharingEvaluator):
     """Train shared LM weights on each cell for ``steps`` TBPTT windows; reward from its validation loss.
 
     Args:
@@ -150,33 +157,12 @@ class SharedWeightLMEvaluator(WeightSharingEvaluator):
             raise ValueError(f"val_chars must be >= 2 (an input and a target) or None, got {val_chars!r}")
         self.evaluate_test = bool(evaluate_test)
         self._set_machine(device, seed, num_threads, eval_batch_size)
-        if not isinstance(fast_cells, bool):
-            raise ValueError(f"fast_cells must be True or False, got {fast_cells!r}")
-        self.fast_cells = fast_cells
+        self.fast_cells = bool_flag("fast_cells", fast_cells)
         if len(corpus.train) < self.seq_len + 1:
             raise ValueError(f"the training split has {len(corpus.train)} tokens: too few for seq_len={seq_len}; "
                              f"raise max_chars or lower seq_len")
 
-    # ------------------------------------------------------------------ data, model
-    @property
-    def corpus(self) -> Corpus:
-        """The corpus (loaded at construction, on the CPU)."""
-        return self.text.cpu
-
-    @property
-    def data_root(self) -> str | None:
-        return self.text.data_root
-
-    @property
-    def max_chars(self) -> int | None:
-        return self.text.max_chars
-
-    def _data_on_device(self) -> Corpus:
-        return self.text.on(self.device)
-
-    def _data_facts(self, corpus: Corpus) -> dict[str, Any]:
-        return {"dataset": corpus.name, "level": corpus.level, "vocab_size": corpus.vocab_size}
-
+    # ------------------------------------------------------------------ model
     def _build(self) -> tuple[SharedRNNLM, torch.optim.Optimizer]:
         with deterministic(self.device, self.seed):
             model = SharedRNNLM(self.space, self.corpus.vocab_size, self.hidden_size, self.embedding_size,

@@ -38,18 +38,25 @@ from collections.abc import Hashable
 from typing import Any
 
 from nas_env.evaluators.base import make_metrics
-from nas_env.evaluators.lm_data import NO_LM_SCORES, TextData, check_lm_optimizer, check_lm_shape, lm_scores
+from nas_env.evaluators.lm_data import (
+    NO_LM_SCORES,
+    TextData,
+    TextDataMixin,
+    check_lm_optimizer,
+    check_lm_shape,
+    lm_scores,
+)
 from nas_env.evaluators.skeleton import StandaloneEvaluator
 from nas_env.models.rnn_lm import RNNLanguageModel
 from nas_env.spaces.zoph_le_rnn import ZophLeRNNCell
-from nas_env.training.child import optional_positive_float, positive_int
+from nas_env.training.child import bool_flag, optional_positive_float, positive_int
 from nas_env.training.corpora import Corpus
 from nas_env.training.lm_trainer import LMTrainResult, train_lm
 
 __all__ = ["LMTrainEvaluator"]
 
 
-class LMTrainEvaluator(StandaloneEvaluator):
+class LMTrainEvaluator(TextDataMixin, StandaloneEvaluator):
     """Train a language model around each cell and report its perplexity.
 
     Args:
@@ -129,9 +136,7 @@ class LMTrainEvaluator(StandaloneEvaluator):
         self.optimizer, self.lr, self.weight_decay, self.grad_clip, self.diverge_loss = check_lm_optimizer(
             optimizer, lr, weight_decay, grad_clip, diverge_loss)
         self._set_machine(device, seed, num_threads, eval_batch_size)
-        if not isinstance(fast_cells, bool):
-            raise ValueError(f"fast_cells must be True or False, got {fast_cells!r}")
-        self.fast_cells = fast_cells
+        self.fast_cells = bool_flag("fast_cells", fast_cells)
         self.default_fidelity = self.epochs
         self._check_sizes(self.text.cpu)  # loads now: a bad max_chars or missing PTB files raise before training
 
@@ -142,26 +147,7 @@ class LMTrainEvaluator(StandaloneEvaluator):
                 f"(each column needs >= 2 tokens); raise max_chars or lower batch_size"
             )
 
-    # ------------------------------------------------------------------ data
-    @property
-    def corpus(self) -> Corpus:
-        """The corpus (loaded at construction, on the CPU)."""
-        return self.text.cpu
-
-    @property
-    def data_root(self) -> str | None:
-        return self.text.data_root
-
-    @property
-    def max_chars(self) -> int | None:
-        return self.text.max_chars
-
-    def _data_on_device(self) -> Corpus:
-        return self.text.on(self.device)
-
-    def _data_facts(self, corpus: Corpus) -> dict[str, Any]:
-        return {"dataset": corpus.name, "level": corpus.level, "vocab_size": corpus.vocab_size}
-
+    # ------------------------------------------------------------------ model
     def build(self, cell: ZophLeRNNCell) -> RNNLanguageModel:
         """The (untrained) language model of ``cell`` under this evaluator's settings."""
         return RNNLanguageModel(

@@ -20,6 +20,7 @@ import torch
 
 __all__ = [
     "ChildRun",
+    "bool_flag",
     "child_seed",
     "deterministic",
     "error_text",
@@ -33,6 +34,13 @@ __all__ = [
 ]
 
 R = TypeVar("R")
+
+
+def bool_flag(name: str, value: Any) -> bool:
+    """``value`` if it is ``True`` or ``False``, else ``ValueError`` naming ``name`` and the value."""
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return value
 
 
 def positive_int(name: str, value: Any) -> int:
