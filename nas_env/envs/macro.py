@@ -53,6 +53,8 @@ class MacroEnv(NASEnv):
     | ``failure_reward``| ``0.0``      | reward of a failed or invalid child                       |
     | ``invalid_action``| ``penalty``  | ``penalty`` or ``raise``                                  |
     | ``render_mode``   | ``None``     | ``None``, ``ansi`` or ``rgb_array``                       |
+
+    The backends and the ``train_kwargs`` each takes are defined in :mod:`nas_env.evaluators.backends`.
     """
 
     def __init__(

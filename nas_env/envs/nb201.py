@@ -70,6 +70,8 @@ class NB201Env(NASEnv):
     | ``invalid_action``| ``penalty``  | ``penalty`` or ``raise`` for masked actions                   |
     | ``render_mode``   | ``None``     | ``None``, ``ansi`` or ``rgb_array``                           |
 
+    The backends and the ``train_kwargs`` each takes are defined in :mod:`nas_env.evaluators.backends`.
+
     ```python
     import gymnasium as gym, nas_env
     env = gym.make("nas_env/NB201-v0", dataset="cifar100", fidelity=12)

@@ -108,6 +108,7 @@ class ZophLeCNNEnv(NASEnv):
     ``data_root``; ``epochs``, ``lr`` (its own default 0.05, set it in ``train_kwargs``),
     ``max_train_seconds`` and ``reward_metric`` belong to ``backend="train"`` (the last two
     raise if set with ``shared``).
+    The backends and the ``train_kwargs`` each takes are defined in :mod:`nas_env.evaluators.backends`.
 
     ```python
     import gymnasium as gym, nas_env

@@ -141,6 +141,7 @@ class ZophLeRNNEnv(NASEnv):
     them with ``shared`` raises: a shared child trains ``train_kwargs["steps"]`` windows,
     with its own Adam ``train_kwargs["lr"]``, default 0.001: the shared weights rank cells
     better with it than with 0.01).
+    The backends and the ``train_kwargs`` each takes are defined in :mod:`nas_env.evaluators.backends`.
 
     ```python
     import gymnasium as gym, nas_env
