@@ -44,7 +44,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from nas_env.spaces.base import Decision, FixedSearchSpace, SearchSpace
+from nas_env.spaces import Decision, FixedSearchSpace, SearchSpace
 
 __all__ = ["Controller", "ControllerOutput"]
 

@@ -40,7 +40,7 @@ from nas_env.agents.diagnostics import ControllerDiagnostics, ControllerSnapshot
 from nas_env.agents.play import play_tokens
 from nas_env.agents.registry import register_agent
 from nas_env.agents.tracker import SearchTracker
-from nas_env.spaces.base import Decision, FixedSearchSpace, SearchSpace
+from nas_env.spaces import Decision, FixedSearchSpace, SearchSpace
 
 __all__ = ["BiasCorrectedEMA", "LogitTable", "ReinforceTable", "ReinforceTableConfig"]
 

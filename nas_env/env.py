@@ -219,7 +219,9 @@ class NASEnv(gym.Env):
             from nas_env.rendering import draw_architecture
 
             return draw_architecture(self.space, self._tokens)
-        return self._render_ansi()
+        from nas_env.rendering import render_text
+
+        return render_text(self.space, self._tokens, self._decision, self._last_info, self._last_reward)
 
     # ------------------------------------------------------------ helpers
     def _mask(self, d: Decision, i8: bool = False) -> np.ndarray:
@@ -281,24 +283,3 @@ class NASEnv(gym.Env):
             info["invalid_action"] = invalid
         self._last_info, self._last_reward = info, reward
         return self._obs.copy(), reward, True, False, info
-
-    def _render_ansi(self) -> str:
-        lines = [f"{self.space.name}: {len(self._tokens)} of {self.space.max_length} tokens"]
-        for i, tok in enumerate(self._tokens):
-            d = self.space.next_decision(self._tokens[:i])
-            if d is not None:
-                lines.append(f"  {d.name:<28} = {d.choices[tok]}")
-        if self._decision is not None:
-            lines.append(f"  {self._decision.name:<28} ? {' | '.join(self._decision.choices)}")
-        elif "metrics" in self._last_info:
-            info = self._last_info
-            m = info["metrics"]
-            if info["arch"] is not None:
-                lines.append(f"  arch: {info['arch']}")
-            lines.append(
-                f"  status={m['status']} val_accuracy={m['val_accuracy']} "
-                f"test_accuracy={m['test_accuracy']} reward={self._last_reward:.4f}"
-            )
-            if m.get("error"):
-                lines.append(f"  error: {m['error']}")
-        return "\n".join(lines) + "\n"

@@ -1,6 +1,7 @@
-"""Drawing the architecture being built, for ``render_mode="rgb_array"``.
+"""Rendering the architecture being built: as text (``render_mode="ansi"``) or as a drawing (``"rgb_array"``).
 
-:func:`draw_architecture` turns a (possibly partial) token sequence into an
+:func:`render_text` lists the decisions taken, the open one and, at the end, the child's
+metrics and reward. :func:`draw_architecture` turns a (possibly partial) token sequence into an
 ``(H, W, 3)`` ``uint8`` image with matplotlib (Agg backend, no window):
 
 =======================  ==========================================================
@@ -19,13 +20,14 @@ Spaces may add a drawing by defining ``draw(ax, tokens)``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
-from nas_env.spaces.base import SearchSpace
+from nas_env.spaces.base import Decision, SearchSpace
 
-__all__ = ["draw_architecture"]
+__all__ = ["draw_architecture", "render_text"]
 
 OP_COLOURS = {
     "none": "#bbbbbb",
@@ -38,6 +40,30 @@ OP_COLOURS = {
 
 #: where along each NB201 edge (0 = source, 1 = target) its label sits
 LABEL_POSITION = (0.5, 0.5, 0.3, 0.5, 0.72, 0.5)
+
+
+def render_text(space: SearchSpace, tokens: Sequence[int], decision: Decision | None, info: Mapping[str, Any],
+                reward: float) -> str:
+    """The env's ``"ansi"`` rendering: the decisions so far, the open ``decision`` (``None`` at the end) and,
+    once evaluated, the arch, status, accuracies and ``reward`` from the last step's ``info``."""
+    lines = [f"{space.name}: {len(tokens)} of {space.max_length} tokens"]
+    for i, tok in enumerate(tokens):
+        d = space.next_decision(tokens[:i])
+        if d is not None:
+            lines.append(f"  {d.name:<28} = {d.choices[tok]}")
+    if decision is not None:
+        lines.append(f"  {decision.name:<28} ? {' | '.join(decision.choices)}")
+    elif "metrics" in info:
+        m = info["metrics"]
+        if info["arch"] is not None:
+            lines.append(f"  arch: {info['arch']}")
+        lines.append(
+            f"  status={m['status']} val_accuracy={m['val_accuracy']} "
+            f"test_accuracy={m['test_accuracy']} reward={reward:.4f}"
+        )
+        if m.get("error"):
+            lines.append(f"  error: {m['error']}")
+    return "\n".join(lines) + "\n"
 
 
 def _figure(width: float, height: float):  # type: ignore[no-untyped-def]

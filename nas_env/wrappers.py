@@ -18,7 +18,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from nas_env.spaces.base import FixedSearchSpace
+from nas_env.spaces.fixed import FixedSearchSpace
 
 __all__ = ["ArchitectureAction", "MaskedObservation"]
 

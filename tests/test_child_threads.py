@@ -10,8 +10,8 @@ import pytest
 import torch
 
 import nas_env  # noqa: F401  (registers the env ids)
+from nas_env.evaluators.image_train import TrainEvaluator
 from nas_env.evaluators.lm_train import LMTrainEvaluator
-from nas_env.evaluators.train import TrainEvaluator
 from nas_env.spaces import ZophLeCNNSpace
 from nas_env.spaces.zoph_le_rnn import ZophLeRNNSpace
 from nas_env.training import load_dataset
@@ -55,7 +55,7 @@ def test_cnn_evaluator_restores_threads_for_ok_and_failed_children():
 
 def test_cnn_evaluator_restores_threads_when_training_is_interrupted(monkeypatch: pytest.MonkeyPatch):
     """An exception that is not a bad child (Ctrl-C) propagates, and the threads are restored on the way out."""
-    import nas_env.evaluators.train as train_module
+    import nas_env.evaluators.image_train as train_module
 
     seen: list[int] = []
 

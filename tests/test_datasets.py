@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 import torch
 
-from nas_env.training import datasets as ds
-from nas_env.training.datasets import DatasetError, load_dataset, read_idx
+from nas_env.training import dataset_files as files
+from nas_env.training.dataset_files import DatasetError, read_idx
+from nas_env.training.datasets import load_dataset
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +39,7 @@ def test_digits_read_without_importing_sklearn_are_load_digits():
 
     from sklearn.datasets import load_digits
 
-    images, labels = ds._digits_arrays()
+    images, labels = files._digits_arrays()
     bunch = load_digits()
     assert images.dtype == bunch.images.dtype and np.array_equal(images, bunch.images)
     assert labels.dtype == np.int64 and np.array_equal(labels, bunch.target)
@@ -132,7 +133,7 @@ def test_missing_fashion_mnist_names_path_and_files(tmp_path):
 def _write_cifar(directory: Path, n: int = 4) -> None:
     directory.mkdir(parents=True)
     rng = np.random.default_rng(0)
-    for name in ds._CIFAR_FILES:
+    for name in files._CIFAR_FILES:
         images = rng.integers(0, 256, (n, 3072), dtype=np.uint8)
         batch = {b"data": images, b"labels": list(rng.integers(0, 10, n))}
         with open(directory / name, "wb") as f:
@@ -165,6 +166,6 @@ def test_cifar10_download_without_network_fails_clearly(tmp_path, monkeypatch):
     def offline(*args, **kwargs):
         raise urllib.error.URLError("network is unreachable")
 
-    monkeypatch.setattr(ds.urllib.request, "urlretrieve", offline)
+    monkeypatch.setattr(files.urllib.request, "urlretrieve", offline)
     with pytest.raises(DatasetError, match=r"could not download CIFAR-10 .*network may be unavailable"):
         load_dataset("cifar10", tmp_path, download=True)

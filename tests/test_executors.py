@@ -10,7 +10,7 @@ import time
 import pytest
 
 from nas_env.evaluators import FunctionEvaluator
-from nas_env.evaluators.train import TrainEvaluator
+from nas_env.evaluators.image_train import TrainEvaluator
 from nas_env.executors import InProcessExecutor, ProcessExecutor, Request, make_executor
 from nas_env.spaces import ZophLeCNNSpace
 

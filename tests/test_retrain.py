@@ -10,7 +10,7 @@ import gymnasium as gym
 import nas_env  # noqa: F401
 from nas_env.agents.history import Evaluation
 from nas_env.benchmarks.cli import main
-from nas_env.benchmarks.run.retrain import finalists, standalone_env_kwargs
+from nas_env.benchmarks.run.retrain import finalists
 
 ENV_KWARGS = {"num_layers": 2, "filter_sizes": [1, 3], "num_filters": [4, 8], "epochs": 1, "backend": "shared",
               "train_kwargs": {"steps": 2, "max_train_samples": 256, "num_threads": 1, "device": "cpu"}}
@@ -25,14 +25,6 @@ def test_finalists_are_the_best_distinct_successful_archs_earliest_on_ties():
                ev(5, None, 1.0), ev(6, "e", 0.1)]
     assert [(e.arch, e.index) for e in finalists(history, 3)] == [("a", 2), ("b", 1), ("c", 3)]
     assert len(finalists(history, 10)) == 4
-
-
-def test_standalone_kwargs_drop_the_shared_backend_and_its_shared_only_train_kwargs():
-    assert standalone_env_kwargs(ENV_KWARGS, epochs=3) == {
-        "num_layers": 2, "filter_sizes": [1, 3], "num_filters": [4, 8], "epochs": 3, "backend": "train",
-        "device": "cpu", "train_kwargs": {"max_train_samples": 256, "num_threads": 1}}  # "steps" dropped
-    plain = {"num_layers": 4, "train_kwargs": {"num_threads": 1}}
-    assert standalone_env_kwargs(plain) == plain
 
 
 def test_retrain_top_records_search_and_standalone_numbers_and_reads_them_back(tmp_path, capsys):

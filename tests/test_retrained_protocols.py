@@ -17,7 +17,7 @@ from nas_env.benchmarks.report.benchmark.report import build_report
 from nas_env.benchmarks.run.retrain import read_retrain, retrained_pick
 
 TINY = {"num_layers": 2, "filter_sizes": [1, 3], "num_filters": [4, 8],
-        "train_kwargs": {"steps": 2, "max_train_samples": 256, "num_threads": 1, "test_accuracy": False}}
+        "train_kwargs": {"steps": 2, "max_train_samples": 256, "num_threads": 1, "evaluate_test": False}}
 AGENTS, SEEDS = ["random", "reinforce"], [0, 1, 2]
 
 

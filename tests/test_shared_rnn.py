@@ -15,7 +15,7 @@ import nas_env  # noqa: F401 (registers the envs)
 from nas_env.agents import Budget
 from nas_env.benchmarks.run.search import run_search
 from nas_env.cache import attach_store
-from nas_env.evaluators.shared_lm import SharedWeightLMEvaluator
+from nas_env.evaluators.lm_shared import SharedWeightLMEvaluator
 from nas_env.models.rnn_lm import RNNLanguageModel
 from nas_env.models.shared_rnn import SharedRNNLM
 from nas_env.rewards import bits_saved

@@ -15,7 +15,7 @@ import nas_env  # noqa: F401 (registers the envs)
 from nas_env.agents import Budget
 from nas_env.benchmarks.run.search import run_search
 from nas_env.cache import attach_store
-from nas_env.evaluators.shared import SharedWeightEvaluator
+from nas_env.evaluators.image_shared import SharedWeightEvaluator
 from nas_env.models.shared_cnn import SharedZophLeCNN
 from nas_env.models.zoph_le_cnn import ZophLeCNN
 from nas_env.spaces.zoph_le_cnn import ZophLeCNNSpace

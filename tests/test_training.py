@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import nas_env  # noqa: F401  (registers the env ids)
-from nas_env.evaluators.train import TrainEvaluator
+from nas_env.evaluators.image_train import TrainEvaluator
 from nas_env.models import build_model
 from nas_env.spaces import MacroArch, NB201Cell, ZophLeCNNSpace
 from nas_env.training import load_dataset
@@ -206,7 +206,7 @@ def test_zoph_le_env_episode_is_reproducible():
 
 
 def test_channels_last_trains_in_that_format_and_is_keyed_apart_in_the_store():
-    from nas_env.evaluators.train import TrainEvaluator
+    from nas_env.evaluators.image_train import TrainEvaluator
     from nas_env.spaces import ZophLeCNNSpace
 
     data = load_dataset("digits").subset(train=128, val=64, test=64)

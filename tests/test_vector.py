@@ -77,7 +77,7 @@ def test_store_hits_and_in_batch_duplicates(tmp_path):
 
 @pytest.mark.parametrize("num_envs", [2])
 def test_vector_env_with_process_executor_trains_concurrently(num_envs):
-    from nas_env.evaluators.train import TrainEvaluator
+    from nas_env.evaluators.image_train import TrainEvaluator
 
     def make():
         return nas_env.NASEnv(

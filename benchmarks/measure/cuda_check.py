@@ -23,7 +23,7 @@ from pathlib import Path
 
 import torch
 
-from nas_env.evaluators.train import TrainEvaluator
+from nas_env.evaluators.image_train import TrainEvaluator
 from nas_env.spaces import NB201Cell, ZophLeCNNSpace
 
 CHILDREN = {

@@ -22,7 +22,7 @@ import time
 
 import numpy as np
 
-from nas_env.evaluators.train import TrainEvaluator
+from nas_env.evaluators.image_train import TrainEvaluator
 from nas_env.executors import Executor, ProcessExecutor, Request
 from nas_env.spaces import ZophLeCNNSpace
 

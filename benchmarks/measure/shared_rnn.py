@@ -32,8 +32,8 @@ import numpy as np
 from scipy.stats import kendalltau
 
 from nas_env.evaluators.base import Evaluator
+from nas_env.evaluators.lm_shared import SharedWeightLMEvaluator
 from nas_env.evaluators.lm_train import LMTrainEvaluator
-from nas_env.evaluators.shared_lm import SharedWeightLMEvaluator
 from nas_env.rewards import bits_saved
 from nas_env.spaces.zoph_le_rnn import ZophLeRNNCell, ZophLeRNNSpace
 

@@ -98,7 +98,7 @@ def random_children_ratio(n: int = 8) -> tuple[float, float, float, int]:
     and the number of children whose validation or test accuracy differs between the two formats."""
     import numpy as np
 
-    from nas_env.evaluators.train import TrainEvaluator
+    from nas_env.evaluators.image_train import TrainEvaluator
 
     data = load_dataset("digits")
     space = ZophLeCNNSpace(4)

@@ -42,13 +42,9 @@ import numpy as np
 from nas_env.benchmarks.protocols.cnn import README_DEMO_KWARGS, shared_env_kwargs
 from nas_env.benchmarks.run.files import read_json
 from nas_env.benchmarks.run.record import load_run
-from nas_env.benchmarks.run.retrain import (
-    finalists,
-    rescoring_env_kwargs,
-    retrain_top,
-    retrained_pick,
-)
+from nas_env.benchmarks.run.retrain import finalists, retrain_top, retrained_pick
 from nas_env.benchmarks.run.search import run_search
+from nas_env.evaluators.backends import rescoring_env_kwargs
 
 ENV_ID = "nas_env/ZophLeCNN-v0"
 AGENT_KWARGS: dict[str, Any] = {"lr": 0.01}

@@ -43,7 +43,7 @@ def cnn_protocol() -> Protocol:
         name="cnn-digits",
         env_id="nas_env/ZophLeCNN-v0",
         env_kwargs={"num_layers": 4, "epochs": CNN_RETRAIN_EPOCHS, "device": "cpu", "backend": "shared",
-                    "train_kwargs": {"steps": CNN_SHARED_STEPS, "num_threads": 1, "test_accuracy": False}},
+                    "train_kwargs": {"steps": CNN_SHARED_STEPS, "num_threads": 1, "evaluate_test": False}},
         budget=Budget(evaluations=CNN_FIGURE6_CHILDREN),
         reward=(f"shared-weight validation accuracy on digits (ENAS-style: each child trains one set of shared "
                 f"weights for {CNN_SHARED_STEPS} minibatches of 64, then is measured with them): an estimate that "
@@ -61,7 +61,7 @@ def cnn_protocol() -> Protocol:
         f"({CNN_FIGURE6_CHILDREN} per run; random search with shared weights is Li & Talwalkar's RS-WS). "
         f"After the search, every distinct child of the run is measured with the run's final shared weights "
         f"and the {CNN_RETRAIN_TOP} best are re-trained stand-alone from scratch ({CNN_RETRAIN_EPOCHS} epochs, "
-        "seed 0, nas_env.evaluators.train): the top-1/5/15 averages of those stand-alone validation "
+        "seed 0, nas_env.evaluators.image_train): the top-1/5/15 averages of those stand-alone validation "
         "accuracies and the test accuracy of the best re-trained one are the final numbers. The search-time "
         "curves (anytime, top-k over samples) show shared-weight estimates, each agent's from its own shared "
         "weights (a focused controller also raises its own estimates): compare agents on the re-trained "
@@ -74,7 +74,7 @@ def shared_env_kwargs(steps: int = 2, warmup_steps: int = 0, threads: int | None
                       **train_kwargs: Any) -> dict[str, Any]:
     """The README demo's search on ``backend="shared"`` with no per-child test pass (``threads`` ``None``: torch's
     default; ``train_kwargs``: e.g. ``device``), as ``python -m nas_env.benchmarks.measure.weight_sharing`` runs it."""
-    train = {"steps": steps, "warmup_steps": warmup_steps, "test_accuracy": False, **train_kwargs,
+    train = {"steps": steps, "warmup_steps": warmup_steps, "evaluate_test": False, **train_kwargs,
              **({} if threads is None else {"num_threads": threads}),
              **({} if val_samples is None else {"val_samples": val_samples})}
     return {**README_DEMO_KWARGS, "backend": "shared", "train_kwargs": train}

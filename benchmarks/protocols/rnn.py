@@ -94,7 +94,7 @@ def rnn_shared_protocol() -> Protocol:
         retrain_top=RNN_RETRAIN_TOP,
         retrain_epochs=1,
         notes="rnn-tinyshakespeare's Figure 6 (the same space, corpus, LM and REINFORCE lr 0.01) with ENAS-style "
-        "weight sharing (nas_env.evaluators.shared_lm) as the search reward: each agent's run has its own shared "
+        "weight sharing (nas_env.evaluators.lm_shared) as the search reward: each agent's run has its own shared "
         f"weights, trained only on the cells it samples ({RNN_FIGURE6_CELLS} per run). After the search every "
         f"distinct cell is measured with the run's final shared weights and the {RNN_RETRAIN_TOP} best are "
         "re-trained stand-alone exactly as rnn-tinyshakespeare trains every cell (1 epoch, seed 0): their "

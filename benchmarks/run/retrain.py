@@ -5,7 +5,7 @@
 **from scratch** with the stand-alone trainer of the run's env (``backend="train"``: the
 env's own ``TrainEvaluator`` settings -- dataset, epochs, batch size, learning rate, weight
 decay, device; of a ``backend="shared"`` run's ``train_kwargs`` only those about the data
-and the machine are kept, :data:`SHARED_DATA_KWARGS`, the rest belong to the shared weights).
+and the machine are kept: :func:`nas_env.evaluators.backends.standalone_env_kwargs`).
 Which are the ``k`` best:
 
 * a run with a stand-alone reward: the highest search reward first, the earliest on ties
@@ -57,19 +57,16 @@ from nas_env.benchmarks.run import directory
 from nas_env.benchmarks.run.environment import make_env
 from nas_env.benchmarks.run.files import read_json, write_json
 from nas_env.benchmarks.run.record import RunRecord, load_run
+from nas_env.evaluators.backends import rescoring_env_kwargs, standalone_env_kwargs
 
 __all__ = [
-    "RETRAIN_FORMAT", "RETRAIN_VERSION", "SHARED_DATA_KWARGS", "finalists", "format_retrain", "pick_of", "read_retrain",
-    "rescored_finalists", "rescoring_env_kwargs", "retrain_top", "retrained_pick", "standalone_env_kwargs",
+    "RETRAIN_FORMAT", "RETRAIN_VERSION", "finalists", "format_retrain", "pick_of", "read_retrain",
+    "rescored_finalists", "retrain_top", "retrained_pick",
 ]
 
 RETRAIN_FORMAT = "nas-env-retrain"
 #: 2: finalists of shared-weight runs ranked under the final weights, ``standalone_reward`` (older files are redone)
 RETRAIN_VERSION = 2
-#: ``train_kwargs`` of a shared-weight run that are about the data and the machine, not the shared
-#: weights: the stand-alone trainer keeps them (the same splits, threads and device)
-SHARED_DATA_KWARGS = ("device", "data_root", "download", "val_fraction", "split_seed", "max_train_samples",
-                      "num_threads", "eval_batch_size")
 
 
 def finalists(history: list[Evaluation], k: int) -> list[Evaluation]:
@@ -121,29 +118,6 @@ def rescored_finalists(
     return ranked[:k], scores, len(candidates)
 
 
-def rescoring_env_kwargs(env_kwargs: dict[str, Any]) -> dict[str, Any]:
-    """The run's env kwargs with the search-time validation subset (``val_samples``) removed: final-weights
-    measurements use the whole validation split."""
-    train_kwargs = env_kwargs.get("train_kwargs") or {}
-    if "val_samples" not in train_kwargs:
-        return env_kwargs
-    return {**env_kwargs, "train_kwargs": {k: v for k, v in train_kwargs.items() if k != "val_samples"}}
-
-
-def standalone_env_kwargs(env_kwargs: dict[str, Any], epochs: int | None = None) -> dict[str, Any]:
-    """The env kwargs of the run's stand-alone trainer (see the module docstring)."""
-    out = dict(env_kwargs)
-    if out.get("backend", "train") not in ("train", None):
-        out["backend"] = "train"
-        kept = {k: v for k, v in (out.pop("train_kwargs", None) or {}).items() if k in SHARED_DATA_KWARGS}
-        out.update({k: kept.pop(k) for k in ("device", "data_root") if k in kept})  # the env's own arguments
-        if kept:
-            out["train_kwargs"] = kept
-    if epochs is not None:
-        out["epochs"] = epochs
-    return out
-
-
 def retrain_top(run_dir: Path | str, k: int, *, epochs: int | None = None, seed: int = 0) -> dict[str, Any]:
     """Train the ``k`` best architectures of the run in ``run_dir`` stand-alone; writes ``retrain.json``.
 
@@ -161,7 +135,9 @@ def retrain_top(run_dir: Path | str, k: int, *, epochs: int | None = None, seed:
     if isinstance(k, bool) or not isinstance(k, int) or k < 1:
         raise ValueError(f"k (--retrain-top) must be a positive int, got {k!r}")
     record = load_run(run_dir)
-    env_id, env_kwargs = record.run["env_id"], standalone_env_kwargs(record.run.get("env_kwargs", {}), epochs)
+    env_id, env_kwargs = record.run["env_id"], standalone_env_kwargs(record.run.get("env_kwargs", {}))
+    if epochs is not None:
+        env_kwargs["epochs"] = epochs
     env = make_env(env_id, env_kwargs)
     try:
         evaluator = env.unwrapped.evaluator

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from nas_env.env import NASEnv
-from nas_env.envs._backend import select_evaluator
+from nas_env.evaluators.backends import make_evaluator
 from nas_env.evaluators.macro_table import MacroTableEvaluator
 from nas_env.rewards import RewardFn
 from nas_env.spaces.macro import MacroSpace
@@ -53,6 +53,8 @@ class MacroEnv(NASEnv):
     | ``failure_reward``| ``0.0``      | reward of a failed or invalid child                       |
     | ``invalid_action``| ``penalty``  | ``penalty`` or ``raise``                                  |
     | ``render_mode``   | ``None``     | ``None``, ``ansi`` or ``rgb_array``                       |
+
+    The backends and the ``train_kwargs`` each takes are defined in :mod:`nas_env.evaluators.backends`.
     """
 
     def __init__(
@@ -66,7 +68,7 @@ class MacroEnv(NASEnv):
         render_mode: str | None = None,
     ):
         self.backend = backend
-        evaluator = select_evaluator(backend, lambda: MacroTableEvaluator(signal_seed), train_kwargs)
+        evaluator = make_evaluator("macro", backend, train_kwargs, table=lambda: MacroTableEvaluator(signal_seed))
         super().__init__(
             MacroSpace(),
             evaluator,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from nas_env.env import NASEnv
-from nas_env.envs._backend import select_evaluator
+from nas_env.evaluators.backends import make_evaluator
 from nas_env.evaluators.nb201_table import NB201TableEvaluator
 from nas_env.rewards import RewardFn
 from nas_env.spaces.nb201 import NB201Space
@@ -70,6 +70,8 @@ class NB201Env(NASEnv):
     | ``invalid_action``| ``penalty``  | ``penalty`` or ``raise`` for masked actions                   |
     | ``render_mode``   | ``None``     | ``None``, ``ansi`` or ``rgb_array``                           |
 
+    The backends and the ``train_kwargs`` each takes are defined in :mod:`nas_env.evaluators.backends`.
+
     ```python
     import gymnasium as gym, nas_env
     env = gym.make("nas_env/NB201-v0", dataset="cifar100", fidelity=12)
@@ -89,7 +91,7 @@ class NB201Env(NASEnv):
     ):
         self.dataset = dataset
         self.backend = backend
-        evaluator = select_evaluator(backend, lambda: NB201TableEvaluator(dataset), train_kwargs)
+        evaluator = make_evaluator("nb201", backend, train_kwargs, table=lambda: NB201TableEvaluator(dataset))
         super().__init__(
             NB201Space(),
             evaluator,

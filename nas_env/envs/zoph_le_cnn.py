@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from nas_env.env import NASEnv
-from nas_env.evaluators.base import Evaluator
-from nas_env.evaluators.train import TrainEvaluator
+from nas_env.evaluators.backends import make_evaluator
 from nas_env.rewards import RewardFn
 from nas_env.spaces.zoph_le_cnn import ZophLeCNNSpace
 
@@ -21,10 +19,10 @@ class ZophLeCNNEnv(NASEnv):
     choose which earlier layers feed it (concatenated in depth, smaller maps
     zero-padded; no input = the image); outputs no later layer consumed are
     concatenated before global pooling and the classifier. At the last token the
-    child is built and trained on ``dataset`` (``nas_env.evaluators.train``).
+    child is built and trained on ``dataset`` (``nas_env.evaluators.image_train``).
 
     With ``backend="shared"`` the reward is instead a **shared-weight estimate** (ENAS,
-    ``nas_env.evaluators.shared``): every child is a slice of one set of weights that
+    ``nas_env.evaluators.image_shared``): every child is a slice of one set of weights that
     lives as long as the env; evaluating a child trains those weights on it for
     ``train_kwargs["steps"]`` minibatches (default 10) and returns its validation accuracy
     with them. It is cheap, but it is **not** the child's stand-alone accuracy and it
@@ -110,6 +108,7 @@ class ZophLeCNNEnv(NASEnv):
     ``data_root``; ``epochs``, ``lr`` (its own default 0.05, set it in ``train_kwargs``),
     ``max_train_seconds`` and ``reward_metric`` belong to ``backend="train"`` (the last two
     raise if set with ``shared``).
+    The backends and the ``train_kwargs`` each takes are defined in :mod:`nas_env.evaluators.backends`.
 
     ```python
     import gymnasium as gym, nas_env
@@ -153,21 +152,10 @@ class ZophLeCNNEnv(NASEnv):
             num_filters=num_filters,
             strides=strides,
         )
-        evaluator = _shared_evaluator(
-            backend, space, dataset, batch_size=batch_size, weight_decay=weight_decay, device=device,
-            data_root=data_root, max_train_seconds=max_train_seconds, reward_metric=reward_metric,
-            train_kwargs=train_kwargs,
-        ) if backend != "train" else TrainEvaluator(
-            dataset,
-            epochs=epochs,
-            batch_size=batch_size,
-            lr=lr,
-            weight_decay=weight_decay,
-            device=device,
-            max_train_seconds=max_train_seconds,
-            reward_metric=reward_metric,
-            data_root=data_root,
-            **dict(train_kwargs or {}),
+        evaluator = make_evaluator(
+            "cnn", backend, train_kwargs, space=space, dataset=dataset, epochs=epochs, batch_size=batch_size, lr=lr,
+            weight_decay=weight_decay, device=device, max_train_seconds=max_train_seconds,
+            reward_metric=reward_metric, data_root=data_root,
         )
         super().__init__(
             space,
@@ -178,28 +166,3 @@ class ZophLeCNNEnv(NASEnv):
             render_mode=render_mode,
         )
 
-
-CNN_BACKENDS = ("train", "shared")
-
-
-def _shared_evaluator(
-    backend: str, space: ZophLeCNNSpace, dataset: str, *, batch_size: int, weight_decay: float, device: str,
-    data_root: str | None, max_train_seconds: float | None, reward_metric: str,
-    train_kwargs: Mapping[str, Any] | None,
-) -> Evaluator:
-    """The ``backend="shared"`` evaluator; raises for another backend or a train-only setting."""
-    if backend != "shared":
-        raise ValueError(f"unknown backend {backend!r}; valid: {list(CNN_BACKENDS)}")
-    if max_train_seconds is not None:
-        raise ValueError(f"max_train_seconds={max_train_seconds!r} applies to backend='train' only, not 'shared'")
-    if reward_metric != "final":
-        raise ValueError(f"reward_metric={reward_metric!r} applies to backend='train' only; 'shared' uses 'final'")
-    from nas_env.evaluators.shared import SharedWeightEvaluator
-
-    valid = sorted(set(inspect.signature(SharedWeightEvaluator).parameters) - {"space", "dataset"})
-    unknown = sorted(set(train_kwargs or {}) - set(valid))
-    if unknown:
-        raise ValueError(f"unknown train_kwargs {unknown} for backend='shared'; valid: {valid}")
-    kwargs: dict[str, Any] = {"batch_size": batch_size, "weight_decay": weight_decay, "device": device,
-                              "data_root": data_root, **dict(train_kwargs or {})}
-    return SharedWeightEvaluator(space, dataset, **kwargs)

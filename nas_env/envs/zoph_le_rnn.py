@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Mapping
 from typing import Any
 
 from nas_env.env import NASEnv
-from nas_env.evaluators.base import Evaluator
-from nas_env.evaluators.lm_train import LMTrainEvaluator
+from nas_env.evaluators.backends import make_evaluator
 from nas_env.rewards import RewardFn
 from nas_env.spaces.zoph_le_rnn import ZophLeRNNSpace
 from nas_env.training.corpora import CORPORA, check_corpus_name
 
-__all__ = ["DEFAULT_REWARDS", "RNN_BACKENDS", "ZophLeRNNEnv"]
+__all__ = ["DEFAULT_REWARDS", "ZophLeRNNEnv"]
 
 #: Default reward per corpus level.
 DEFAULT_REWARDS: dict[str, str] = {"word": "ppl", "char": "bpc"}
@@ -32,7 +30,7 @@ class ZophLeRNNEnv(NASEnv):
     truncated BPTT (:class:`nas_env.evaluators.lm_train.LMTrainEvaluator`).
 
     With ``backend="shared"`` the reward is instead a **shared-weight estimate** (ENAS,
-    ``nas_env.evaluators.shared_lm``): every child is a slice of one language model
+    ``nas_env.evaluators.lm_shared``): every child is a slice of one language model
     whose weights live as long as the env (per leaf, one set of weights per combination
     choice; one embedding and softmax); evaluating a child trains those weights on it for
     ``train_kwargs["steps"]`` truncated-BPTT windows (default 10) and scores it on the
@@ -143,6 +141,7 @@ class ZophLeRNNEnv(NASEnv):
     them with ``shared`` raises: a shared child trains ``train_kwargs["steps"]`` windows,
     with its own Adam ``train_kwargs["lr"]``, default 0.001: the shared weights rank cells
     better with it than with 0.01).
+    The backends and the ``train_kwargs`` each takes are defined in :mod:`nas_env.evaluators.backends`.
 
     ```python
     import gymnasium as gym, nas_env
@@ -176,24 +175,11 @@ class ZophLeRNNEnv(NASEnv):
         backend: str = "train",
     ):
         space = ZophLeRNNSpace(base)
-        evaluator = _shared_evaluator(
-            backend, space, dataset, data_root=data_root, max_chars=max_chars, seq_len=seq_len,
-            batch_size=batch_size, hidden_size=hidden_size, num_layers=num_layers, lr=lr, device=device,
-            epochs=epochs, max_train_seconds=max_train_seconds, max_steps=max_steps, train_kwargs=train_kwargs,
-        ) if backend != "train" else LMTrainEvaluator(
-            check_corpus_name(dataset),
-            data_root=data_root,
-            max_chars=max_chars,
-            epochs=epochs,
-            max_train_seconds=max_train_seconds,
-            max_steps=max_steps,
-            seq_len=seq_len,
-            batch_size=batch_size,
-            hidden_size=hidden_size,
-            num_layers=num_layers,
-            lr=lr,
+        evaluator = make_evaluator(
+            "rnn", backend, train_kwargs, space=space, dataset=check_corpus_name(dataset), data_root=data_root,
+            max_chars=max_chars, epochs=epochs, max_train_seconds=max_train_seconds, max_steps=max_steps,
+            seq_len=seq_len, batch_size=batch_size, hidden_size=hidden_size, num_layers=num_layers, lr=lr,
             device=device,
-            **dict(train_kwargs or {}),
         )
         self.dataset = dataset
         super().__init__(
@@ -205,29 +191,3 @@ class ZophLeRNNEnv(NASEnv):
             render_mode=render_mode,
         )
 
-
-RNN_BACKENDS = ("train", "shared")
-
-
-def _shared_evaluator(
-    backend: str, space: ZophLeRNNSpace, dataset: str, *, epochs: int | None, max_train_seconds: float | None,
-    max_steps: int | None, lr: float, train_kwargs: Mapping[str, Any] | None, **kwargs: Any,
-) -> Evaluator:
-    """The ``backend="shared"`` evaluator; raises for another backend or a train-only setting."""
-    if backend != "shared":
-        raise ValueError(f"unknown backend {backend!r}; valid: {list(RNN_BACKENDS)}")
-    for name, value, default, why in (
-        ("epochs", epochs, 1, "a shared child trains train_kwargs['steps'] windows"),
-        ("max_train_seconds", max_train_seconds, None, "a shared child trains train_kwargs['steps'] windows"),
-        ("max_steps", max_steps, None, "a shared child trains train_kwargs['steps'] windows"),
-        ("lr", lr, 1e-2, "set the shared weights' learning rate in train_kwargs['lr'], default 0.001"),
-    ):
-        if value != default:
-            raise ValueError(f"{name}={value!r} applies to backend='train' only, not 'shared' ({why})")
-    from nas_env.evaluators.shared_lm import SharedWeightLMEvaluator
-
-    valid = sorted(set(inspect.signature(SharedWeightLMEvaluator).parameters) - {"space", "dataset"})
-    unknown = sorted(set(train_kwargs or {}) - set(valid))
-    if unknown:
-        raise ValueError(f"unknown train_kwargs {unknown} for backend='shared'; valid: {valid}")
-    return SharedWeightLMEvaluator(space, check_corpus_name(dataset), **{**kwargs, **dict(train_kwargs or {})})

@@ -32,22 +32,26 @@ Metrics that break the contract are a bug of the evaluator, not of the child:
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 import numpy as np
 
-__all__ = [
-    "Evaluator",
-    "FAILURE_STATUSES",
-    "STATUS_OK",
-    "failure_metrics",
-    "make_metrics",
-    "as_generator",
-]
+from nas_env.evaluators.contract import (
+    FAILURE_STATUSES,
+    STATUS_OK,
+    MetricsError,
+    check_count,
+    check_fraction,
+    check_metrics,
+    check_seconds,
+)
 
-STATUS_OK = "ok"
-FAILURE_STATUSES = ("failed", "timeout", "diverged", "invalid")
+__all__ = ["RENAMED_ARGUMENTS", "Evaluator", "as_generator", "failure_metrics", "make_metrics", "reject_renamed",
+           "user_metrics"]
+
+#: evaluator arguments renamed since nas-env 0.1 (old -> new): the old name fails, naming the new one
+RENAMED_ARGUMENTS: dict[str, str] = {"test_accuracy": "evaluate_test"}
 
 
 def make_metrics(
@@ -66,8 +70,6 @@ def make_metrics(
         MetricsError: a value breaks the contract (:mod:`nas_env.evaluators.contract`): an
             accuracy outside [0, 1], a ``params`` that is not an integral count ...
     """
-    from nas_env.evaluators.contract import check_count, check_fraction, check_metrics, check_seconds
-
     if status != STATUS_OK and status not in FAILURE_STATUSES:
         raise ValueError(f"unknown status {status!r}; valid: {[STATUS_OK, *FAILURE_STATUSES]}")
     out: dict[str, Any] = {
@@ -88,6 +90,37 @@ def failure_metrics(status: str, error: str, *, cost_seconds: float = 0.0, **ext
     if status not in FAILURE_STATUSES:
         raise ValueError(f"failure status must be one of {list(FAILURE_STATUSES)}, got {status!r}")
     return make_metrics(None, status=status, error=error, cost_seconds=cost_seconds, **extra)
+
+
+def user_metrics(value: Any, where: str) -> dict[str, Any]:
+    """A user's accuracy or metrics dict (a table's entry, a callable's result) as full metrics.
+
+    Raises:
+        MetricsError: not a number or a dict with ``val_accuracy``, or a value that breaks the contract;
+            the message starts with ``where``.
+    """
+    if isinstance(value, Mapping):
+        if "val_accuracy" not in value:
+            raise MetricsError(f"{where}: a metrics dict needs 'val_accuracy', got keys {sorted(value)}")
+        extra = {k: v for k, v in value.items() if k not in ("val_accuracy", "status")}
+        try:
+            return make_metrics(value["val_accuracy"], status=value.get("status", "ok"), **extra)
+        except ValueError as exc:
+            raise MetricsError(f"{where}: {exc}") from exc
+    if isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool):
+        return make_metrics(check_fraction("val_accuracy", value, where))
+    raise MetricsError(f"{where}: expected a number or a metrics dict, got {type(value).__name__} {value!r}")
+
+
+def reject_renamed(owner: str, given: Mapping[str, Any]) -> None:
+    """Fail on keyword arguments ``owner`` does not take: ``ValueError`` naming the new name of a renamed one
+    (:data:`RENAMED_ARGUMENTS`), else ``TypeError`` as Python's for any unexpected keyword."""
+    for name in given:
+        if name in RENAMED_ARGUMENTS:
+            raise ValueError(f"{owner}: argument {name!r} was renamed {RENAMED_ARGUMENTS[name]!r}; "
+                             f"use {RENAMED_ARGUMENTS[name]}={given[name]!r}")
+    if given:
+        raise TypeError(f"{owner}.__init__() got an unexpected keyword argument {next(iter(given))!r}")
 
 
 def as_generator(seed: int | np.random.Generator | None) -> np.random.Generator:
@@ -115,7 +148,7 @@ class Evaluator(ABC):
     expensive: bool = False
     #: each evaluation changes the evaluator (shared weights): it runs in the search process only
     #: (executor "none"), and its ``state_dict()`` / ``load_state_dict()`` travel with the run's
-    #: checkpoint, so a resume restores it (see nas_env.evaluators.shared)
+    #: checkpoint, so a resume restores it (see nas_env.evaluators.image_shared)
     stateful: bool = False
 
     @abstractmethod

@@ -38,9 +38,17 @@ from collections.abc import Mapping
 from numbers import Integral, Real
 from typing import Any
 
-__all__ = ["MetricsError", "check_count", "check_fraction", "check_metrics", "check_seconds"]
+__all__ = [
+    "FAILURE_STATUSES", "STATUSES", "STATUS_OK", "MetricsError", "check_count", "check_fraction", "check_metrics",
+    "check_seconds",
+]
 
-STATUSES = ("ok", "failed", "timeout", "diverged", "invalid")
+#: the status of a child that trained (or was looked up) and has a validation accuracy
+STATUS_OK = "ok"
+#: the statuses of a child that has no validation accuracy (the reward is the env's ``failure_reward``)
+FAILURE_STATUSES = ("failed", "timeout", "diverged", "invalid")
+#: every valid ``metrics["status"]``
+STATUSES = (STATUS_OK, *FAILURE_STATUSES)
 
 
 class MetricsError(ValueError):

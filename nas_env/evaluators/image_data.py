@@ -1,18 +1,27 @@
-"""The image data of a CNN evaluator: which dataset, how it is split, loaded once (CPU) and once per device.
+"""The image data of a CNN evaluator: which dataset, how it is split, loaded once (CPU) and once per device;
+and the SGD arguments both CNN evaluators take.
 
-Shared by the stand-alone trainer (:class:`~nas_env.evaluators.train.TrainEvaluator`) and the
-shared-weight evaluator (:class:`~nas_env.evaluators.shared.SharedWeightEvaluator`), so both see the
-same splits for the same arguments.
+Shared by the stand-alone trainer (:class:`~nas_env.evaluators.image_train.TrainEvaluator`) and the
+shared-weight evaluator (:class:`~nas_env.evaluators.image_shared.SharedWeightEvaluator`), so both see the
+same splits for the same arguments and check their arguments alike.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 
-from nas_env.training.child import positive_int
+from nas_env.training.child import non_negative_float, positive_float, positive_int
 from nas_env.training.datasets import DATASETS, Dataset, check_dataset_name, load_dataset
 
-__all__ = ["ImageData"]
+__all__ = ["ImageData", "check_sgd"]
+
+
+def check_sgd(batch_size: Any, lr: Any, momentum: Any, weight_decay: Any) -> tuple[int, float, float, float]:
+    """``(batch_size, lr, momentum, weight_decay)`` of SGD, checked (a clear ``ValueError`` naming the bad one)."""
+    return (positive_int("batch_size", batch_size), positive_float("lr", lr),
+            non_negative_float("momentum", momentum), non_negative_float("weight_decay", weight_decay))
 
 
 class ImageData:

@@ -34,69 +34,29 @@ raise ``ValueError`` before any training.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Hashable
 from typing import Any
 
-import numpy as np
-
-from nas_env.evaluators.base import Evaluator, failure_metrics, make_metrics
+from nas_env.evaluators.base import make_metrics
+from nas_env.evaluators.lm_data import (
+    NO_LM_SCORES,
+    TextData,
+    TextDataMixin,
+    check_lm_optimizer,
+    check_lm_shape,
+    lm_scores,
+)
+from nas_env.evaluators.skeleton import StandaloneEvaluator
 from nas_env.models.rnn_lm import RNNLanguageModel
 from nas_env.spaces.zoph_le_rnn import ZophLeRNNCell
-from nas_env.training.child import (
-    child_seed,
-    machine_args,
-    non_negative_float,
-    optional_positive_float,
-    positive_int,
-    run_child,
-)
-from nas_env.training.corpora import CORPORA, Corpus, bits_per_token, check_corpus_name, load_corpus
-from nas_env.training.lm_trainer import LM_OPTIMIZERS, LMTrainResult, train_lm
+from nas_env.training.child import bool_flag, optional_positive_float, positive_int
+from nas_env.training.corpora import Corpus
+from nas_env.training.lm_trainer import LMTrainResult, train_lm
 
-__all__ = ["LMTrainEvaluator", "check_lm_optimizer", "check_lm_shape", "perplexity"]
+__all__ = ["LMTrainEvaluator"]
 
 
-def check_lm_shape(seq_len: Any, batch_size: Any, hidden_size: Any, embedding_size: Any, num_layers: Any,
-                   dropout: Any) -> tuple[int, int, int, int | None, int, float]:
-    """The char/word LM's shape arguments, checked (a clear ``ValueError`` naming the bad one); shared by the
-    stand-alone and the shared-weight LM evaluators."""
-    if isinstance(seq_len, bool) or not isinstance(seq_len, int) or seq_len < 2:
-        raise ValueError(f"seq_len must be an int >= 2 (an input and a target per window), got {seq_len!r}")
-    batch, hidden = positive_int("batch_size", batch_size), positive_int("hidden_size", hidden_size)
-    embedding = None if embedding_size is None else positive_int("embedding_size", embedding_size)
-    if num_layers not in (1, 2) or isinstance(num_layers, bool):
-        raise ValueError(f"num_layers must be 1 or 2, got {num_layers!r}")
-    if not isinstance(dropout, (int, float)) or not 0.0 <= dropout < 1.0:
-        raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
-    return seq_len, batch, hidden, embedding, int(num_layers), float(dropout)
-
-
-def check_lm_optimizer(optimizer: Any, lr: Any, weight_decay: Any, grad_clip: Any,
-                       diverge_loss: Any) -> tuple[str, float, float, float | None, float | None]:
-    """The LM's optimizer arguments, checked as :func:`check_lm_shape` checks its shape."""
-    if optimizer not in LM_OPTIMIZERS:
-        raise ValueError(f"unknown optimizer {optimizer!r}; valid: {list(LM_OPTIMIZERS)}")
-    rate = non_negative_float("lr", lr)
-    if rate == 0:
-        raise ValueError(f"lr must be > 0, got {lr!r}")
-    return (optimizer, rate, non_negative_float("weight_decay", weight_decay),
-            optional_positive_float("grad_clip", grad_clip), optional_positive_float("diverge_loss", diverge_loss))
-
-#: Keys of a successful child's metrics that a failed child reports as ``None`` (one schema for both).
-_NO_SCORES: dict[str, None] = dict.fromkeys(
-    ("val_perplexity", "test_perplexity", "val_bpc", "test_bpc", "val_loss", "test_loss")
-)
-
-
-def perplexity(loss_nats: float | None) -> float | None:
-    """``exp(loss)``; ``inf`` past float range; ``None`` stays ``None``."""
-    if loss_nats is None:
-        return None
-    return math.exp(loss_nats) if loss_nats < 700 else math.inf
-
-
-class LMTrainEvaluator(Evaluator):
+class LMTrainEvaluator(TextDataMixin, StandaloneEvaluator):
     """Train a language model around each cell and report its perplexity.
 
     Args:
@@ -130,8 +90,8 @@ class LMTrainEvaluator(Evaluator):
             but are not bit-identical, so the flag is part of :meth:`config`.
     """
 
-    fidelities = None
-    expensive = True
+    size_keys = ("params", "cell_params")
+    no_scores = NO_LM_SCORES
 
     def __init__(
         self,
@@ -160,16 +120,7 @@ class LMTrainEvaluator(Evaluator):
         eval_batch_size: int = 16,
         fast_cells: bool = True,
     ):
-        if isinstance(dataset, Corpus):
-            self._dataset_name = dataset.name
-            self._corpus: Corpus | None = dataset
-        elif isinstance(dataset, str):
-            self._dataset_name = check_corpus_name(dataset)
-            self._corpus = None
-        else:
-            raise ValueError(f"dataset must be a name from {sorted(CORPORA)} or a Corpus, got {dataset!r}")
-        self.data_root = None if data_root is None else str(data_root)
-        self.max_chars = max_chars
+        self.text = TextData(dataset, data_root=data_root, max_chars=max_chars)
         self.epochs = None if epochs is None else positive_int("epochs", epochs)
         self.max_train_seconds = optional_positive_float("max_train_seconds", max_train_seconds)
         self.max_steps = None if max_steps is None else positive_int("max_steps", max_steps)
@@ -184,17 +135,10 @@ class LMTrainEvaluator(Evaluator):
             )
         self.optimizer, self.lr, self.weight_decay, self.grad_clip, self.diverge_loss = check_lm_optimizer(
             optimizer, lr, weight_decay, grad_clip, diverge_loss)
-        self.device_spec, self.device, self.seed, self.num_threads, self.eval_batch_size = machine_args(
-            device, seed, num_threads, eval_batch_size)
-        if not isinstance(fast_cells, bool):
-            raise ValueError(f"fast_cells must be True or False, got {fast_cells!r}")
-        self.fast_cells = fast_cells
+        self._set_machine(device, seed, num_threads, eval_batch_size)
+        self.fast_cells = bool_flag("fast_cells", fast_cells)
         self.default_fidelity = self.epochs
-        self._device_corpus: Corpus | None = None
-        if self._corpus is None:
-            # load now: a bad max_chars or missing PTB files raise here, before any training
-            self._corpus = load_corpus(self._dataset_name, self.data_root, max_chars)
-        self._check_sizes(self._corpus)
+        self._check_sizes(self.text.cpu)  # loads now: a bad max_chars or missing PTB files raise before training
 
     def _check_sizes(self, corpus: Corpus) -> None:
         if len(corpus.train) // self.batch_size < 2:
@@ -203,18 +147,7 @@ class LMTrainEvaluator(Evaluator):
                 f"(each column needs >= 2 tokens); raise max_chars or lower batch_size"
             )
 
-    # ------------------------------------------------------------------ data
-    @property
-    def corpus(self) -> Corpus:
-        """The corpus (loaded at construction, on the CPU)."""
-        assert self._corpus is not None
-        return self._corpus
-
-    def _corpus_on_device(self) -> Corpus:
-        if self._device_corpus is None:
-            self._device_corpus = self.corpus.to(self.device)
-        return self._device_corpus
-
+    # ------------------------------------------------------------------ model
     def build(self, cell: ZophLeRNNCell) -> RNNLanguageModel:
         """The (untrained) language model of ``cell`` under this evaluator's settings."""
         return RNNLanguageModel(
@@ -223,65 +156,34 @@ class LMTrainEvaluator(Evaluator):
         )
 
     # -------------------------------------------------------------- evaluate
-    def evaluate(
-        self,
-        arch: Hashable,
-        *,
-        fidelity: int | None = None,
-        seed: int | np.random.Generator | None = None,
-    ) -> dict[str, Any]:
-        """Train a language model around ``arch`` for ``fidelity`` epochs (default ``epochs``); never raises.
-
-        Raises:
-            ValueError: ``fidelity`` is not a positive int (a caller error, not a bad child).
-        """
+    def _epochs(self, fidelity: Any) -> int | None:
         fid = self.check_fidelity(fidelity)
         epochs = None if fid is None else positive_int("fidelity (epochs)", fid)
         if epochs is None and self.max_train_seconds is None and self.max_steps is None:
             raise ValueError("fidelity None with no max_train_seconds or max_steps: training would never stop")
-        int_seed = child_seed(seed, self.seed)
-        corpus = self._corpus_on_device()
-        char = corpus.level == "char"
-        common: dict[str, Any] = {
-            "dataset": corpus.name, "level": corpus.level, "vocab_size": corpus.vocab_size,
-            "device": str(self.device), "epochs": epochs, "seed": int_seed,
-        }
-        sizes: dict[str, int | None] = {"params": None, "cell_params": None}  # filled as far as the child gets
-        run = run_child(
-            lambda: self._train(arch, corpus, epochs, sizes),
-            device=self.device, seed=int_seed, num_threads=self.num_threads,
-        )
-        if run.error is not None:
-            return failure_metrics("failed", run.error, cost_seconds=run.seconds, **sizes, **_NO_SCORES, **common)
-        result = run.result
-        assert result is not None  # no error: train() returned
-        progress = {
+        return epochs
+
+    def _progress(self, result: LMTrainResult) -> dict[str, Any]:
+        return {
             "epochs_completed": result.epochs_completed, "steps": result.steps,
             "tokens_seen": result.tokens_seen, "stopped_by": result.stopped_by, "train_loss": result.train_loss,
         }
-        if result.status != "ok":
-            return failure_metrics(
-                result.status, result.error or result.status, cost_seconds=result.seconds,
-                **sizes, **_NO_SCORES, **progress, **common,
-            )
+
+    def _metrics(self, result: LMTrainResult, sizes: dict[str, int | None], progress: dict[str, Any],
+                 common: dict[str, Any]) -> dict[str, Any]:
         return make_metrics(
             result.val_accuracy,
             test_accuracy=result.test_accuracy,
             cost_seconds=result.seconds,
             params=sizes["params"],
-            val_perplexity=perplexity(result.val_loss),
-            test_perplexity=perplexity(result.test_loss),
-            val_bpc=bits_per_token(result.val_loss) if char else None,
-            test_bpc=bits_per_token(result.test_loss) if char and result.test_loss is not None else None,
-            val_loss=result.val_loss,
-            test_loss=result.test_loss,
+            **lm_scores(result.val_loss, result.test_loss, common["level"] == "char"),
             cell_params=sizes["cell_params"],
             **progress,
             **common,
         )
 
     def _train(
-        self, arch: Hashable, corpus: Corpus, epochs: int | None, sizes: dict[str, int | None]
+        self, arch: Hashable, corpus: Corpus, epochs: int | None, seed: int, sizes: dict[str, int | None]
     ) -> LMTrainResult:
         """Build the model of ``arch``, record its sizes in ``sizes``, train it (inside :func:`run_child`)."""
         if not isinstance(arch, ZophLeRNNCell):
@@ -299,7 +201,7 @@ class LMTrainEvaluator(Evaluator):
     def config(self) -> dict[str, Any]:
         return {
             "name": type(self).__name__,
-            "dataset": self._dataset_name,
+            "dataset": self.text.name,
             "data_root": self.data_root,
             "max_chars": self.max_chars,
             "epochs": self.epochs,
@@ -317,7 +219,7 @@ class LMTrainEvaluator(Evaluator):
             "weight_decay": self.weight_decay,
             "grad_clip": self.grad_clip,
             "diverge_loss": self.diverge_loss,
-            "device": self.device_spec if isinstance(self.device_spec, str) else str(self.device_spec),
+            "device": self._device_config(),
             "seed": self.seed,
             "num_threads": self.num_threads,
             "eval_batch_size": self.eval_batch_size,

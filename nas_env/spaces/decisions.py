@@ -6,7 +6,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from nas_env.spaces.base import Decision, FixedSearchSpace, InvalidArchitectureError
+from nas_env.spaces.base import Decision, InvalidArchitectureError
+from nas_env.spaces.fixed import FixedSearchSpace
 
 __all__ = ["Config", "DecisionSpace"]
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from nas_env.spaces.base import Decision, FixedSearchSpace, InvalidArchitectureError
+from nas_env.spaces.base import Decision, InvalidArchitectureError
+from nas_env.spaces.fixed import FixedSearchSpace
 
 __all__ = ["MACRO_OPS", "MacroArch", "MacroSpace"]
 

@@ -70,7 +70,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from nas_env.spaces.base import Decision, FixedSearchSpace, InvalidArchitectureError
+from nas_env.spaces.base import Decision, InvalidArchitectureError
+from nas_env.spaces.fixed import FixedSearchSpace
 
 __all__ = ["RNN_ACTIVATIONS", "RNN_COMBINATIONS", "ZophLeRNNCell", "ZophLeRNNSpace", "check_base"]
 

@@ -18,21 +18,29 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 import torch
 
-from nas_env.evaluators.base import as_generator
-
 __all__ = [
     "ChildRun",
+    "bool_flag",
     "child_seed",
     "deterministic",
     "error_text",
     "non_negative_float",
+    "non_negative_int",
     "optional_positive_float",
+    "positive_float",
     "positive_int",
     "run_child",
     "torch_threads",
 ]
 
 R = TypeVar("R")
+
+
+def bool_flag(name: str, value: Any) -> bool:
+    """``value`` if it is ``True`` or ``False``, else ``ValueError`` naming ``name`` and the value."""
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return value
 
 
 def positive_int(name: str, value: Any) -> int:
@@ -42,11 +50,26 @@ def positive_int(name: str, value: Any) -> int:
     return int(value)
 
 
+def non_negative_int(name: str, value: Any) -> int:
+    """``value`` as an int >= 0, or ``ValueError`` naming ``name`` and the value."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise ValueError(f"{name} must be an int >= 0, got {value!r}")
+    return int(value)
+
+
 def non_negative_float(name: str, value: Any) -> float:
     """``value`` as a float >= 0, or ``ValueError`` naming ``name`` and the value."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
         raise ValueError(f"{name} must be a number >= 0, got {value!r}")
     return float(value)
+
+
+def positive_float(name: str, value: Any) -> float:
+    """``value`` as a float > 0, or ``ValueError`` naming ``name`` and the value."""
+    out = non_negative_float(name, value)
+    if out == 0:
+        raise ValueError(f"{name} must be > 0, got {value!r}")
+    return out
 
 
 def optional_positive_float(name: str, value: Any) -> float | None:
@@ -73,7 +96,7 @@ def child_seed(seed: int | np.random.Generator | None, default: int) -> int:
     if seed is None:
         return default
     if isinstance(seed, np.random.Generator):
-        return int(as_generator(seed).integers(2**31 - 1))
+        return int(seed.integers(2**31 - 1))
     return int(seed)
 
 

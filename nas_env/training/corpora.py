@@ -38,7 +38,10 @@ import torch
 
 from nas_env.data.derive_text import TINYSHAKESPEARE_CHARS, TINYSHAKESPEARE_GZ
 
-__all__ = ["CORPORA", "PTB_FILES", "Corpus", "CorpusError", "check_corpus_name", "load_corpus"]
+__all__ = [
+    "CORPORA", "PTB_FILES", "Corpus", "CorpusError", "bits_per_token", "check_corpus_name", "load_corpus",
+    "perplexity",
+]
 
 #: Corpus name -> level (``"char"`` or ``"word"``).
 CORPORA: dict[str, str] = {"tinyshakespeare": "char", "ptb": "word"}
@@ -207,3 +210,10 @@ def load_corpus(name: str, data_root: str | Path | None = None, max_chars: int |
 def bits_per_token(loss_nats: float) -> float:
     """Cross-entropy in nats -> bits (bits per character at char level)."""
     return loss_nats / math.log(2)
+
+
+def perplexity(loss_nats: float | None) -> float | None:
+    """``exp(loss)``; ``inf`` past float range; ``None`` stays ``None``."""
+    if loss_nats is None:
+        return None
+    return math.exp(loss_nats) if loss_nats < 700 else math.inf

@@ -16,7 +16,7 @@ Outcomes (:attr:`TrainResult.status`):
 Exceptions (shape errors, out of memory) propagate: the evaluator turns them into
 ``"failed"`` results. Determinism: pass ``seed``; shuffling uses its own
 ``torch.Generator``. Seeding the model's initial weights is the caller's job
-(see :class:`nas_env.evaluators.train.TrainEvaluator`).
+(see :class:`nas_env.evaluators.image_train.TrainEvaluator`).
 """
 
 from __future__ import annotations

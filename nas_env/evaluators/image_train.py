@@ -31,20 +31,13 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping
 from typing import Any
 
-import numpy as np
 import torch
 
-from nas_env.evaluators.base import Evaluator, failure_metrics, make_metrics
-from nas_env.evaluators.image_data import ImageData
+from nas_env.evaluators.base import make_metrics
+from nas_env.evaluators.image_data import ImageData, check_sgd
+from nas_env.evaluators.skeleton import StandaloneEvaluator
 from nas_env.models import build_model, count_flops, count_params
-from nas_env.training.child import (
-    child_seed,
-    machine_args,
-    non_negative_float,
-    optional_positive_float,
-    positive_int,
-    run_child,
-)
+from nas_env.training.child import bool_flag, optional_positive_float, positive_int
 from nas_env.training.datasets import Dataset
 from nas_env.training.trainer import TrainResult, train_model
 
@@ -53,7 +46,7 @@ __all__ = ["REWARD_METRICS", "TrainEvaluator"]
 REWARD_METRICS: tuple[str, ...] = ("final", "max_last5")
 
 
-class TrainEvaluator(Evaluator):
+class TrainEvaluator(StandaloneEvaluator):
     """Train each child for ``fidelity`` epochs and report its validation accuracy.
 
     Args:
@@ -86,8 +79,7 @@ class TrainEvaluator(Evaluator):
             ``config()`` only when on, so stores of the default keep their keys.
     """
 
-    fidelities = None
-    expensive = True
+    size_keys = ("params", "flops")
 
     def __init__(
         self,
@@ -116,23 +108,15 @@ class TrainEvaluator(Evaluator):
         self.images = ImageData(dataset, data_root=data_root, download=download, val_fraction=val_fraction,
                                 split_seed=split_seed, max_train_samples=max_train_samples)
         self.epochs = positive_int("epochs", epochs)
-        self.batch_size = positive_int("batch_size", batch_size)
-        self.lr = non_negative_float("lr", lr)
-        if self.lr == 0:
-            raise ValueError(f"lr must be > 0, got {lr!r}")
-        self.momentum = non_negative_float("momentum", momentum)
-        self.weight_decay = non_negative_float("weight_decay", weight_decay)
-        self.device_spec, self.device, self.seed, self.num_threads, self.eval_batch_size = machine_args(
-            device, seed, num_threads, eval_batch_size)
+        self.batch_size, self.lr, self.momentum, self.weight_decay = check_sgd(batch_size, lr, momentum, weight_decay)
+        self._set_machine(device, seed, num_threads, eval_batch_size)
         self.max_train_seconds = optional_positive_float("max_train_seconds", max_train_seconds)
         if reward_metric not in REWARD_METRICS:
             raise ValueError(f"unknown reward_metric {reward_metric!r}; valid: {list(REWARD_METRICS)}")
         self.reward_metric = reward_metric
         self.model_options = dict(model_options or {})
         self.count_flops = bool(count_flops)
-        if not isinstance(channels_last, bool):
-            raise ValueError(f"channels_last must be True or False, got {channels_last!r}")
-        self.channels_last = channels_last
+        self.channels_last = bool_flag("channels_last", channels_last)
         self.default_fidelity = self.epochs
 
     # ------------------------------------------------------------------ data
@@ -145,36 +129,11 @@ class TrainEvaluator(Evaluator):
         return self.images.on(self.device, self.channels_last)
 
     # -------------------------------------------------------------- evaluate
-    def evaluate(
-        self,
-        arch: Hashable,
-        *,
-        fidelity: int | None = None,
-        seed: int | np.random.Generator | None = None,
-    ) -> dict[str, Any]:
-        """Build and train ``arch`` for ``fidelity`` epochs (default ``epochs``); a bad child never raises.
+    def _progress(self, result: TrainResult) -> dict[str, Any]:
+        return {"val_accuracy_per_epoch": result.val_accuracy_per_epoch}
 
-        Raises:
-            ValueError: ``fidelity`` is not a positive int (a caller error, not a bad child).
-        """
-        epochs = positive_int("fidelity (epochs)", self.check_fidelity(fidelity))
-        int_seed = child_seed(seed, self.seed)
-        common = {"device": str(self.device), "epochs": epochs, "seed": int_seed}
-        data = self._data_on_device()  # dataset errors are configuration errors: they raise
-        sizes: dict[str, int | None] = {"params": None, "flops": None}  # filled as far as the child gets
-        run = run_child(
-            lambda: self._train(arch, data, epochs, int_seed, sizes),
-            device=self.device, seed=int_seed, num_threads=self.num_threads,
-        )
-        if run.error is not None:
-            return failure_metrics("failed", run.error, cost_seconds=run.seconds, **sizes, **common)
-        result = run.result
-        assert result is not None  # no error: train() returned
-        if result.status != "ok":
-            return failure_metrics(
-                result.status, result.error or result.status, cost_seconds=result.seconds, **sizes,
-                val_accuracy_per_epoch=result.val_accuracy_per_epoch, **common,
-            )
+    def _metrics(self, result: TrainResult, sizes: dict[str, int | None], progress: dict[str, Any],
+                 common: dict[str, Any]) -> dict[str, Any]:
         final, best5 = result.val_accuracy, result.val_accuracy_max_last5
         return make_metrics(
             final if self.reward_metric == "final" else best5,
@@ -183,7 +142,7 @@ class TrainEvaluator(Evaluator):
             params=sizes["params"],
             val_accuracy_final=final,
             val_accuracy_max_last5=best5,
-            val_accuracy_per_epoch=result.val_accuracy_per_epoch,
+            **progress,
             flops=sizes["flops"],
             **common,
         )
@@ -215,7 +174,7 @@ class TrainEvaluator(Evaluator):
             "lr": self.lr,
             "momentum": self.momentum,
             "weight_decay": self.weight_decay,
-            "device": self.device_spec if isinstance(self.device_spec, str) else str(self.device_spec),
+            "device": self._device_config(),
             "max_train_seconds": self.max_train_seconds,
             "reward_metric": self.reward_metric,
             "data_root": self.images.data_root,

@@ -44,31 +44,18 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from nas_env.evaluators.base import Evaluator, failure_metrics, make_metrics
-from nas_env.evaluators.image_data import ImageData
+from nas_env.evaluators.base import failure_metrics, make_metrics, reject_renamed
+from nas_env.evaluators.image_data import ImageData, check_sgd
+from nas_env.evaluators.skeleton import WeightSharingEvaluator
 from nas_env.models.shared_cnn import ChildPlan, SharedZophLeCNN, SlicedSGD
 from nas_env.spaces.zoph_le_cnn import ZophLeCNNArch, ZophLeCNNSpace
-from nas_env.training.child import (
-    child_seed,
-    deterministic,
-    error_text,
-    machine_args,
-    non_negative_float,
-    positive_int,
-    torch_threads,
-)
+from nas_env.training.child import deterministic, error_text, positive_int
 from nas_env.training.datasets import Dataset
 
 __all__ = ["SharedWeightEvaluator"]
 
 
-def _non_negative_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-        raise ValueError(f"{name} must be an int >= 0, got {value!r}")
-    return int(value)
-
-
-class SharedWeightEvaluator(Evaluator):
+class SharedWeightEvaluator(WeightSharingEvaluator):
     """Train shared weights on each child for ``steps`` minibatches; reward = its validation accuracy.
 
     Args:
@@ -83,15 +70,16 @@ class SharedWeightEvaluator(Evaluator):
         weight_decay: L2 weight decay (on the entries a child uses).
         device: ``"auto"``, ``"cpu"``, ``"cuda"``, ``"cuda:N"``.
         data_root, download, val_fraction, split_seed, max_train_samples: as for
-            :class:`~nas_env.evaluators.train.TrainEvaluator` (same splits).
+            :class:`~nas_env.evaluators.image_train.TrainEvaluator` (same splits).
         seed: seeds the shared weights' initialisation and the warm-up children; also the training
             seed of an ``evaluate`` call with ``seed=None``.
         num_threads: intra-op threads while evaluating (restored afterwards). ``1`` is much the fastest
             for digits-size children on a busy machine (MEASUREMENTS.md: 0.9 s instead of 20 s a child).
         eval_batch_size: batch size of validation and test (batch norm uses each batch's statistics:
             keep it at least the size of the validation split for a reward independent of batching).
-        test_accuracy: also measure each child's shared-weight test accuracy (``False``: ``None``, and
-            an evaluation costs one forward pass less).
+        evaluate_test: also measure each child's shared-weight test accuracy (``False``: ``None``, and
+            an evaluation costs one forward pass less; named as the LM evaluators' switch, formerly
+            ``test_accuracy``).
         val_samples: measure the reward on this many validation images, a fresh random subset per
             evaluation (drawn from its training seed; ENAS scores each child on one validation
             minibatch): a cheaper, noisier reward. ``None`` (default): the whole validation split. The
@@ -99,10 +87,6 @@ class SharedWeightEvaluator(Evaluator):
             digits (MEASUREMENTS.md): 64 or 144 of the 288 images saved 40 % or 20 % of a child's time but
             made REINFORCE's picks clearly worse.
     """
-
-    fidelities = None
-    expensive = False
-    stateful = True
 
     def __init__(
         self,
@@ -124,71 +108,33 @@ class SharedWeightEvaluator(Evaluator):
         seed: int = 0,
         num_threads: int | None = None,
         eval_batch_size: int = 2048,
-        test_accuracy: bool = True,
+        evaluate_test: bool = True,
         val_samples: int | None = None,
+        **renamed: Any,
     ):
+        reject_renamed(type(self).__name__, renamed)
         if not isinstance(space, ZophLeCNNSpace):
             raise ValueError(f"space must be a ZophLeCNNSpace, got {type(space).__name__}")
         self.images = ImageData(dataset, data_root=data_root, download=download, val_fraction=val_fraction,
                                 split_seed=split_seed, max_train_samples=max_train_samples)
         self.space = space
-        self.steps = _non_negative_int("steps", steps)
-        self.warmup_steps = _non_negative_int("warmup_steps", warmup_steps)
-        self.batch_size = positive_int("batch_size", batch_size)
-        self.lr = non_negative_float("lr", lr)
-        if self.lr == 0:
-            raise ValueError(f"lr must be > 0, got {lr!r}")
-        self.momentum = non_negative_float("momentum", momentum)
-        self.weight_decay = non_negative_float("weight_decay", weight_decay)
-        self.device_spec, self.device, self.seed, self.num_threads, self.eval_batch_size = machine_args(
-            device, seed, num_threads, eval_batch_size)
-        self.test_accuracy = bool(test_accuracy)
+        self._set_steps(steps, warmup_steps)
+        self.batch_size, self.lr, self.momentum, self.weight_decay = check_sgd(batch_size, lr, momentum, weight_decay)
+        self._set_machine(device, seed, num_threads, eval_batch_size)
+        self.evaluate_test = bool(evaluate_test)
         self.val_samples = None if val_samples is None else positive_int("val_samples", val_samples)
-        self.default_fidelity = self.steps
-        self._model: SharedZophLeCNN | None = None
-        self._optimizer: SlicedSGD | None = None
-        #: evaluations done so far (warm-up excluded)
-        self.num_evaluations = 0
-        self._warm = self.warmup_steps == 0
 
     # ------------------------------------------------------------------ data, model
     def _data_on_device(self) -> Dataset:
         return self.images.on(self.device)
 
-    @property
-    def model(self) -> SharedZophLeCNN:
-        """The shared weights (built on first use, initialised from ``seed``)."""
-        if self._model is None:
-            data = self._data_on_device()
-            with deterministic(self.device, self.seed):
-                model = SharedZophLeCNN(self.space, data.num_classes, data.in_channels, data.image_size)
-            self._model = model.to(self.device)
-            self._optimizer = SlicedSGD(list(self._model.parameters()), lr=self.lr, momentum=self.momentum,
-                                        weight_decay=self.weight_decay)
-        return self._model
-
-    @property
-    def optimizer(self) -> SlicedSGD:
-        self.model  # noqa: B018 (builds the optimizer with the model)
-        assert self._optimizer is not None
-        return self._optimizer
-
-    # ------------------------------------------------------------------ state
-    def state_dict(self) -> dict[str, Any]:
-        """Shared weights, momentum buffers and counters (CPU tensors; saved with a run's checkpoint)."""
-        return {
-            "model": {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()},
-            "optimizer": self.optimizer.state_dict(),
-            "num_evaluations": self.num_evaluations,
-            "warm": self._warm,
-        }
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore what :meth:`state_dict` returned (exactly: bit-identical weights and buffers)."""
-        self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
-        self.num_evaluations = int(state["num_evaluations"])
-        self._warm = bool(state["warm"])
+    def _build(self) -> tuple[SharedZophLeCNN, SlicedSGD]:
+        data = self._data_on_device()
+        with deterministic(self.device, self.seed):
+            model = SharedZophLeCNN(self.space, data.num_classes, data.in_channels, data.image_size)
+        model = model.to(self.device)
+        return model, SlicedSGD(list(model.parameters()), lr=self.lr, momentum=self.momentum,
+                                weight_decay=self.weight_decay)
 
     # ------------------------------------------------------------------ training
     def _train_steps(self, plans: list[ChildPlan], seed: int, data: Dataset) -> float:
@@ -243,47 +189,24 @@ class SharedWeightEvaluator(Evaluator):
             except ValueError:  # too-small feature maps (strides): draw another child
                 continue
         self._train_steps(plans, self.seed, data)
-        self._warm = True
 
-    def evaluate(
-        self,
-        arch: Hashable,
-        *,
-        fidelity: int | None = None,
-        seed: int | np.random.Generator | None = None,
-    ) -> dict[str, Any]:
-        """Train the shared weights on ``arch`` for ``fidelity`` minibatches (default ``steps``), then
-        measure it; a bad child never raises (status ``"failed"``, weights untouched).
-
-        Raises:
-            ValueError: ``fidelity`` is not an int >= 0 (a caller error, not a bad child).
-        """
-        steps = _non_negative_int("fidelity (steps)", self.check_fidelity(fidelity))
-        int_seed = child_seed(seed, self.seed)
-        common = {"device": str(self.device), "steps": steps, "seed": int_seed, "reward_kind": "shared_weights"}
-        data = self._data_on_device()
-        start = time.perf_counter()
-        with torch_threads(self.num_threads):
-            if not self._warm:
-                with deterministic(self.device, self.seed):
-                    self._warm_up(data)
-            index = self.num_evaluations
-            self.num_evaluations += 1
-            try:
-                if not isinstance(arch, ZophLeCNNArch):
-                    raise ValueError(f"expected a ZophLeCNNArch, got {type(arch).__name__}: {arch!r}")
-                plan = self.model.plan(arch)
-            except ValueError as e:  # too-small feature maps, a child of another space
-                return failure_metrics("failed", error_text(e), cost_seconds=time.perf_counter() - start,
-                                       evaluation=index, **common)
-            with deterministic(self.device, int_seed):
-                loss = self._train_steps([plan] * steps, int_seed, data)
-                if not np.isfinite(loss):
-                    return failure_metrics("diverged", f"loss became {loss} training the shared weights",
-                                           cost_seconds=time.perf_counter() - start, evaluation=index, **common)
-                val_x, val_y = self._validation(data, int_seed)
-                val = self._accuracy(plan, val_x, val_y)
-                test = self._accuracy(plan, data.test_x, data.test_y) if self.test_accuracy else None
+    def _evaluate_child(self, arch: Hashable, data: Dataset, steps: int, seed: int, index: int,
+                        common: dict[str, Any], start: float) -> dict[str, Any]:
+        try:
+            if not isinstance(arch, ZophLeCNNArch):
+                raise ValueError(f"expected a ZophLeCNNArch, got {type(arch).__name__}: {arch!r}")
+            plan = self.model.plan(arch)
+        except ValueError as e:  # too-small feature maps, a child of another space
+            return failure_metrics("failed", error_text(e), cost_seconds=time.perf_counter() - start,
+                                   evaluation=index, **common)
+        with deterministic(self.device, seed):
+            loss = self._train_steps([plan] * steps, seed, data)
+            if not np.isfinite(loss):
+                return failure_metrics("diverged", f"loss became {loss} training the shared weights",
+                                       cost_seconds=time.perf_counter() - start, evaluation=index, **common)
+            val_x, val_y = self._validation(data, seed)
+            val = self._accuracy(plan, val_x, val_y)
+            test = self._accuracy(plan, data.test_x, data.test_y) if self.evaluate_test else None
         params = sum(p[idx].numel() for p, idx in self.model.child_slices(plan))
         return make_metrics(val, test_accuracy=test, cost_seconds=time.perf_counter() - start, params=params,
                             val_accuracy_final=val, train_loss=loss, evaluation=index,
@@ -299,12 +222,12 @@ class SharedWeightEvaluator(Evaluator):
             "lr": self.lr,
             "momentum": self.momentum,
             "weight_decay": self.weight_decay,
-            "device": self.device_spec if isinstance(self.device_spec, str) else str(self.device_spec),
+            "device": self._device_config(),
             "val_fraction": self.images.val_fraction,
             "split_seed": self.images.split_seed,
             "max_train_samples": self.images.max_train_samples,
             "seed": self.seed,
             "eval_batch_size": self.eval_batch_size,
-            "test_accuracy": self.test_accuracy,
+            "evaluate_test": self.evaluate_test,
             **({} if self.val_samples is None else {"val_samples": self.val_samples}),
         }
