@@ -35,7 +35,7 @@ import torch
 from nas_env.agents.base import Agent
 from nas_env.agents.registry import register_agent
 from nas_env.agents.tracker import SearchTracker
-from nas_env.agents.validation import check_int, check_int_list, check_real
+from nas_env.validation import check_int, check_int_list, check_real
 
 SB3_HINT = "pip install nas-env[sb3]  (stable-baselines3 and sb3-contrib)"
 

@@ -32,8 +32,8 @@ from nas_env.agents.diagnostics import ControllerDiagnostics, ControllerSnapshot
 from nas_env.agents.play import play_batch, play_tokens
 from nas_env.agents.registry import register_agent
 from nas_env.agents.tracker import SearchTracker
-from nas_env.agents.validation import check_choice, check_int, check_real
 from nas_env.spaces.base import SearchSpace
+from nas_env.validation import check_choice, check_int, check_real
 
 REWARD_TRANSFORMS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "identity": lambda r: r,
@@ -88,7 +88,7 @@ class ReinforceConfig:
         check_real("init_range", self.init_range, low=0.0)
         check_real("baseline_decay", self.baseline_decay, low=0.0, high=1.0, high_open=True)
         check_real("entropy_coef", self.entropy_coef)
-        check_choice("reward_transform", self.reward_transform, REWARD_TRANSFORMS)
+        check_choice("reward_transform", self.reward_transform, sorted(REWARD_TRANSFORMS))
 
 
 @register_agent("reinforce")
