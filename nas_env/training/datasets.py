@@ -135,7 +135,7 @@ def load_dataset(
     """
     key = check_dataset_name(name)
     loader, default_val = DATASETS[key]
-    checked = check_real("val_fraction", val_fraction, low=0.0, high=1.0, low_open=True, high_open=True, optional=True)
+    checked = check_real("val_fraction", val_fraction, low=0, high=1, low_open=True, high_open=True, optional=True)
     frac = default_val if checked is None else checked
     root_str = None if root is None else os.fspath(root)
     train_x, train_y, test_x, test_y, num_classes = loader(root_str, download)
