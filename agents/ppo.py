@@ -112,7 +112,7 @@ class PPOConfig:
         check_real("ent_coef", self.ent_coef)
         check_real("vf_coef", self.vf_coef, low=0.0)
         check_real("max_grad_norm", self.max_grad_norm, low=0.0, low_open=True)
-        check_int_list("net_arch", self.net_arch)
+        check_int_list("net_arch", self.net_arch, such_as="[64, 64]")
         check_int("torch_threads", self.torch_threads, optional=True)
 
 
