@@ -7,7 +7,7 @@ style, naming the argument, the bad value and what is valid::
     lr must be a finite number > 0, got -1
     batch_size must be an int >= 1, got 0
     num_layers must be an int in 1..2, got 3
-    unknown optimizer 'adamw'; valid: ['sgd', 'adam']
+    unknown optimizer 'adamw'; valid: ['adam', 'sgd']
 
 Booleans are never numbers here (``True`` is not a batch size), and NaN or infinity never a real number.
 :func:`argparse_type` turns a check into an ``argparse`` ``type=`` (its error is argparse's, naming the option);
