@@ -1,12 +1,18 @@
-"""How much search is allowed: :class:`Budget`, its JSON form and its one wording."""
+"""How much search is allowed: :class:`Budget`, its one constructor from plain data, its JSON form and its one
+wording."""
 
 from __future__ import annotations
 
-import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Budget", "BudgetExhausted"]
+from nas_env.validation import check_choice, check_int, check_real
+
+__all__ = ["EVALUATIONS_UNIT", "SECONDS_UNIT", "Budget", "BudgetExhausted"]
+
+#: the two units a budget is counted in (``nas-env benchmark --budget`` takes a number in its protocol's unit)
+EVALUATIONS_UNIT, SECONDS_UNIT = "evaluations", "simulated seconds"
 
 
 @dataclass(frozen=True)
@@ -31,25 +37,36 @@ class Budget:
     def __post_init__(self) -> None:
         if self.evaluations is None and self.cost_seconds is None:
             raise ValueError("a Budget needs evaluations, cost_seconds or both")
-        if self.evaluations is not None and (isinstance(self.evaluations, bool) or int(self.evaluations) <= 0):
-            raise ValueError(f"budget evaluations must be a positive integer, got {self.evaluations!r}")
-        if self.cost_seconds is not None and not (float(self.cost_seconds) > 0 and math.isfinite(self.cost_seconds)):
-            raise ValueError(f"budget cost_seconds must be a finite number > 0, got {self.cost_seconds!r}")
+        check_int(f"budget evaluations ({EVALUATIONS_UNIT})", self.evaluations, optional=True)
+        check_real(f"budget cost_seconds ({SECONDS_UNIT})", self.cost_seconds, low=0, low_open=True, optional=True)
 
     @classmethod
-    def of(cls, budget: Budget | int) -> Budget:
-        """``budget`` itself, or a number of evaluations as a Budget."""
-        return budget if isinstance(budget, Budget) else cls(evaluations=budget)
+    def from_value(cls, value: Budget | Mapping[str, Any] | float, unit: str = EVALUATIONS_UNIT,
+                   name: str | None = None) -> Budget:
+        """A Budget from plain data: the one way a budget arrives (the Python API, JSON, the CLI, a protocol).
+
+        ``value`` is a Budget (returned as it is), a mapping ``{"evaluations": N or None, "cost_seconds": S or
+        None}`` (:meth:`to_json`'s form), or a number in ``unit``: ``"evaluations"`` (an int >= 1; an integral
+        float such as ``5.0`` too) or ``"simulated seconds"`` (a finite number > 0, stored as a float).
+        A bad value raises ``ValueError`` naming it, the unit and what is valid; ``name`` is what the message
+        calls it (default ``"budget in <unit>"``).
+        """
+        if isinstance(value, Budget):
+            return value
+        if isinstance(value, Mapping):
+            return cls(evaluations=value.get("evaluations"), cost_seconds=value.get("cost_seconds"))
+        check_choice("budget unit", unit, (EVALUATIONS_UNIT, SECONDS_UNIT))
+        name = f"budget in {unit}" if name is None else name
+        if unit == SECONDS_UNIT:
+            return cls(cost_seconds=check_real(name, value, low=0, low_open=True))
+        integral = isinstance(value, float) and value.is_integer()
+        return cls(evaluations=check_int(name, int(value) if integral else value))
 
     # ------------------------------------------------------------------ JSON
     def to_json(self) -> dict[str, Any]:
-        """``{"evaluations": N or null, "cost_seconds": S or null}`` (run.json, summary.json, benchmark.json)."""
+        """``{"evaluations": N or null, "cost_seconds": S or null}`` (run.json, summary.json, benchmark.json);
+        :meth:`from_value` reads it back."""
         return {"evaluations": self.evaluations, "cost_seconds": self.cost_seconds}
-
-    @classmethod
-    def from_json(cls, d: dict[str, Any]) -> Budget:
-        """The inverse of :meth:`to_json`."""
-        return cls(evaluations=d.get("evaluations"), cost_seconds=d.get("cost_seconds"))
 
     @property
     def kind(self) -> tuple[bool, bool]:

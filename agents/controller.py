@@ -252,8 +252,9 @@ class Controller(nn.Module):
         ``space`` overrides the grammar (e.g. a shallower one during a layer curriculum);
         it must use the same decision types.
         """
-        if isinstance(m, bool) or not isinstance(m, int) or m < 1:
-            raise ValueError(f"m must be an int >= 1, got {m!r}")
+        from nas_env.validation import check_int  # imported here: docs/03 quotes this file by line number
+
+        check_int("m", m)
         return self._run(m, None, generator, space=space)
 
     def evaluate(

@@ -7,7 +7,7 @@ import gymnasium as gym
 from nas_env.env import NASEnv
 from nas_env.spaces.base import SearchSpace
 
-__all__ = ["default_env_factory", "with_layers"]
+__all__ = ["default_env_factory", "phase_space", "with_layers"]
 
 
 def with_layers(space: SearchSpace, num_layers: int) -> SearchSpace:
@@ -15,6 +15,25 @@ def with_layers(space: SearchSpace, num_layers: int) -> SearchSpace:
     kwargs = {k: v for k, v in space.config().items() if k != "name"}
     kwargs["num_layers"] = num_layers
     return type(space)(**kwargs)
+
+
+def phase_space(space: SearchSpace, tokens: tuple[int, ...], curriculum: bool) -> SearchSpace:
+    """The grammar ``tokens`` belong to: ``space``, or with a ``curriculum`` the first shallower copy
+    (:func:`with_layers`) that takes them; ``ValueError`` if none does."""
+    try:
+        space.validate(tokens)
+        return space
+    except ValueError:
+        if not curriculum:
+            raise
+    for n in range(1, space.config()["num_layers"]):
+        shallower = with_layers(space, n)
+        try:
+            shallower.validate(tokens)
+            return shallower
+        except ValueError:
+            continue
+    raise ValueError(f"tokens {tokens} fit no curriculum phase")
 
 
 def default_env_factory(base_env: gym.Env, num_layers: int) -> gym.Env:

@@ -33,6 +33,7 @@ from nas_env.agents.registry import register_agent
 from nas_env.agents.tracker import SearchTracker
 from nas_env.spaces.base import SearchSpace
 from nas_env.spaces.nb201 import NB201_EDGES, NB201_OPS, NB201Space
+from nas_env.validation import check_choice, check_int
 
 
 @dataclass
@@ -102,14 +103,9 @@ class RegularizedEvolution(Agent):
     def __init__(self, config: Any = None, **overrides: Any):
         super().__init__(config, **overrides)
         c = self.config
-        if isinstance(c.population_size, bool) or not isinstance(c.population_size, int) or c.population_size < 1:
-            raise ValueError(f"population_size must be an int >= 1, got {c.population_size!r}")
-        if not isinstance(c.sample_size, int) or not 1 <= c.sample_size <= c.population_size:
-            raise ValueError(
-                f"sample_size must be an int in 1..population_size={c.population_size}, got {c.sample_size!r}"
-            )
-        if c.variant not in VARIANTS:
-            raise ValueError(f"unknown evolution variant {c.variant!r}; valid: {list(VARIANTS)}")
+        check_int("population_size", c.population_size)
+        check_int("sample_size", c.sample_size, high=c.population_size)  # at most the population
+        check_choice("evolution variant", c.variant, VARIANTS)
         #: (tokens, reward) oldest first
         self.population: deque[tuple[tuple[int, ...], float]] = deque()
 

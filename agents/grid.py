@@ -13,7 +13,7 @@ from nas_env.agents.base import Agent
 from nas_env.agents.play import play_tokens
 from nas_env.agents.registry import register_agent
 from nas_env.agents.tracker import SearchTracker
-from nas_env.agents.validation import check_int
+from nas_env.validation import check_int
 
 
 @dataclass

@@ -20,6 +20,7 @@ from nas_env.agents.history import Evaluation
 from nas_env.agents.optuna_agent import OptunaAgent, metric_at, objective_value
 from nas_env.agents.registry import register_agent
 from nas_env.agents.tracker import SearchTracker
+from nas_env.validation import check_int, check_name_list, check_real
 
 __all__ = ["NSGA2Agent", "NSGA2Config", "dominates", "pareto_front"]
 
@@ -74,18 +75,10 @@ class NSGA2Agent(OptunaAgent):
 
     def check_config(self) -> None:
         c = self.config
-        if isinstance(c.objectives, str) or not c.objectives or not all(isinstance(k, str) and k for k in c.objectives):
-            raise ValueError(f"objectives must be a non-empty list of metric names such as ['params'] or "
-                             f"['latency_ms.pixel3'], got {c.objectives!r}")
-        c.objectives = tuple(c.objectives)
-        if isinstance(c.population_size, bool) or not isinstance(c.population_size, int) or c.population_size < 2:
-            raise ValueError(f"population_size must be an int >= 2, got {c.population_size!r}")
-        for key in ("crossover_prob", "swapping_prob", "mutation_prob"):
-            value = getattr(c, key)
-            if value is None and key == "mutation_prob":
-                continue
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
-                raise ValueError(f"{key} must be a probability in [0, 1], got {value!r}")
+        c.objectives = tuple(check_name_list("objectives", c.objectives, such_as="['params'] or ['latency_ms.pixel3']"))
+        check_int("population_size", c.population_size, low=2)
+        for key in ("crossover_prob", "swapping_prob", "mutation_prob"):  # probabilities
+            check_real(key, getattr(c, key), low=0.0, high=1.0, optional=key == "mutation_prob")
 
     def objectives(self) -> Sequence[str]:
         return self.config.objectives

@@ -35,7 +35,7 @@ import torch
 from nas_env.agents.base import Agent
 from nas_env.agents.registry import register_agent
 from nas_env.agents.tracker import SearchTracker
-from nas_env.agents.validation import check_int, check_int_list, check_real
+from nas_env.validation import check_int, check_int_list, check_real
 
 SB3_HINT = "pip install nas-env[sb3]  (stable-baselines3 and sb3-contrib)"
 
@@ -112,7 +112,7 @@ class PPOConfig:
         check_real("ent_coef", self.ent_coef)
         check_real("vf_coef", self.vf_coef, low=0.0)
         check_real("max_grad_norm", self.max_grad_norm, low=0.0, low_open=True)
-        check_int_list("net_arch", self.net_arch)
+        check_int_list("net_arch", self.net_arch, such_as="[64, 64]")
         check_int("torch_threads", self.torch_threads, optional=True)
 
 

@@ -27,13 +27,13 @@ import torch
 
 from nas_env.agents.base import Agent
 from nas_env.agents.controller import Controller
-from nas_env.agents.curriculum import default_env_factory, with_layers
+from nas_env.agents.curriculum import default_env_factory, phase_space
 from nas_env.agents.diagnostics import ControllerDiagnostics, ControllerSnapshots, UpdateLog
 from nas_env.agents.play import play_batch, play_tokens
 from nas_env.agents.registry import register_agent
 from nas_env.agents.tracker import SearchTracker
-from nas_env.agents.validation import check_choice, check_int, check_real
 from nas_env.spaces.base import SearchSpace
+from nas_env.validation import check_choice, check_int, check_real
 
 REWARD_TRANSFORMS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "identity": lambda r: r,
@@ -88,7 +88,7 @@ class ReinforceConfig:
         check_real("init_range", self.init_range, low=0.0)
         check_real("baseline_decay", self.baseline_decay, low=0.0, high=1.0, high_open=True)
         check_real("entropy_coef", self.entropy_coef)
-        check_choice("reward_transform", self.reward_transform, REWARD_TRANSFORMS)
+        check_choice("reward_transform", self.reward_transform, sorted(REWARD_TRANSFORMS))
 
 
 @register_agent("reinforce")
@@ -244,7 +244,7 @@ class Reinforce(Agent):
         snaps = list(self.snapshots) + [(self.updates, tracker.num_evaluations, final)]
         probe = copy.deepcopy(self.controller)
         try:
-            sp = self._space_for(best.tokens)  # a shallower phase's grammar under a curriculum
+            sp = phase_space(self.controller.space, best.tokens, self.config.curriculum_start is not None)
             decisions = sp.decisions(best.tokens)
         except Exception:  # the best tokens do not fit the controller's grammar
             return
@@ -256,24 +256,6 @@ class Reinforce(Agent):
             lp = float(scored.log_prob[0])
             out.add(upd, evals, lp, float(np.exp(lp)), scored.probs[0])  # type: ignore[index]
         self.extras["snapshots"] = out.to_json()
-
-    def _space_for(self, tokens: tuple[int, ...]) -> SearchSpace:
-        """The grammar ``tokens`` belong to (a curriculum phase's shallower space if needed)."""
-        space = self.controller.space  # type: ignore[union-attr]
-        try:
-            space.validate(tokens)
-            return space
-        except ValueError:
-            if self.config.curriculum_start is None:
-                raise
-        for n in range(1, space.config()["num_layers"]):
-            sp = with_layers(space, n)
-            try:
-                sp.validate(tokens)
-                return sp
-            except ValueError:
-                continue
-        raise ValueError(f"tokens {tokens} fit no curriculum phase")
 
     # ------------------------------------------------------------------ state
     def state_dict(self) -> dict[str, Any]:

@@ -41,6 +41,7 @@ from nas_env.agents.play import play_tokens
 from nas_env.agents.registry import register_agent
 from nas_env.agents.tracker import SearchTracker
 from nas_env.spaces import Decision, FixedSearchSpace, SearchSpace
+from nas_env.validation import check_real
 
 __all__ = ["BiasCorrectedEMA", "LogitTable", "ReinforceTable", "ReinforceTableConfig"]
 
@@ -144,12 +145,9 @@ class ReinforceTable(Agent):
     def __init__(self, config: Any = None, **overrides: Any):
         super().__init__(config, **overrides)
         c = self.config
-        if isinstance(c.lr, bool) or not isinstance(c.lr, (int, float)) or not c.lr >= 0:
-            raise ValueError(f"lr must be a number >= 0, got {c.lr!r}")
-        if not 0.0 <= c.baseline_decay < 1.0:
-            raise ValueError(f"baseline_decay must be in [0, 1), got {c.baseline_decay!r}")
-        if not c.init_std >= 0:
-            raise ValueError(f"init_std must be >= 0, got {c.init_std!r}")
+        check_real("lr", c.lr, low=0.0)
+        check_real("baseline_decay", c.baseline_decay, low=0.0, high=1.0, high_open=True)
+        check_real("init_std", c.init_std, low=0.0)
         self.policy: LogitTable | None = None
         self.optimizer: torch.optim.Optimizer | None = None
         self.generator: torch.Generator | None = None

@@ -15,6 +15,7 @@ from typing import Any
 
 from nas_env.agents.optuna_agent import OptunaAgent
 from nas_env.agents.registry import register_agent
+from nas_env.validation import check_int
 
 __all__ = ["TPEAgent", "TPEConfig"]
 
@@ -38,11 +39,8 @@ class TPEAgent(OptunaAgent):
     Config = TPEConfig
 
     def check_config(self) -> None:
-        c = self.config
-        for key in ("n_startup_trials", "n_ei_candidates"):
-            value = getattr(c, key)
-            if isinstance(value, bool) or not isinstance(value, int) or value < (0 if key == "n_startup_trials" else 1):
-                raise ValueError(f"{key} must be an int >= {0 if key == 'n_startup_trials' else 1}, got {value!r}")
+        check_int("n_startup_trials", self.config.n_startup_trials, low=0)
+        check_int("n_ei_candidates", self.config.n_ei_candidates)
 
     def make_sampler(self, seed: int) -> Any:
         import warnings

@@ -31,7 +31,7 @@ class SearchTracker:
         checkpoint_fn: Callable[[], Any] | None = None,
         seed: int = 0,
     ):
-        self.budget = Budget.of(budget)
+        self.budget = Budget.from_value(budget)
         self.callbacks = list(callbacks)
         self.history: list[Evaluation] = list(history)
         self.stopped = False

@@ -26,6 +26,7 @@ import numpy as np
 from nas_env.claims import DEFAULT_TTL
 from nas_env.evaluators.base import Evaluator
 from nas_env.store import EvaluationStore
+from nas_env.validation import check_int
 
 __all__ = ["POLL_SECONDS", "CachedEvaluator", "attach_store", "draw_seed"]
 
@@ -46,8 +47,7 @@ class CachedEvaluator(Evaluator):
     """``inner`` behind a persistent store (see the module docstring)."""
 
     def __init__(self, inner: Evaluator, store: EvaluationStore, num_seeds: int = 1):
-        if num_seeds < 1:
-            raise ValueError(f"num_seeds must be >= 1, got {num_seeds!r}")
+        check_int("num_seeds", num_seeds)
         self.inner = inner
         self.store = store
         self.num_seeds = int(num_seeds)

@@ -24,6 +24,8 @@ import threading
 import time
 from typing import Any
 
+from nas_env.validation import check_real
+
 __all__ = ["CLAIMS_DDL", "DEFAULT_TTL", "Claims", "default_owner"]
 
 DEFAULT_TTL = 60.0
@@ -51,10 +53,8 @@ class Claims:
 
     def __init__(self, conn: sqlite3.Connection, path: str, ttl: float = DEFAULT_TTL, owner: str | None = None,
                  timeout: float = 30.0):
-        if not ttl > 0:
-            raise ValueError(f"claim ttl must be > 0 seconds, got {ttl!r}")
         self._conn, self._path, self._timeout = conn, path, timeout
-        self.ttl = float(ttl)
+        self.ttl = check_real("claim ttl (seconds)", ttl, low=0, low_open=True)
         self.owner = owner or default_owner()
         self._stop = threading.Event()
         self._heartbeat: threading.Thread | None = None

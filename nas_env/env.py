@@ -83,6 +83,7 @@ from nas_env.evaluators.contract import MetricsError, check_metrics
 from nas_env.evaluators.function import as_evaluator
 from nas_env.rewards import RewardFn, make_reward
 from nas_env.spaces.base import Decision, SearchSpace
+from nas_env.validation import check_choice
 
 __all__ = ["INVALID_ACTION_POLICIES", "NASEnv"]
 
@@ -107,10 +108,8 @@ class NASEnv(gym.Env):
     ):
         if not isinstance(space, SearchSpace):
             raise ValueError(f"space must be a nas_env.spaces.SearchSpace, got {space!r}")
-        if invalid_action not in INVALID_ACTION_POLICIES:
-            raise ValueError(f"invalid_action must be one of {INVALID_ACTION_POLICIES}, got {invalid_action!r}")
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ValueError(f"render_mode must be one of {self.metadata['render_modes']} or None, got {render_mode!r}")
+        check_choice("invalid_action", invalid_action, INVALID_ACTION_POLICIES)
+        check_choice("render_mode", render_mode, self.metadata["render_modes"], optional=True)
         self.space = space
         self.evaluator = as_evaluator(evaluator, space)
         self.fidelity = self.evaluator.check_fidelity(fidelity)

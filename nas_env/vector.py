@@ -33,6 +33,7 @@ from gymnasium.vector.utils import batch_space
 from nas_env.cache import POLL_SECONDS, CachedEvaluator, draw_seed
 from nas_env.env import NASEnv
 from nas_env.executors.base import Executor, InProcessExecutor, Request
+from nas_env.validation import check_int
 
 try:  # gymnasium >= 1.1
     from gymnasium.vector import AutoresetMode
@@ -57,8 +58,7 @@ class NASVectorEnv(gym.vector.VectorEnv):
     metadata = {"autoreset_mode": _NEXT_STEP, "render_modes": []}
 
     def __init__(self, env_fn: Callable[[], gym.Env], num_envs: int, executor: Executor | None = None):
-        if num_envs < 1:
-            raise ValueError(f"num_envs must be >= 1, got {num_envs!r}")
+        check_int("num_envs", num_envs)
         self.envs = [env_fn() for _ in range(num_envs)]
         self.subs: list[NASEnv] = [e.unwrapped for e in self.envs]  # type: ignore[misc]
         for e in self.subs:

@@ -66,8 +66,8 @@ def test_cost_budget_and_listing_commands(tmp_path, capsys):
     [
         (["--agent", "nope"], "valid: ['evolution'"),
         (["--env", "nas_env/Nope-v0"], "valid:"),
-        (["--budget", "0"], "--budget: must be > 0, got 0"),
-        (["--budget", "-3"], "--budget: must be > 0, got -3"),
+        (["--budget", "0"], "--budget: must be an int >= 1, got 0"),
+        (["--budget", "-3"], "--budget: must be an int >= 1, got -3"),
         (["--agent-kwargs", "{bad"], "not valid JSON"),
         (["--agent-kwargs", '{"bogus": 1}'], "unknown hyperparameters"),
     ],

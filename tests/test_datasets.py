@@ -71,7 +71,7 @@ def test_unknown_name_lists_valid_ones():
 
 
 def test_bad_val_fraction():
-    with pytest.raises(ValueError, match="val_fraction must be in"):
+    with pytest.raises(ValueError, match="val_fraction must be a finite number > 0 and < 1 or None, got 1.5"):
         load_dataset("digits", val_fraction=1.5)
 
 

@@ -85,9 +85,9 @@ def test_bad_executor_arguments():
     ev = FunctionEvaluator(lambda a: 0.5)
     with pytest.raises(ValueError, match="unknown executor 'threads'"):
         make_executor("threads", ev)
-    with pytest.raises(ValueError, match="num_workers must be >= 1"):
+    with pytest.raises(ValueError, match="num_workers must be an int >= 1, got 0"):
         ProcessExecutor(ev, num_workers=0)
-    with pytest.raises(ValueError, match="timeout must be > 0"):
+    with pytest.raises(ValueError, match=r"timeout \(seconds\) must be a finite number > 0 or None, got 0"):
         ProcessExecutor(ev, timeout=0)
 
 

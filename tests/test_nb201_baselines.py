@@ -98,7 +98,7 @@ def test_lr_zero_never_changes_the_policy() -> None:
 
 
 def test_reinforce_table_refuses_variable_length_spaces_and_bad_lr() -> None:
-    with pytest.raises(ValueError, match="lr must be a number >= 0, got -0.1"):
+    with pytest.raises(ValueError, match="lr must be a finite number >= 0.0, got -0.1"):
         ReinforceTable(lr=-0.1)
     with pytest.raises(ValueError, match="needs a fixed-length space"):
         ReinforceTable().setup(ZophLeCNNSpace(), seed=0)

@@ -128,7 +128,7 @@ def test_optuna_agents_honour_masked_choices(name):
     ("nsga2", {"objectives": []}, "objectives must be a non-empty list"),
     ("nsga2", {"objectives": "params"}, "objectives must be a non-empty list"),
     ("nsga2", {"population_size": 1}, "population_size must be an int >= 2, got 1"),
-    ("nsga2", {"crossover_prob": 1.5}, "crossover_prob must be a probability in [0, 1], got 1.5"),
+    ("nsga2", {"crossover_prob": 1.5}, "crossover_prob must be a finite number >= 0.0 and <= 1.0, got 1.5"),
     ("tpe", {"n_startup_trials": -1}, "n_startup_trials must be an int >= 0, got -1"),
     ("tpe", {"n_ei_candidates": 0}, "n_ei_candidates must be an int >= 1, got 0"),
 ])

@@ -130,7 +130,7 @@ def test_overrides_change_a_copy_in_the_protocols_own_unit():
 @pytest.mark.parametrize(("name", "kwargs", "needles"), [
     ("nb201-cifar11", {}, ["'nb201-cifar11'", "nb201-cifar10", "fixed:<env-id>"]),
     ("fixed:nas_env/Nope-v0", {}, ["'nas_env/Nope-v0'", "nas_env/NB201-v0"]),
-    ("fixed:nas_env/NB201-v0", {"budget": 2.5}, ["2.5", "positive integer", "counts evaluations"]),
+    ("fixed:nas_env/NB201-v0", {"budget": 2.5}, ["2.5", "--budget must be an int >= 1", "counts evaluations"]),
     ("macro-cifar10", {"budget": 0}, ["got 0", "counts evaluations"]),
     ("macro-cifar10", {"budget": 2.5}, ["got 2.5", "'macro-cifar10' counts evaluations"]),
     ("cnn-digits", {"budget": float("inf")}, ["got inf", "counts evaluations"]),

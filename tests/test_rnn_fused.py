@@ -250,4 +250,4 @@ def test_throughput_script_prints_both_tables():
 def test_throughput_script_rejects_bad_arguments():
     done = _throughput_script("--batch", "0")
     assert done.returncode == 2
-    assert "must be a positive integer, got '0'" in done.stderr
+    assert "argument --batch: must be an int >= 1, got 0" in done.stderr

@@ -210,7 +210,7 @@ def test_store_never_serves_a_shared_reward_as_a_stand_alone_one(tmp_path):
     ({"epochs": 3}, "epochs=3 applies to backend='train' only, not 'shared'"),
     ({"lr": 0.1}, "lr=0.1 applies to backend='train' only, not 'shared' (set the shared weights' learning rate in"),
     ({"train_kwargs": {"steps": -1}}, "steps must be an int >= 0, got -1"),
-    ({"train_kwargs": {"val_chars": 1}}, "val_chars must be >= 2 (an input and a target) or None, got 1"),
+    ({"train_kwargs": {"val_chars": 1}}, "val_chars must be an int >= 2 or None, got 1"),
     ({"train_kwargs": {"optimizer": "lbfgs"}}, "unknown optimizer 'lbfgs'; valid: ['adam', 'sgd']"),
 ])
 def test_bad_shared_arguments_name_the_value_and_what_is_valid(over, message):

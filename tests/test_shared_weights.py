@@ -204,7 +204,7 @@ def test_runner_defaults_and_refuses_worker_executors(tmp_path):
     ({"train_kwargs": {"epochs": 3}}, "unknown train_kwargs ['epochs'] for backend='shared'; valid:"),
     ({"max_train_seconds": 5}, "max_train_seconds=5 applies to backend='train' only"),
     ({"train_kwargs": {"steps": -1}}, "steps must be an int >= 0, got -1"),
-    ({"train_kwargs": {"val_samples": 0}}, "val_samples must be a positive int, got 0"),
+    ({"train_kwargs": {"val_samples": 0}}, "val_samples must be an int >= 1 or None, got 0"),
 ])
 def test_bad_shared_arguments_name_the_value_and_what_is_valid(over, message):
     with pytest.raises(ValueError) as err:

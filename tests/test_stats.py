@@ -87,7 +87,7 @@ def test_bootstrap_band_shapes_and_constant_curves():
 def test_errors_name_bad_values():
     with pytest.raises(ValueError, match="confidence"):
         stats.iqm_estimate([1.0, 2.0], confidence=1.5)
-    with pytest.raises(ValueError, match="'iqm' or 'mean'"):
+    with pytest.raises(ValueError, match=r"unknown statistic 'median'; valid: \['iqm', 'mean'\]"):
         stats.bootstrap_band(np.ones((2, 2)), "median")
     with pytest.raises(ValueError, match="empty"):
         stats.probability_of_improvement([], [1.0])

@@ -159,13 +159,13 @@ def test_divergence():
             {"dataset": "imagenet"},
             r"unknown dataset 'imagenet'; valid: \['cifar10', 'digits', 'fashion_mnist'\]",
         ),
-        ({"epochs": 0}, r"epochs must be a positive int, got 0"),
-        ({"batch_size": -4}, r"batch_size must be a positive int, got -4"),
-        ({"lr": -1.0}, r"lr must be a number >= 0, got -1.0"),
+        ({"epochs": 0}, r"epochs must be an int >= 1, got 0"),
+        ({"batch_size": -4}, r"batch_size must be an int >= 1, got -4"),
+        ({"lr": -1.0}, r"lr must be a finite number > 0, got -1.0"),
         ({"reward_metric": "best"}, r"unknown reward_metric 'best'; valid: \['final', 'max_last5'\]"),
         ({"device": "tpu"}, r"unknown device 'tpu'; valid: 'auto', 'cpu'"),
-        ({"max_train_seconds": 0}, r"max_train_seconds must be > 0 or None, got 0"),
-        ({"val_fraction": 2.0}, r"val_fraction must be in \(0, 1\) or None, got 2.0"),
+        ({"max_train_seconds": 0}, r"max_train_seconds must be a finite number > 0 or None, got 0"),
+        ({"val_fraction": 2.0}, r"val_fraction must be a finite number > 0 and < 1 or None, got 2.0"),
     ],
 )
 def test_bad_kwargs_raise_value_error(kwargs, pattern):

@@ -1,4 +1,8 @@
-"""Argument types shared by the ``nas-env`` subcommands (argparse prefixes the option name)."""
+"""Argument types shared by the ``nas-env`` subcommands (argparse prefixes the option name).
+
+The numeric ones are :func:`nas_env.validation.argparse_type` adapters of the one set of validators, so a
+bad value reads as it does everywhere else: ``argument --budget: must be an int >= 1, got 0``.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ import argparse
 import json
 import textwrap
 from typing import Any
+
+from nas_env.validation import argparse_type, check_int, check_int_list, check_real
 
 __all__ = ["HelpFormatter", "csv_list", "json_object", "positive_float", "positive_int", "seed_list"]
 
@@ -33,24 +39,10 @@ def json_object(text: str) -> dict[str, Any]:
     return value
 
 
-def positive_int(text: str) -> int:
-    """An integer > 0."""
-    return int(_positive(text, int, "integer"))
-
-
-def positive_float(text: str) -> float:
-    """A number > 0."""
-    return float(_positive(text, float, "number"))
-
-
-def _positive(text: str, kind: type[int] | type[float], noun: str) -> int | float:
-    try:
-        value = kind(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive {noun}, got {text!r}") from None
-    if not value > 0:  # (a NaN is not > 0 either)
-        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
-    return value
+#: an int >= 1
+positive_int = argparse_type(int, check_int, low=1)
+#: a finite number > 0
+positive_float = argparse_type(float, check_real, low=0, low_open=True)
 
 
 def csv_list(text: str) -> list[str]:
@@ -61,12 +53,9 @@ def csv_list(text: str) -> list[str]:
     return items
 
 
-def seed_list(text: str) -> list[int]:
-    """Comma-separated distinct non-negative integers."""
-    try:
-        seeds = [int(t) for t in csv_list(text)]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--seed-list needs comma-separated integers, got {text!r}") from None
-    if any(s < 0 for s in seeds) or len(set(seeds)) != len(seeds):
-        raise argparse.ArgumentTypeError(f"--seed-list needs distinct non-negative integers, got {text!r}")
-    return seeds
+def _seeds(text: str) -> list[int]:
+    return [int(t) for t in csv_list(text)]
+
+
+#: comma-separated distinct integers >= 0, e.g. ``3,5,8``
+seed_list = argparse_type(_seeds, check_int_list, low=0, non_empty=True, distinct=True, such_as="3,5,8")

@@ -53,7 +53,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         raise CLIError("give --budget N (evaluations), --budget-seconds S (simulated seconds) or both")
     if args.retrain_epochs is not None and args.retrain_top is None:
         raise CLIError(f"--retrain-epochs {args.retrain_epochs} needs --retrain-top K")
-    budget = Budget(evaluations=args.budget, cost_seconds=args.budget_seconds)
+    budget = Budget.from_value({"evaluations": args.budget, "cost_seconds": args.budget_seconds})
     run_search(
         args.env, args.env_kwargs, args.agent, args.agent_kwargs, budget, args.seed, Path(args.out),
         progress=not args.no_progress, tensorboard=args.tensorboard, executor=args.executor,

@@ -45,15 +45,9 @@ from nas_env.models import rnn_fused
 from nas_env.models.rnn_cell import ZophLeRNNCellModule
 from nas_env.models.rnn_lm import RNNLanguageModel
 from nas_env.spaces.zoph_le_rnn import ZophLeRNNSpace
+from nas_env.validation import argparse_type, check_int
 
 __all__ = ["main"]
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
-    return value
 
 
 def _step(layer: nn.Module, x: torch.Tensor) -> Callable[[], None]:
@@ -121,19 +115,19 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, float]]:
     Row names: ``lstm_like``, ``random_<i>`` (layer) and ``lm_lstm_like``, ``lm_random_<i>`` (LM step).
     """
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--batch", type=_positive, default=32)
-    parser.add_argument("--seq-len", type=_positive, default=32)
-    parser.add_argument("--hidden", type=_positive, default=64)
-    parser.add_argument("--input-size", type=_positive, default=None, help="default: --hidden")
-    parser.add_argument("--random-cells", type=int, default=3, help="random base-8 cells besides the LSTM-like one")
-    parser.add_argument("--repeats", type=_positive, default=30)
-    parser.add_argument("--threads", type=_positive, default=1)
+    positive, non_negative = argparse_type(int, check_int, low=1), argparse_type(int, check_int, low=0)
+    parser.add_argument("--batch", type=positive, default=32)
+    parser.add_argument("--seq-len", type=positive, default=32)
+    parser.add_argument("--hidden", type=positive, default=64)
+    parser.add_argument("--input-size", type=positive, default=None, help="default: --hidden")
+    parser.add_argument("--random-cells", type=non_negative, default=3,
+                        help="random base-8 cells besides the LSTM-like one")
+    parser.add_argument("--repeats", type=positive, default=30)
+    parser.add_argument("--threads", type=positive, default=1)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--vocab", type=_positive, default=65, help="LM table: tokens (tinyshakespeare: 65)")
+    parser.add_argument("--vocab", type=positive, default=65, help="LM table: tokens (tinyshakespeare: 65)")
     parser.add_argument("--breakdown", action="store_true", help="also time the parts of the fused layer")
     args = parser.parse_args(argv)
-    if args.random_cells < 0:
-        parser.error(f"--random-cells must be >= 0, got {args.random_cells}")
     previous_threads = torch.get_num_threads()
     torch.set_num_threads(args.threads)
     try:

@@ -7,7 +7,6 @@ The protocols themselves are registered one family per file (:mod:`nas_env.bench
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,17 +14,15 @@ from typing import Any
 
 import gymnasium as gym
 
-from nas_env.agents.budget import Budget
+from nas_env.agents.budget import EVALUATIONS_UNIT, SECONDS_UNIT, Budget
 from nas_env.agents.history import Evaluation
 from nas_env.agents.registry import parse_agent_spec
-from nas_env.benchmarks.protocols.reported_accuracy import Reporter, make_reporter
+from nas_env.benchmarks.protocols.reported_accuracy import REPORTERS, Reporter, make_reporter
 from nas_env.benchmarks.run.environment import make_env
 from nas_env.benchmarks.run.retrain import retrained_pick
+from nas_env.validation import check_choice, check_int, errors_as
 
 __all__ = ["Protocol", "PublishedResult"]
-
-#: what ``Protocol.budget_unit`` says for each kind of budget (``nas-env benchmark --budget``'s unit)
-SECONDS_UNIT, EVALUATIONS_UNIT = "simulated seconds", "evaluations"
 
 
 @dataclass(frozen=True)
@@ -94,6 +91,15 @@ class Protocol:
     retrain_top: int = 0
     retrain_epochs: int | None = None
 
+    def __post_init__(self) -> None:
+        """Refuse a bad setting (naming it and what is valid) where a protocol is defined or read back; the
+        budget may arrive as plain data (:meth:`Budget.from_value`)."""
+        object.__setattr__(self, "budget", Budget.from_value(self.budget))
+        check_choice("reporter", self.reporter, REPORTERS)
+        check_int("default_seeds", self.default_seeds)
+        check_int("retrain_top", self.retrain_top, low=0)
+        check_int("retrain_epochs", self.retrain_epochs, optional=True)
+
     # ------------------------------------------------------------------ helpers
     def make_env(self) -> gym.Env:
         """A fresh env of this protocol (made as ``nas-env search`` makes it)."""
@@ -123,18 +129,14 @@ class Protocol:
         return SECONDS_UNIT if self.budget.cost_seconds is not None else EVALUATIONS_UNIT
 
     def budget_of(self, value: float) -> Budget:
-        """This protocol's budget with ``value`` in its own unit (:attr:`budget_unit`); ``ValueError`` naming the
-        unit for a value that is not one (a positive integer of evaluations, or a finite number > 0 of seconds)."""
-        number = float(value)
-        if self.budget_unit == SECONDS_UNIT:
-            if not (math.isfinite(number) and number > 0):
-                raise ValueError(f"protocol {self.name!r} budgets {SECONDS_UNIT}: --budget must be a finite number "
-                                 f"> 0, got {value!r}")
-            return Budget(evaluations=self.budget.evaluations, cost_seconds=number)
-        if not (math.isfinite(number) and number == int(number) and number > 0):
-            raise ValueError(f"protocol {self.name!r} counts {EVALUATIONS_UNIT}: --budget must be a positive integer, "
-                             f"got {value!r}")
-        return Budget(evaluations=int(number))
+        """This protocol's budget with ``value`` in its own unit (:attr:`budget_unit`, :meth:`Budget.from_value`;
+        a time budget keeps the protocol's evaluation limit); ``ValueError`` naming the unit for a value that is
+        not one (an int >= 1 of evaluations, or a finite number > 0 of seconds)."""
+        unit = self.budget_unit
+        verb = "budgets" if unit == SECONDS_UNIT else "counts"
+        with errors_as(lambda message: ValueError(f"protocol {self.name!r} {verb} {unit}: {message}")):
+            given = Budget.from_value(value, unit, name="--budget")
+        return given if unit == EVALUATIONS_UNIT else dataclasses.replace(given, evaluations=self.budget.evaluations)
 
     @property
     def report_label(self) -> str:

@@ -17,8 +17,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from nas_env.agents.budget import Budget
-from nas_env.benchmarks.protocols.base import EVALUATIONS_UNIT, Protocol
+from nas_env.agents.budget import EVALUATIONS_UNIT, Budget
+from nas_env.benchmarks.protocols.base import Protocol
 from nas_env.benchmarks.protocols.registry import ProtocolFamily, register_protocol_family
 from nas_env.benchmarks.run.environment import resolve_env_id
 

@@ -15,7 +15,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from nas_env.agents.budget import Budget
 from nas_env.benchmarks.protocols.base import Protocol
 
 __all__ = [
@@ -120,7 +119,7 @@ def get_protocol(
 def protocol_from_json(d: Mapping[str, Any]) -> Protocol:
     """Rebuild the protocol saved by :meth:`Protocol.to_json` (budget and env kwargs as saved)."""
     name = str(d["name"])
-    budget = Budget.from_json(d.get("budget") or {})
+    budget = d.get("budget") or {}  # plain data: the protocol reads it (Budget.from_value)
     found = _family(name)
     if found is not None:
         family, argument = found
@@ -133,6 +132,6 @@ def protocol_from_json(d: Mapping[str, Any]) -> Protocol:
         budget=budget,
         env_kwargs=dict(d.get("env_kwargs") or p.env_kwargs),
         agent_kwargs={k: dict(v) for k, v in (d.get("agent_kwargs") or {}).items()},
-        retrain_top=int(d.get("retrain_top", p.retrain_top)),
+        retrain_top=d.get("retrain_top", p.retrain_top),
         retrain_epochs=d.get("retrain_epochs", p.retrain_epochs),
     )

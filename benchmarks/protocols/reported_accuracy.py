@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from nas_env.validation import check_choice
+
 __all__ = ["REPORTERS", "EnvReporter", "MacroReporter", "NB201Reporter", "Reporter", "make_reporter"]
 
 
@@ -170,10 +172,9 @@ REPORTER_ENV_KWARG = {"nb201": "dataset", "macro": "signal_seed"}
 @lru_cache(maxsize=16)
 def make_reporter(kind: str, option: Any = None) -> Reporter:
     """Build (and cache) a reporter: ``("nb201", dataset)``, ``("macro", signal_seed)`` or ``("env", None)``."""
+    check_choice("reporter", kind, REPORTERS)
     if kind == "nb201":
         return NB201Reporter(option or "cifar10")
     if kind == "macro":
         return MacroReporter(0 if option is None else int(option))
-    if kind == "env":
-        return EnvReporter()
-    raise ValueError(f"unknown reporter {kind!r}; valid: {list(REPORTERS)}")
+    return EnvReporter()

@@ -34,6 +34,7 @@ import numpy as np
 
 from nas_env.benchmarks.protocols.reported_accuracy import Reporter
 from nas_env.benchmarks.run.record import RunRecord
+from nas_env.validation import check_real
 
 __all__ = [
     "Hit",
@@ -201,8 +202,7 @@ def _topk_full(run: RunRecord, k: int) -> np.ndarray:
 
 def top_fraction_threshold(table: np.ndarray, fraction: float) -> float:
     """Reported accuracy of the ``ceil(fraction * N)``-th best architecture (NaNs ignored)."""
-    if not 0.0 < fraction <= 1.0:
-        raise ValueError(f"fraction must be in (0, 1], got {fraction!r}")
+    check_real("fraction", fraction, low=0, high=1, low_open=True)
     vals = np.sort(table[~np.isnan(table)])[::-1]
     n = max(1, math.ceil(fraction * len(vals)))
     return float(vals[n - 1])

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nas_env.validation import check_choice, check_int, check_real
+
 __all__ = [
     "Estimate", "bootstrap_band", "bootstrap_difference_band", "bootstrap_mean_difference_ci", "iqm", "iqm_estimate",
     "lower_median", "mean_std", "median_quartiles", "probability_of_improvement", "probability_of_improvement_ci",
@@ -73,9 +75,7 @@ def iqm(x: Sequence[float] | np.ndarray, axis: int | None = None) -> np.ndarray 
 
 
 def _check_confidence(confidence: float) -> float:
-    if not 0.0 < confidence < 1.0:
-        raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
-    return confidence
+    return check_real("confidence", confidence, low=0, high=1, low_open=True, high_open=True)
 
 
 def _strata(scores: np.ndarray | Sequence[Sequence[float]]) -> list[np.ndarray]:
@@ -103,8 +103,7 @@ def stratified_bootstrap_ci(scores: np.ndarray | Sequence[Sequence[float]] | Seq
     and ``(1 + confidence) / 2`` percentiles of the replicates; the point estimate is the statistic on the data.
     """
     _check_confidence(confidence)
-    if reps < 1:
-        raise ValueError(f"reps must be >= 1, got {reps!r}")
+    check_int("reps", reps)
     strata = _strata(scores)
     rng = np.random.default_rng(seed)
     point = float(statistic(np.concatenate(strata)))
@@ -141,9 +140,7 @@ def bootstrap_band(values: np.ndarray, statistic: str = "iqm", reps: int = 1000,
     v = np.asarray(values, dtype=float)
     if v.ndim != 2 or v.shape[0] == 0:
         raise ValueError(f"values must have shape (runs, points) with runs >= 1, got {v.shape}")
-    stat = {"iqm": iqm, "mean": np.mean}.get(statistic)
-    if stat is None:
-        raise ValueError(f"statistic must be 'iqm' or 'mean', got {statistic!r}")
+    stat = {"iqm": iqm, "mean": np.mean}[check_choice("statistic", statistic, ("iqm", "mean"))]
     rng = np.random.default_rng(seed)
     idx = rng.integers(0, v.shape[0], size=(reps, v.shape[0]))
     boot = np.empty((reps, v.shape[1]))  # (reps, points)

@@ -175,10 +175,10 @@ def check_out_dir(out_dir: Path, run: dict[str, Any]) -> dict[str, Any] | None:
                 "use another --out directory (earlier results are left untouched)"
             )
     try:
-        saved_kind = Budget.from_json(saved.get("budget") or {}).kind
+        saved_kind = Budget.from_value(saved.get("budget") or {}).kind
     except (ValueError, TypeError):
         saved_kind = (False, False)
-    if saved_kind != Budget.from_json(run["budget"]).kind:
+    if saved_kind != Budget.from_value(run["budget"]).kind:
         raise RunDirError(
             f"--out {out_dir} holds a run with budget {saved.get('budget')}, a different kind than "
             f"{run['budget']}; use another --out directory"

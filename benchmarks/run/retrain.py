@@ -58,6 +58,7 @@ from nas_env.benchmarks.run.environment import make_env
 from nas_env.benchmarks.run.files import read_json, write_json
 from nas_env.benchmarks.run.record import RunRecord, load_run
 from nas_env.evaluators.backends import rescoring_env_kwargs, standalone_env_kwargs
+from nas_env.validation import check_int
 
 __all__ = [
     "RETRAIN_FORMAT", "RETRAIN_VERSION", "finalists", "format_retrain", "pick_of", "read_retrain",
@@ -128,12 +129,11 @@ def retrain_top(run_dir: Path | str, k: int, *, epochs: int | None = None, seed:
         seed: training seed of every stand-alone child.
 
     Raises:
-        ValueError: ``k`` is not a positive int, the run's env has no stand-alone trainer, or the
+        ValueError: ``k`` is not an int >= 1, the run's env has no stand-alone trainer, or the
             run has no successful child.
         FileNotFoundError: ``run_dir`` is not a run directory.
     """
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise ValueError(f"k (--retrain-top) must be a positive int, got {k!r}")
+    check_int("k (--retrain-top)", k)
     record = load_run(run_dir)
     env_id, env_kwargs = record.run["env_id"], standalone_env_kwargs(record.run.get("env_kwargs", {}))
     if epochs is not None:

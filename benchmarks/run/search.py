@@ -69,7 +69,7 @@ def run_search(
         ValueError: unknown agent or env, bad kwargs or budget.
         RunDirError: ``out_dir`` is foreign, unreadable, or holds a different run.
     """
-    spec = RunSpec(env_id, env_kwargs or {}, agent, agent_kwargs or {}, Budget.of(budget), seed)
+    spec = RunSpec(env_id, env_kwargs or {}, agent, agent_kwargs or {}, Budget.from_value(budget), seed)
     options = RunOptions(progress, tuple(callbacks), tensorboard, checkpoint_interval_s, executor, workers, store,
                          ray_address)
     run = SearchRun.open(spec, Path(out_dir), options)

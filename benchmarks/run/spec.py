@@ -8,11 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from nas_env.agents.budget import Budget
 from nas_env.agents.history import Evaluation
 from nas_env.agents.tracker import SearchTracker
+from nas_env.validation import check_choice, check_int
 
 __all__ = ["EXECUTOR_CHOICES", "MAX_SEED", "RunOptions", "RunSpec"]
 
@@ -43,15 +42,10 @@ class RunSpec:
     seed: int
 
     def __post_init__(self) -> None:
-        seed = self.seed
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-            raise ValueError(f"seed must be an int, got {seed!r}")
-        if not 0 <= seed <= MAX_SEED:
-            raise ValueError(f"seed must be in 0..{MAX_SEED} (2**63 - 1), got {seed}")
-        object.__setattr__(self, "seed", int(seed))
+        object.__setattr__(self, "seed", check_int("seed", self.seed, low=0, high=MAX_SEED))
         object.__setattr__(self, "env_kwargs", dict(self.env_kwargs or {}))
         object.__setattr__(self, "agent_kwargs", dict(self.agent_kwargs or {}))
-        object.__setattr__(self, "budget", Budget.of(self.budget))
+        object.__setattr__(self, "budget", Budget.from_value(self.budget))
 
     def to_run_json(self, store: Path | None, batched: bool, argv: Sequence[str] | None = None) -> dict[str, Any]:
         """The ``run.json`` record (``store`` and ``batched`` are part of a run's identity)."""
@@ -103,5 +97,4 @@ class RunOptions:
     ray_address: str | None = None
 
     def __post_init__(self) -> None:
-        if self.executor not in EXECUTOR_CHOICES:
-            raise ValueError(f"unknown executor {self.executor!r}; valid: {list(EXECUTOR_CHOICES)}")
+        check_choice("executor", self.executor, EXECUTOR_CHOICES)

@@ -49,7 +49,7 @@ def write_summary(out_dir: Path, record: dict[str, Any], result: SearchResult, e
         "agent_kwargs": record["agent_kwargs"],
         "hyperparameters": result.config,
         "seed": result.seed,
-        "budget": Budget.from_json(record["budget"]).to_json(),
+        "budget": Budget.from_value(record["budget"]).to_json(),
         "num_evaluations": len(hist),
         "total_cost_seconds": total_cost,
         "simulated_hours": total_cost / 3600.0,

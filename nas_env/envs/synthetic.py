@@ -6,6 +6,7 @@ from nas_env.env import NASEnv
 from nas_env.evaluators.synthetic import SyntheticEvaluator
 from nas_env.rewards import RewardFn
 from nas_env.spaces.decisions import DecisionSpace
+from nas_env.validation import check_int
 
 
 class SyntheticEnv(NASEnv):
@@ -57,9 +58,8 @@ class SyntheticEnv(NASEnv):
         invalid_action: str = "penalty",
         render_mode: str | None = None,
     ):
-        for label, value in (("num_decisions", num_decisions), ("num_choices", num_choices)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{label} must be an int >= 1, got {value!r}")
+        check_int("num_decisions", num_decisions)
+        check_int("num_choices", num_choices)
         space = DecisionSpace(
             [(f"x{i}", list(range(num_choices))) for i in range(num_decisions)], name="synthetic"
         )

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nas_env.evaluators.base import RENAMED_ARGUMENTS, Evaluator
+from nas_env.validation import check_choice
 
 __all__ = [
     "BACKENDS", "FAMILIES", "SHARED_DATA_KWARGS", "Backend", "make_evaluator", "rescoring_env_kwargs",
@@ -140,8 +141,7 @@ def make_evaluator(family: str, backend: str, train_kwargs: Mapping[str, Any] | 
             bad value and what is valid.
     """
     backends = FAMILIES[family]
-    if backend not in backends:
-        raise ValueError(f"unknown backend {backend!r}; valid: {list(backends)}")
+    check_choice("backend", backend, backends)
     if backend == "table":
         if train_kwargs:
             raise ValueError(f"train_kwargs {sorted(train_kwargs)} given but backend='table'; use backend='train'")

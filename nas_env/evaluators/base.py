@@ -40,12 +40,14 @@ import numpy as np
 from nas_env.evaluators.contract import (
     FAILURE_STATUSES,
     STATUS_OK,
+    STATUSES,
     MetricsError,
     check_count,
     check_fraction,
     check_metrics,
     check_seconds,
 )
+from nas_env.validation import check_choice
 
 __all__ = ["RENAMED_ARGUMENTS", "Evaluator", "as_generator", "failure_metrics", "make_metrics", "reject_renamed",
            "user_metrics"]
@@ -70,8 +72,7 @@ def make_metrics(
         MetricsError: a value breaks the contract (:mod:`nas_env.evaluators.contract`): an
             accuracy outside [0, 1], a ``params`` that is not an integral count ...
     """
-    if status != STATUS_OK and status not in FAILURE_STATUSES:
-        raise ValueError(f"unknown status {status!r}; valid: {[STATUS_OK, *FAILURE_STATUSES]}")
+    check_choice("status", status, STATUSES)
     out: dict[str, Any] = {
         "status": status,
         "val_accuracy": check_fraction("val_accuracy", val_accuracy),
@@ -87,8 +88,7 @@ def make_metrics(
 
 def failure_metrics(status: str, error: str, *, cost_seconds: float = 0.0, **extra: Any) -> dict[str, Any]:
     """Metrics of a child that failed to build, diverged, timed out or was invalid."""
-    if status not in FAILURE_STATUSES:
-        raise ValueError(f"failure status must be one of {list(FAILURE_STATUSES)}, got {status!r}")
+    check_choice("failure status", status, FAILURE_STATUSES)
     return make_metrics(None, status=status, error=error, cost_seconds=cost_seconds, **extra)
 
 

@@ -12,16 +12,16 @@ from typing import Any
 
 import torch
 
-from nas_env.training.child import non_negative_float, positive_float, positive_int
 from nas_env.training.datasets import DATASETS, Dataset, check_dataset_name, load_dataset
+from nas_env.validation import check_int, check_real
 
 __all__ = ["ImageData", "check_sgd"]
 
 
 def check_sgd(batch_size: Any, lr: Any, momentum: Any, weight_decay: Any) -> tuple[int, float, float, float]:
     """``(batch_size, lr, momentum, weight_decay)`` of SGD, checked (a clear ``ValueError`` naming the bad one)."""
-    return (positive_int("batch_size", batch_size), positive_float("lr", lr),
-            non_negative_float("momentum", momentum), non_negative_float("weight_decay", weight_decay))
+    return (check_int("batch_size", batch_size), check_real("lr", lr, low=0, low_open=True),
+            check_real("momentum", momentum, low=0), check_real("weight_decay", weight_decay, low=0))
 
 
 class ImageData:
@@ -47,12 +47,11 @@ class ImageData:
             self.name, self._cpu = check_dataset_name(dataset), None
         else:
             raise ValueError(f"dataset must be a name from {sorted(DATASETS)} or a Dataset, got {dataset!r}")
-        if val_fraction is not None and not (isinstance(val_fraction, (int, float)) and 0 < val_fraction < 1):
-            raise ValueError(f"val_fraction must be in (0, 1) or None, got {val_fraction!r}")
+        check_real("val_fraction", val_fraction, low=0, high=1, low_open=True, high_open=True, optional=True)
         self.data_root, self.download, self.val_fraction = data_root, bool(download), val_fraction
         self.split_seed = int(split_seed)
         self.max_train_samples = (
-            None if max_train_samples is None else positive_int("max_train_samples", max_train_samples)
+            check_int("max_train_samples", max_train_samples, optional=True)
         )
         self._on_device: tuple[torch.device, bool, Dataset] | None = None
 

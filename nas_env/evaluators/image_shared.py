@@ -49,8 +49,9 @@ from nas_env.evaluators.image_data import ImageData, check_sgd
 from nas_env.evaluators.skeleton import WeightSharingEvaluator
 from nas_env.models.shared_cnn import ChildPlan, SharedZophLeCNN, SlicedSGD
 from nas_env.spaces.zoph_le_cnn import ZophLeCNNArch, ZophLeCNNSpace
-from nas_env.training.child import deterministic, error_text, positive_int
+from nas_env.training.child import deterministic, error_text
 from nas_env.training.datasets import Dataset
+from nas_env.validation import check_int
 
 __all__ = ["SharedWeightEvaluator"]
 
@@ -122,7 +123,7 @@ class SharedWeightEvaluator(WeightSharingEvaluator):
         self.batch_size, self.lr, self.momentum, self.weight_decay = check_sgd(batch_size, lr, momentum, weight_decay)
         self._set_machine(device, seed, num_threads, eval_batch_size)
         self.evaluate_test = bool(evaluate_test)
-        self.val_samples = None if val_samples is None else positive_int("val_samples", val_samples)
+        self.val_samples = check_int("val_samples", val_samples, optional=True)
 
     # ------------------------------------------------------------------ data, model
     def _data_on_device(self) -> Dataset:

@@ -37,9 +37,9 @@ from nas_env.evaluators.base import make_metrics
 from nas_env.evaluators.image_data import ImageData, check_sgd
 from nas_env.evaluators.skeleton import StandaloneEvaluator
 from nas_env.models import build_model, count_flops, count_params
-from nas_env.training.child import bool_flag, optional_positive_float, positive_int
 from nas_env.training.datasets import Dataset
 from nas_env.training.trainer import TrainResult, train_model
+from nas_env.validation import check_bool, check_choice, check_int, check_real
 
 __all__ = ["REWARD_METRICS", "TrainEvaluator"]
 
@@ -107,16 +107,15 @@ class TrainEvaluator(StandaloneEvaluator):
     ):
         self.images = ImageData(dataset, data_root=data_root, download=download, val_fraction=val_fraction,
                                 split_seed=split_seed, max_train_samples=max_train_samples)
-        self.epochs = positive_int("epochs", epochs)
+        self.epochs = check_int("epochs", epochs)
         self.batch_size, self.lr, self.momentum, self.weight_decay = check_sgd(batch_size, lr, momentum, weight_decay)
         self._set_machine(device, seed, num_threads, eval_batch_size)
-        self.max_train_seconds = optional_positive_float("max_train_seconds", max_train_seconds)
-        if reward_metric not in REWARD_METRICS:
-            raise ValueError(f"unknown reward_metric {reward_metric!r}; valid: {list(REWARD_METRICS)}")
-        self.reward_metric = reward_metric
+        self.max_train_seconds = check_real("max_train_seconds", max_train_seconds, low=0, low_open=True,
+                                            optional=True)
+        self.reward_metric = check_choice("reward_metric", reward_metric, REWARD_METRICS)
         self.model_options = dict(model_options or {})
         self.count_flops = bool(count_flops)
-        self.channels_last = bool_flag("channels_last", channels_last)
+        self.channels_last = check_bool("channels_last", channels_last)
         self.default_fidelity = self.epochs
 
     # ------------------------------------------------------------------ data

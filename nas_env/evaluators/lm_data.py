@@ -12,9 +12,9 @@ from typing import Any
 
 import torch
 
-from nas_env.training.child import non_negative_float, optional_positive_float, positive_float, positive_int
 from nas_env.training.corpora import CORPORA, Corpus, bits_per_token, check_corpus_name, load_corpus, perplexity
 from nas_env.training.lm_trainer import LM_OPTIMIZERS
+from nas_env.validation import check_choice, check_int, check_real
 
 __all__ = ["NO_LM_SCORES", "TextData", "TextDataMixin", "check_lm_optimizer", "check_lm_shape", "lm_scores"]
 
@@ -102,21 +102,16 @@ class TextDataMixin:
 def check_lm_shape(seq_len: Any, batch_size: Any, hidden_size: Any, embedding_size: Any, num_layers: Any,
                    dropout: Any) -> tuple[int, int, int, int | None, int, float]:
     """The char/word LM's shape arguments, checked (a clear ``ValueError`` naming the bad one)."""
-    if isinstance(seq_len, bool) or not isinstance(seq_len, int) or seq_len < 2:
-        raise ValueError(f"seq_len must be an int >= 2 (an input and a target per window), got {seq_len!r}")
-    batch, hidden = positive_int("batch_size", batch_size), positive_int("hidden_size", hidden_size)
-    embedding = None if embedding_size is None else positive_int("embedding_size", embedding_size)
-    if num_layers not in (1, 2) or isinstance(num_layers, bool):
-        raise ValueError(f"num_layers must be 1 or 2, got {num_layers!r}")
-    if not isinstance(dropout, (int, float)) or not 0.0 <= dropout < 1.0:
-        raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
-    return seq_len, batch, hidden, embedding, int(num_layers), float(dropout)
+    return (check_int("seq_len", seq_len, low=2),  # an input and a target per window
+            check_int("batch_size", batch_size), check_int("hidden_size", hidden_size),
+            check_int("embedding_size", embedding_size, optional=True), check_int("num_layers", num_layers, high=2),
+            check_real("dropout", dropout, low=0.0, high=1.0, high_open=True))
 
 
 def check_lm_optimizer(optimizer: Any, lr: Any, weight_decay: Any, grad_clip: Any,
                        diverge_loss: Any) -> tuple[str, float, float, float | None, float | None]:
     """The LM's optimizer arguments, checked as :func:`check_lm_shape` checks its shape."""
-    if optimizer not in LM_OPTIMIZERS:
-        raise ValueError(f"unknown optimizer {optimizer!r}; valid: {list(LM_OPTIMIZERS)}")
-    return (optimizer, positive_float("lr", lr), non_negative_float("weight_decay", weight_decay),
-            optional_positive_float("grad_clip", grad_clip), optional_positive_float("diverge_loss", diverge_loss))
+    return (check_choice("optimizer", optimizer, LM_OPTIMIZERS), check_real("lr", lr, low=0, low_open=True),
+            check_real("weight_decay", weight_decay, low=0),
+            check_real("grad_clip", grad_clip, low=0, low_open=True, optional=True),
+            check_real("diverge_loss", diverge_loss, low=0, low_open=True, optional=True))

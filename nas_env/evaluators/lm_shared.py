@@ -73,10 +73,11 @@ from nas_env.evaluators.skeleton import WeightSharingEvaluator
 from nas_env.models.rnn_lm import RNNLanguageModel
 from nas_env.models.shared_rnn import BoundChild, RNNChildPlan, SharedRNNLM
 from nas_env.spaces.zoph_le_rnn import ZophLeRNNSpace
-from nas_env.training.child import bool_flag, deterministic, error_text, positive_int
+from nas_env.training.child import deterministic, error_text
 from nas_env.training.corpora import Corpus
 from nas_env.training.lm_trainer import evaluate_lm
 from nas_env.training.shared_lm_trainer import Diverged, restore, snapshot, train_windows
+from nas_env.validation import check_bool, check_int
 
 __all__ = ["SharedWeightLMEvaluator"]
 
@@ -152,12 +153,10 @@ class SharedWeightLMEvaluator(TextDataMixin, WeightSharingEvaluator):
          self.dropout) = check_lm_shape(seq_len, batch_size, hidden_size, embedding_size, num_layers, dropout)
         self.optimizer_name, self.lr, self.weight_decay, self.grad_clip, self.diverge_loss = check_lm_optimizer(
             optimizer, lr, weight_decay, grad_clip, diverge_loss)
-        self.val_chars = None if val_chars is None else positive_int("val_chars", val_chars)
-        if self.val_chars is not None and self.val_chars < 2:
-            raise ValueError(f"val_chars must be >= 2 (an input and a target) or None, got {val_chars!r}")
+        self.val_chars = check_int("val_chars", val_chars, low=2, optional=True)  # an input and a target
         self.evaluate_test = bool(evaluate_test)
         self._set_machine(device, seed, num_threads, eval_batch_size)
-        self.fast_cells = bool_flag("fast_cells", fast_cells)
+        self.fast_cells = check_bool("fast_cells", fast_cells)
         if len(corpus.train) < self.seq_len + 1:
             raise ValueError(f"the training split has {len(corpus.train)} tokens: too few for seq_len={seq_len}; "
                              f"raise max_chars or lower seq_len")

@@ -49,9 +49,9 @@ from nas_env.evaluators.lm_data import (
 from nas_env.evaluators.skeleton import StandaloneEvaluator
 from nas_env.models.rnn_lm import RNNLanguageModel
 from nas_env.spaces.zoph_le_rnn import ZophLeRNNCell
-from nas_env.training.child import bool_flag, optional_positive_float, positive_int
 from nas_env.training.corpora import Corpus
 from nas_env.training.lm_trainer import LMTrainResult, train_lm
+from nas_env.validation import check_bool, check_int, check_real
 
 __all__ = ["LMTrainEvaluator"]
 
@@ -121,9 +121,10 @@ class LMTrainEvaluator(TextDataMixin, StandaloneEvaluator):
         fast_cells: bool = True,
     ):
         self.text = TextData(dataset, data_root=data_root, max_chars=max_chars)
-        self.epochs = None if epochs is None else positive_int("epochs", epochs)
-        self.max_train_seconds = optional_positive_float("max_train_seconds", max_train_seconds)
-        self.max_steps = None if max_steps is None else positive_int("max_steps", max_steps)
+        self.epochs = check_int("epochs", epochs, optional=True)
+        self.max_train_seconds = check_real("max_train_seconds", max_train_seconds, low=0, low_open=True,
+                                            optional=True)
+        self.max_steps = check_int("max_steps", max_steps, optional=True)
         if self.epochs is None and self.max_train_seconds is None and self.max_steps is None:
             raise ValueError("give epochs, max_train_seconds or max_steps (all are None: training would never stop)")
         (self.seq_len, self.batch_size, self.hidden_size, self.embedding_size, self.num_layers,
@@ -136,7 +137,7 @@ class LMTrainEvaluator(TextDataMixin, StandaloneEvaluator):
         self.optimizer, self.lr, self.weight_decay, self.grad_clip, self.diverge_loss = check_lm_optimizer(
             optimizer, lr, weight_decay, grad_clip, diverge_loss)
         self._set_machine(device, seed, num_threads, eval_batch_size)
-        self.fast_cells = bool_flag("fast_cells", fast_cells)
+        self.fast_cells = check_bool("fast_cells", fast_cells)
         self.default_fidelity = self.epochs
         self._check_sizes(self.text.cpu)  # loads now: a bad max_chars or missing PTB files raise before training
 
@@ -158,7 +159,7 @@ class LMTrainEvaluator(TextDataMixin, StandaloneEvaluator):
     # -------------------------------------------------------------- evaluate
     def _epochs(self, fidelity: Any) -> int | None:
         fid = self.check_fidelity(fidelity)
-        epochs = None if fid is None else positive_int("fidelity (epochs)", fid)
+        epochs = check_int("fidelity (epochs)", fid, optional=True)
         if epochs is None and self.max_train_seconds is None and self.max_steps is None:
             raise ValueError("fidelity None with no max_train_seconds or max_steps: training would never stop")
         return epochs

@@ -16,6 +16,7 @@ from typing import Any
 from nas_env.data.tables import load_npz
 from nas_env.evaluators.base import Evaluator, failure_metrics, make_metrics
 from nas_env.spaces.macro import MACRO_OPS, MacroArch
+from nas_env.validation import check_int
 
 __all__ = ["MacroTableEvaluator"]
 
@@ -26,8 +27,7 @@ class MacroTableEvaluator(Evaluator):
     """NAS-Bench-Macro lookup; ``signal_seed`` in 0, 1, 2 picks the seed used as the signal."""
 
     def __init__(self, signal_seed: int = 0):
-        if signal_seed not in (0, 1, 2):
-            raise ValueError(f"signal_seed must be 0, 1 or 2 (NAS-Bench-Macro has 3 seeds), got {signal_seed!r}")
+        check_int("signal_seed", signal_seed, low=0, high=2)  # NAS-Bench-Macro has 3 seeds
         d = load_npz("macro.npz", required=("test_acc", "params", "flops", "key"))
         self.signal_seed = signal_seed
         self.acc = d["test_acc"] / 100.0

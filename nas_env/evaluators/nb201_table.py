@@ -27,6 +27,7 @@ import numpy as np
 from nas_env.data.tables import load_npz
 from nas_env.evaluators.base import Evaluator, as_generator, failure_metrics, make_metrics
 from nas_env.spaces.nb201 import NB201_OPS, NB201Cell
+from nas_env.validation import check_choice
 
 __all__ = ["NB201_DATASETS", "NB201_FIDELITIES", "NB201Table", "NB201TableEvaluator"]
 
@@ -43,8 +44,7 @@ class NB201Table:
     """
 
     def __init__(self, dataset: str = "cifar10"):
-        if dataset not in NB201_DATASETS:
-            raise ValueError(f"unknown NAS-Bench-201 dataset {dataset!r}; valid: {list(NB201_DATASETS)}")
+        check_choice("NAS-Bench-201 dataset", dataset, NB201_DATASETS)
         self.dataset = dataset
         d = load_npz("nb201.npz", required=("nb201_index", "arch_str", "latency_ms", f"{dataset}__val200"))
         self.nb201_index = d["nb201_index"]

@@ -20,15 +20,8 @@ import numpy as np
 import torch
 
 from nas_env.evaluators.base import Evaluator, failure_metrics
-from nas_env.training.child import (
-    child_seed,
-    deterministic,
-    machine_args,
-    non_negative_int,
-    positive_int,
-    run_child,
-    torch_threads,
-)
+from nas_env.training.child import child_seed, deterministic, machine_args, run_child, torch_threads
+from nas_env.validation import check_int
 
 __all__ = ["StandaloneEvaluator", "TrainingEvaluator", "WeightSharingEvaluator"]
 
@@ -76,7 +69,7 @@ class StandaloneEvaluator(TrainingEvaluator):
 
     def _epochs(self, fidelity: Any) -> int | None:
         """The epochs of one evaluation; ``ValueError`` for a bad fidelity (a caller error, not a bad child)."""
-        return positive_int("fidelity (epochs)", self.check_fidelity(fidelity))
+        return check_int("fidelity (epochs)", self.check_fidelity(fidelity))
 
     def _train(self, arch: Hashable, data: Any, epochs: int | None, seed: int, sizes: dict[str, int | None]) -> Any:
         """Build ``arch``, record its sizes in ``sizes``, train it; returns the trainer's result."""
@@ -138,8 +131,8 @@ class WeightSharingEvaluator(TrainingEvaluator):
 
     def _set_steps(self, steps: Any, warmup_steps: Any) -> None:
         """Check and keep ``steps`` (the default fidelity) and ``warmup_steps``; nothing is built yet."""
-        self.steps = non_negative_int("steps", steps)
-        self.warmup_steps = non_negative_int("warmup_steps", warmup_steps)
+        self.steps = check_int("steps", steps, low=0)
+        self.warmup_steps = check_int("warmup_steps", warmup_steps, low=0)
         self.default_fidelity = self.steps
         self._model: Any = None
         self._optimizer: Any = None
@@ -211,7 +204,7 @@ class WeightSharingEvaluator(TrainingEvaluator):
         Raises:
             ValueError: ``fidelity`` is not an int >= 0 (a caller error, not a bad child).
         """
-        steps = non_negative_int("fidelity (steps)", self.check_fidelity(fidelity))
+        steps = check_int("fidelity (steps)", self.check_fidelity(fidelity), low=0)
         int_seed = child_seed(seed, self.seed)
         data = self._data_on_device()
         common = {**self._data_facts(data), "device": str(self.device), "steps": steps, "seed": int_seed,

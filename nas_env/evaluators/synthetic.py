@@ -22,6 +22,7 @@ import numpy as np
 
 from nas_env.evaluators.base import Evaluator, as_generator, make_metrics
 from nas_env.spaces.base import SearchSpace
+from nas_env.validation import check_real
 
 __all__ = ["SyntheticEvaluator"]
 
@@ -45,8 +46,7 @@ class SyntheticEvaluator(Evaluator):
         num_interactions: int | None = None,
         interaction_scale: float = 0.7,
     ):
-        if noise < 0:
-            raise ValueError(f"noise must be >= 0, got {noise!r}")
+        check_real("noise", noise, low=0)
         self.space = space
         self.seed = int(seed)
         self.noise = float(noise)

@@ -15,6 +15,7 @@ from typing import Any
 from nas_env.evaluators.base import Evaluator, failure_metrics
 from nas_env.executors.base import Executor, Request, safe_evaluate
 from nas_env.executors.lifeline import die_with_parent, ignore_sigint, sigint_ignored
+from nas_env.validation import check_int, check_real
 
 __all__ = ["ProcessExecutor"]
 
@@ -89,13 +90,9 @@ class ProcessExecutor(Executor):
         start_method: str = "spawn",
     ):
         cores = os.cpu_count() or 1
-        self.num_workers = cores if num_workers is None else int(num_workers)
-        if self.num_workers < 1:
-            raise ValueError(f"num_workers must be >= 1, got {num_workers!r}")
-        if timeout is not None and not timeout > 0:
-            raise ValueError(f"timeout must be > 0 seconds or None, got {timeout!r}")
-        if max_retries < 0:
-            raise ValueError(f"max_retries must be >= 0, got {max_retries!r}")
+        self.num_workers = cores if num_workers is None else check_int("num_workers", num_workers)
+        check_real("timeout (seconds)", timeout, low=0, low_open=True, optional=True)
+        check_int("max_retries", max_retries, low=0)
         self.evaluator = evaluator
         self.threads_per_worker = threads_per_worker or max(1, cores // self.num_workers)
         self.timeout = timeout

@@ -27,6 +27,7 @@ import torch
 from torch import nn
 
 from nas_env.spaces.macro import MacroArch
+from nas_env.validation import check_int
 
 __all__ = ["DOWNSAMPLE_LAYERS", "InvertedResidual", "MacroNetwork"]
 
@@ -89,11 +90,8 @@ class MacroNetwork(nn.Module):
         head_channels: int = 128,
     ):
         super().__init__()
-        if channels < 1 or head_channels < 1:
-            raise ValueError(
-                f"channels and head_channels must be >= 1, got channels={channels}, "
-                f"head_channels={head_channels}"
-            )
+        check_int("channels", channels)
+        check_int("head_channels", head_channels)
         self.stem = nn.Sequential(
             nn.Conv2d(in_channels, channels, 3, padding=1, bias=False),
             nn.BatchNorm2d(channels),

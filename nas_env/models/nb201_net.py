@@ -25,6 +25,7 @@ import torch
 from torch import nn
 
 from nas_env.spaces.nb201 import NB201_EDGES, NB201Cell
+from nas_env.validation import check_int
 
 __all__ = ["NB201Network", "ReLUConvBN", "ResidualReduction", "NB201InferCell"]
 
@@ -118,11 +119,8 @@ class NB201Network(nn.Module):
         cells_per_stage: int = 1,
     ):
         super().__init__()
-        if channels < 1 or cells_per_stage < 1:
-            raise ValueError(
-                f"channels and cells_per_stage must be >= 1, got channels={channels}, "
-                f"cells_per_stage={cells_per_stage}"
-            )
+        check_int("channels", channels)
+        check_int("cells_per_stage", cells_per_stage)
         self.stem = nn.Sequential(
             nn.Conv2d(in_channels, channels, 3, padding=1, bias=False), nn.BatchNorm2d(channels)
         )

@@ -25,6 +25,7 @@ from torch import nn
 
 from nas_env.models.rnn_fused import TreeProgram, fused_available, fused_sequence
 from nas_env.spaces.zoph_le_rnn import ZophLeRNNCell
+from nas_env.validation import check_int
 
 __all__ = ["ACTIVATION_FNS", "COMBINATION_FNS", "ZophLeRNNCellModule"]
 
@@ -66,9 +67,8 @@ class ZophLeRNNCellModule(nn.Module):
         super().__init__()
         if not isinstance(cell, ZophLeRNNCell):
             raise TypeError(f"cell must be a ZophLeRNNCell, got {type(cell).__name__}")
-        for label, value in (("input_size", input_size), ("hidden_size", hidden_size)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{label} must be a positive int, got {value!r}")
+        check_int("input_size", input_size)
+        check_int("hidden_size", hidden_size)
         self.cell = cell
         self.base = cell.base
         self.input_size = input_size
@@ -89,8 +89,7 @@ class ZophLeRNNCellModule(nn.Module):
 
     # ---------------------------------------------------------------- weights
     def _leaf_rows(self, leaf: int) -> slice:
-        if not 0 <= leaf < self.base:
-            raise ValueError(f"leaf must be in 0..{self.base - 1}, got {leaf!r}")
+        check_int("leaf", leaf, low=0, high=self.base - 1)
         return slice(leaf * self.hidden_size, (leaf + 1) * self.hidden_size)
 
     @torch.no_grad()

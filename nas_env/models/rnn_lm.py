@@ -30,6 +30,7 @@ from torch import nn
 
 from nas_env.models.rnn_cell import State, ZophLeRNNCellModule
 from nas_env.spaces.zoph_le_rnn import ZophLeRNNCell
+from nas_env.validation import check_int, check_real
 
 __all__ = ["RNNLanguageModel"]
 
@@ -53,12 +54,9 @@ class RNNLanguageModel(nn.Module):
         super().__init__()
         emb = hidden_size if embedding_size is None else embedding_size
         for label, value in (("vocab_size", vocab_size), ("hidden_size", hidden_size), ("embedding_size", emb)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{label} must be a positive int, got {value!r}")
-        if num_layers not in range(1, MAX_LAYERS + 1) or isinstance(num_layers, bool):
-            raise ValueError(f"num_layers must be 1 or 2, got {num_layers!r}")
-        if not isinstance(dropout, (int, float)) or not 0.0 <= dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+            check_int(label, value)
+        check_int("num_layers", num_layers, high=MAX_LAYERS)
+        check_real("dropout", dropout, low=0.0, high=1.0, high_open=True)
         if tie_weights and emb != hidden_size:
             raise ValueError(
                 f"tie_weights=True needs embedding_size == hidden_size, got {emb} and {hidden_size}"

@@ -39,6 +39,7 @@ from torch.func import functional_call
 from nas_env.models.rnn_cell import State, ZophLeRNNCellModule
 from nas_env.models.rnn_lm import MAX_LAYERS
 from nas_env.spaces.zoph_le_rnn import RNN_COMBINATIONS, ZophLeRNNCell, ZophLeRNNSpace
+from nas_env.validation import check_int, check_real
 
 __all__ = ["BoundChild", "RNNChildPlan", "SharedRNNLM"]
 
@@ -97,12 +98,9 @@ class SharedRNNLM(nn.Module):
             raise ValueError(f"space must be a ZophLeRNNSpace, got {type(space).__name__}")
         emb = hidden_size if embedding_size is None else embedding_size
         for label, value in (("vocab_size", vocab_size), ("hidden_size", hidden_size), ("embedding_size", emb)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{label} must be a positive int, got {value!r}")
-        if num_layers not in range(1, MAX_LAYERS + 1) or isinstance(num_layers, bool):
-            raise ValueError(f"num_layers must be 1 or 2, got {num_layers!r}")
-        if not isinstance(dropout, (int, float)) or not 0.0 <= dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+            check_int(label, value)
+        check_int("num_layers", num_layers, high=MAX_LAYERS)
+        check_real("dropout", dropout, low=0.0, high=1.0, high_open=True)
         self.space, self.base = space, space.base
         self.vocab_size, self.hidden_size, self.embedding_size = vocab_size, hidden_size, emb
         self.num_layers, self.fast = num_layers, bool(fast)

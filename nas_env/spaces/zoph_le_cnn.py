@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from math import prod
 
 from nas_env.spaces.base import Decision, InvalidArchitectureError, SearchSpace
+from nas_env.validation import check_int_list
 
 __all__ = ["MAX_LAYERS", "CNNLayer", "ZophLeCNNArch", "ZophLeCNNSpace"]
 
@@ -113,8 +114,7 @@ class ZophLeCNNSpace(SearchSpace):
             raise ValueError(msg)
         options = (("filter_sizes", filter_sizes), ("num_filters", num_filters), ("strides", strides))
         for label, values in options:
-            if not values or any(not isinstance(v, int) or v < 1 for v in values):
-                raise ValueError(f"{label} must be a non-empty list of positive ints, got {values!r}")
+            check_int_list(label, values, non_empty=True)
         self.min_layers, self.max_layers = lo, hi
         self.variable_depth = lo != hi
         self.predict_stride = bool(predict_stride)

@@ -1,4 +1,4 @@
-"""What every real-training evaluator shares: argument checks, the child's seed, and running one child.
+"""What every real-training evaluator shares: its machine arguments, the child's seed, and running one child.
 
 :func:`run_child` is the one place a child trains: with its own intra-op thread count
 (:func:`torch_threads`), seeded deterministic torch (:func:`deterministic`), and any
@@ -18,67 +18,18 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 import torch
 
+from nas_env.validation import check_int
+
 __all__ = [
     "ChildRun",
-    "bool_flag",
     "child_seed",
     "deterministic",
     "error_text",
-    "non_negative_float",
-    "non_negative_int",
-    "optional_positive_float",
-    "positive_float",
-    "positive_int",
     "run_child",
     "torch_threads",
 ]
 
 R = TypeVar("R")
-
-
-def bool_flag(name: str, value: Any) -> bool:
-    """``value`` if it is ``True`` or ``False``, else ``ValueError`` naming ``name`` and the value."""
-    if not isinstance(value, bool):
-        raise ValueError(f"{name} must be True or False, got {value!r}")
-    return value
-
-
-def positive_int(name: str, value: Any) -> int:
-    """``value`` as an int > 0, or ``ValueError`` naming ``name`` and the value."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return int(value)
-
-
-def non_negative_int(name: str, value: Any) -> int:
-    """``value`` as an int >= 0, or ``ValueError`` naming ``name`` and the value."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-        raise ValueError(f"{name} must be an int >= 0, got {value!r}")
-    return int(value)
-
-
-def non_negative_float(name: str, value: Any) -> float:
-    """``value`` as a float >= 0, or ``ValueError`` naming ``name`` and the value."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
-        raise ValueError(f"{name} must be a number >= 0, got {value!r}")
-    return float(value)
-
-
-def positive_float(name: str, value: Any) -> float:
-    """``value`` as a float > 0, or ``ValueError`` naming ``name`` and the value."""
-    out = non_negative_float(name, value)
-    if out == 0:
-        raise ValueError(f"{name} must be > 0, got {value!r}")
-    return out
-
-
-def optional_positive_float(name: str, value: Any) -> float | None:
-    """``None``, or ``value`` as a float > 0; else ``ValueError`` naming ``name`` and the value."""
-    if value is None:
-        return None
-    if non_negative_float(name, value) <= 0:
-        raise ValueError(f"{name} must be > 0 or None, got {value!r}")
-    return float(value)
 
 
 def machine_args(device: Any, seed: Any, num_threads: Any, eval_batch_size: Any
@@ -87,8 +38,8 @@ def machine_args(device: Any, seed: Any, num_threads: Any, eval_batch_size: Any
     ``(device as given, the resolved torch.device, seed, num_threads or None, eval_batch_size)``."""
     from nas_env.training.trainer import resolve_device
 
-    threads = None if num_threads is None else positive_int("num_threads", num_threads)
-    return device, resolve_device(device), int(seed), threads, positive_int("eval_batch_size", eval_batch_size)
+    threads = check_int("num_threads", num_threads, optional=True)
+    return device, resolve_device(device), int(seed), threads, check_int("eval_batch_size", eval_batch_size)
 
 
 def child_seed(seed: int | np.random.Generator | None, default: int) -> int:

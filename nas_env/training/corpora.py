@@ -37,6 +37,7 @@ from pathlib import Path
 import torch
 
 from nas_env.data.derive_text import TINYSHAKESPEARE_CHARS, TINYSHAKESPEARE_GZ
+from nas_env.validation import check_choice, check_int, errors_as
 
 __all__ = [
     "CORPORA", "PTB_FILES", "Corpus", "CorpusError", "bits_per_token", "check_corpus_name", "load_corpus",
@@ -96,17 +97,13 @@ class Corpus:
 
 def check_corpus_name(name: object) -> str:
     """Return ``name`` if it is a known corpus, else raise naming the valid ones."""
-    if not isinstance(name, str) or name not in CORPORA:
-        raise CorpusError(f"unknown corpus {name!r}; valid: {sorted(CORPORA)}")
-    return name
+    with errors_as(CorpusError):
+        return check_choice("corpus", name, sorted(CORPORA))
 
 
 def _check_max_chars(max_chars: object, minimum: int) -> int | None:
-    if max_chars is None:
-        return None
-    if isinstance(max_chars, bool) or not isinstance(max_chars, int) or max_chars < minimum:
-        raise CorpusError(f"max_chars must be None or an int >= {minimum}, got {max_chars!r}")
-    return max_chars
+    with errors_as(CorpusError):
+        return check_int("max_chars", max_chars, low=minimum, optional=True)
 
 
 # ------------------------------------------------------------------ tinyshakespeare

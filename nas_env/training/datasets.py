@@ -29,6 +29,7 @@ import numpy as np
 import torch
 
 from nas_env.training.dataset_files import RawData, read_cifar10, read_digits, read_fashion_mnist
+from nas_env.validation import check_real
 
 __all__ = ["DATASETS", "Dataset", "check_dataset_name", "load_dataset"]
 
@@ -134,9 +135,8 @@ def load_dataset(
     """
     key = check_dataset_name(name)
     loader, default_val = DATASETS[key]
-    frac = default_val if val_fraction is None else float(val_fraction)
-    if not 0.0 < frac < 1.0:
-        raise ValueError(f"val_fraction must be in (0, 1), got {val_fraction!r}")
+    checked = check_real("val_fraction", val_fraction, low=0, high=1, low_open=True, high_open=True, optional=True)
+    frac = default_val if checked is None else checked
     root_str = None if root is None else os.fspath(root)
     train_x, train_y, test_x, test_y, num_classes = loader(root_str, download)
     perm = np.random.default_rng(seed).permutation(len(train_y))

@@ -43,6 +43,7 @@ import torch.nn.functional as F
 
 from nas_env.models.rnn_lm import RNNLanguageModel
 from nas_env.training.corpora import Corpus
+from nas_env.validation import check_choice, check_int
 
 __all__ = ["LM_OPTIMIZERS", "LMTrainResult", "batchify", "evaluate_lm", "train_lm"]
 
@@ -141,10 +142,8 @@ def train_lm(
     """
     if epochs is None and max_train_seconds is None and max_steps is None:
         raise ValueError("give epochs, max_train_seconds or max_steps: with none of them training never stops")
-    if seq_len < 2:
-        raise ValueError(f"seq_len must be >= 2, got {seq_len!r}")
-    if optimizer not in LM_OPTIMIZERS:
-        raise ValueError(f"unknown optimizer {optimizer!r}; valid: {list(LM_OPTIMIZERS)}")
+    check_int("seq_len", seq_len, low=2)
+    check_choice("optimizer", optimizer, LM_OPTIMIZERS)
     params = list(model.parameters())
     if optimizer == "adam":
         opt: torch.optim.Optimizer = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)

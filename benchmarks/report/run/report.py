@@ -62,7 +62,7 @@ def _cell(text: Any) -> str:
 
 def _budget_words(budget: dict[str, Any]) -> str:
     try:
-        return Budget.from_json(budget).describe()
+        return Budget.from_value(budget).describe()
     except (ValueError, TypeError):
         return "—"
 
