@@ -16,8 +16,9 @@ import pytest
 from nas_env.benchmarks.cli import main
 from nas_env.benchmarks.protocols import get_protocol
 from nas_env.benchmarks.run.environment import make_env
+from tests.helpers import REPO
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "06_bring_your_own_space.md"
+DOC = REPO / "docs" / "06_bring_your_own_space.md"
 
 
 def _doc_blocks(lang: str) -> list[str]:

@@ -24,9 +24,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import REPO
+
 pytest.importorskip("ray")
 
-REPO = Path(__file__).resolve().parents[1]
 RAY = str(Path(sys.executable).with_name("ray"))
 HOST = "127.0.0.1"
 BUDGET = 12

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_readme import BEST_NB201_CELL, block
+from tests.helpers import REPO
+from tests.project.test_readme import BEST_NB201_CELL, block
 
-REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
 

@@ -10,11 +10,13 @@ from types import ModuleType
 
 import pytest
 
+from tests.helpers import REPO
+
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 pytest.importorskip("ipykernel")
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO
 DOCS = ROOT / "docs"
 # a line each notebook's run must print (the same checks tests/test_docs.py makes on the scripts)
 EXPECTED = {

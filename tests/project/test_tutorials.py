@@ -13,7 +13,9 @@ from types import ModuleType
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.helpers import REPO
+
+ROOT = REPO
 DOCS = ROOT / "docs"
 TUTORIALS = DOCS / "tutorials"
 QUOTE = re.compile(r"```python\n# ((?:agents|nas_env|benchmarks)/[\w/]+\.py):(\d+)(?:-(\d+))?\n(.*?)```", re.S)

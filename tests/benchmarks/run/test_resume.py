@@ -13,8 +13,8 @@ import pytest
 
 from nas_env.agents import Budget
 from nas_env.benchmarks.run.search import run_search
+from tests.helpers import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 BUDGET = 120
 
 

@@ -17,7 +17,6 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -27,8 +26,9 @@ import pytest
 import torch
 
 from nas_env.evaluators import NB201Table
+from tests.helpers import REPO
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO
 EXAMPLES = ROOT / "examples"
 
 

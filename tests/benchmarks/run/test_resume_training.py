@@ -12,8 +12,8 @@ from pathlib import Path
 
 from nas_env.agents import Budget
 from nas_env.benchmarks.run.search import run_search
+from tests.helpers import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 BUDGET = 12
 ENV_KWARGS = {"num_layers": 2, "epochs": 1, "filter_sizes": [1, 3], "num_filters": [8, 16],
               "train_kwargs": {"max_train_samples": 400, "count_flops": False, "num_threads": 1}}

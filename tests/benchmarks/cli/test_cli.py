@@ -15,8 +15,8 @@ from nas_env.agents.history import read_history as load_history
 from nas_env.benchmarks.cli import main
 from nas_env.benchmarks.run.directory import RunDirError
 from nas_env.benchmarks.run.search import run_search
+from tests.helpers import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 FAST = {"ppo": {"episodes_per_rollout": 2, "n_epochs": 2}, "maskable-ppo": {"episodes_per_rollout": 2, "n_epochs": 2}}
 
 
