@@ -10,11 +10,12 @@ import importlib.util
 import json
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
-__all__ = ["BEST_NB201_CELL", "REPO", "jsonl_records", "load_script", "wait_for"]
+__all__ = ["BEST_NB201_CELL", "REPO", "jsonl_records", "load_script", "play", "wait_for"]
 
 #: the repository root (tests/ is one of its folders)
 REPO = Path(__file__).resolve().parents[1]
@@ -22,6 +23,16 @@ REPO = Path(__file__).resolve().parents[1]
 #: NAS-Bench-201's best CIFAR-10 cell (200-epoch test accuracy 94.37%, tied with index 13714; the lower index wins),
 #: in the canonical string form the env and the README print
 BEST_NB201_CELL = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"
+
+
+def play(env: Any, tokens: Iterable[int], seed: int | None = None) -> tuple[Any, float, dict[str, Any]]:
+    """One episode of a search env: ``reset(seed=seed)``, then ``tokens``; it must end (terminated, not truncated)
+    at the last one. Returns the last observation, the reward and the info."""
+    env.reset(seed=seed)
+    for t in tokens:
+        obs, reward, terminated, truncated, info = env.step(int(t))
+    assert terminated and not truncated
+    return obs, reward, info
 
 
 def jsonl_records(path: Path) -> list[dict]:

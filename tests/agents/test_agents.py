@@ -15,14 +15,7 @@ from nas_env.agents import AGENTS, Budget, make_agent
 from nas_env.agents.controller import Controller
 from nas_env.agents.evolution import mutate
 
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """The controller is tiny: one thread avoids thread-synchronisation overheads on small CPUs."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 SB3_FAST = {"episodes_per_rollout": 2, "n_epochs": 2}

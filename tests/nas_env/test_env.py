@@ -16,22 +16,13 @@ from gymnasium.utils.env_checker import check_env as gym_check_env
 import nas_env
 from nas_env import NASEnv, Penalized, ZophLeCNNSpace
 from nas_env.evaluators import NB201Table
-
-BEST = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"
+from tests.helpers import BEST_NB201_CELL, play
 
 TABLE_CONFIGS = [
     ("nas_env/NB201-v0", {"dataset": d, "fidelity": f})
     for d in ("cifar10", "cifar100", "imagenet16-120")
     for f in (12, 200)
 ] + [("nas_env/Macro-v0", {}), ("nas_env/Synthetic-v0", {}), ("nas_env/Synthetic-v0", {"noise": 0.01})]
-
-
-def play(env, tokens, seed=None):
-    env.reset(seed=seed)
-    for t in tokens:
-        obs, reward, terminated, truncated, info = env.step(t)
-    assert terminated and not truncated
-    return obs, reward, info
 
 
 def sb3_check_env():
@@ -79,10 +70,10 @@ def test_enumerate_all_nb201_cells_through_make():
     assert len(archs) == 15_625
     top = max(archs.values())
     assert round(top, 4) == 0.9437
-    # NB201 has an exact tie at the top (indices 6111 and 13714); BEST is one of the two
-    assert archs[BEST] == top
+    # NB201 has an exact tie at the top (indices 6111 and 13714); BEST_NB201_CELL is one of the two
+    assert archs[BEST_NB201_CELL] == top
     assert sorted(a for a, v in archs.items() if v == top) == sorted(
-        [BEST, BEST.replace("nor_conv_3x3~1|nor_conv_1x1~2", "nor_conv_1x1~1|nor_conv_3x3~2")]
+        [BEST_NB201_CELL, BEST_NB201_CELL.replace("nor_conv_3x3~1|nor_conv_1x1~2", "nor_conv_1x1~1|nor_conv_3x3~2")]
     )
 
 
@@ -90,12 +81,12 @@ def test_terminal_info_and_reward_is_validation_not_test():
     env = gym.make("nas_env/NB201-v0", dataset="cifar10", fidelity=200)
     obs, reward, info = play(env, (3, 3, 3, 1, 3, 2), seed=0)
     m = info["metrics"]
-    assert info["arch"] == BEST and info["tokens"] == (3, 3, 3, 1, 3, 2)
+    assert info["arch"] == BEST_NB201_CELL and info["tokens"] == (3, 3, 3, 1, 3, 2)
     assert obs.tolist() == [4, 4, 4, 2, 4, 3]
     assert m["status"] == "ok" and m["params"] == 1073466
     assert reward == m["val_accuracy"] != m["test_accuracy"]
     t = NB201Table("cifar10")
-    assert reward in t.val200[t.row(BEST)].tolist()
+    assert reward in t.val200[t.row(BEST_NB201_CELL)].tolist()
     assert {"val_accuracy", "test_accuracy", "cost_seconds", "params", "status"} <= set(m)
 
 
@@ -232,7 +223,7 @@ def test_architecture_action_wrapper_one_step_episodes():
     assert env.action_space == gym.spaces.MultiDiscrete([5] * 6)
     env.reset(seed=0)
     _, r, term, trunc, info = env.step(np.array([3, 3, 3, 1, 3, 2]))
-    assert term and not trunc and info["arch"] == BEST and r == info["metrics"]["val_accuracy"]
+    assert term and not trunc and info["arch"] == BEST_NB201_CELL and r == info["metrics"]["val_accuracy"]
     env.reset()
     with pytest.raises(ValueError, match="token 5 at position 0 is outside 0..4"):
         env.step(np.array([5, 0, 0, 0, 0, 0]))
@@ -264,7 +255,7 @@ def test_render_ansi():
     for a in (3, 3, 1, 3, 2):
         env.step(a)
     text = env.render()
-    assert BEST in text and "val_accuracy=" in text and "reward=" in text
+    assert BEST_NB201_CELL in text and "val_accuracy=" in text and "reward=" in text
     with pytest.raises(ValueError, match="render_mode must be one of"):
         nas_env.envs.NB201Env(render_mode="svg")
 

@@ -10,13 +10,12 @@
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import io
 import os
 import re
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
@@ -26,7 +25,7 @@ import pytest
 import torch
 
 from nas_env.evaluators import NB201Table
-from tests.helpers import REPO
+from tests.helpers import REPO, load_script
 
 ROOT = REPO
 EXAMPLES = ROOT / "examples"
@@ -34,13 +33,7 @@ EXAMPLES = ROOT / "examples"
 
 def load_example(name: str) -> ModuleType:
     """Import ``examples/<name>.py`` as a module (examples/ is not a package)."""
-    module_name = f"nas_env_example_{name}"
-    spec = importlib.util.spec_from_file_location(module_name, EXAMPLES / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module  # dataclasses need the module registered
-    spec.loader.exec_module(module)
-    return module
+    return load_script(EXAMPLES / f"{name}.py", f"nas_env_example_{name}")
 
 
 def run_quietly(main: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, str]:
@@ -50,13 +43,7 @@ def run_quietly(main: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[An
     return result, out.getvalue()
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread() -> Iterator[None]:
-    """Tiny networks: one thread is faster on a shared machine and keeps timings stable."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def assert_nb201_reward(arch: str, reward: float, test_accuracy: float | None = None) -> None:
@@ -251,7 +238,6 @@ def test_torchrl_ppo_learns_with_a_masked_categorical() -> None:
 @pytest.fixture(autouse=True)
 def _restore_torch_determinism():
     """RLlib's seeding turns on torch's deterministic algorithms process-wide; later tests expect the default."""
-    import torch
 
     enabled = torch.are_deterministic_algorithms_enabled()
     warn_only = torch.is_deterministic_algorithms_warn_only_enabled()

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import REPO
-from tests.project.test_readme import BEST_NB201_CELL, block
+from tests.helpers import BEST_NB201_CELL, REPO
+from tests.project.readme import block
 
 pytestmark = pytest.mark.slow
 

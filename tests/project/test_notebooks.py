@@ -3,14 +3,12 @@ one runs top to bottom in a Jupyter kernel (quick settings) printing what its pa
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-from tests.helpers import REPO
+from tests.helpers import REPO, load_script
 
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
@@ -32,12 +30,7 @@ RUN_CELL = {"04_benchmark_on_nas_bench_201": "result = main(quick=QUICK, workers
 
 
 def make_notebooks() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("nas_env_make_notebooks", DOCS / "make_notebooks.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script(DOCS / "make_notebooks.py", "nas_env_make_notebooks")
 
 
 def test_one_notebook_per_tutorial_and_all_up_to_date() -> None:

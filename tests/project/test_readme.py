@@ -26,24 +26,12 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import REPO
+from tests.helpers import BEST_NB201_CELL, REPO
+from tests.project.readme import BASH_BLOCKS, INLINE, PROSE, PYTHON_BLOCKS, TEXT, block
 
 ROOT = REPO
-README = ROOT / "README.md"
-TEXT = README.read_text(encoding="utf-8")
-PYTHON_BLOCKS = re.findall(r"```python\n(.*?)```", TEXT, flags=re.S)
-BASH_BLOCKS = re.findall(r"```bash\n(.*?)```", TEXT, flags=re.S)
-PROSE = re.sub(r"```.*?```", "", TEXT, flags=re.S)  # the README without its fenced blocks
-INLINE = [" ".join(span.split()) for span in re.findall(r"`([^`]+)`", PROSE)]  # may wrap a line
-
-BEST_NB201_CELL = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"
 # placeholders the README writes after a flag or subcommand, and a value argparse accepts for each
 PLACEHOLDERS = {"N": "2", "S": "60", "PATH": "runs/x.sqlite", "DIR": "runs/x", "HOST:PORT": "127.0.0.1:6379"}
-
-
-def block(marker: str) -> str:
-    (found,) = [b for b in PYTHON_BLOCKS if marker in b]
-    return found
 
 
 def run_block(source: str, name: str) -> tuple[dict[str, Any], list[str]]:

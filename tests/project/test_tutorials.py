@@ -3,9 +3,7 @@ tutorial 3's code quotes still match the code."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 import textwrap
 from pathlib import Path
 from types import ModuleType
@@ -13,7 +11,7 @@ from types import ModuleType
 import numpy as np
 import pytest
 
-from tests.helpers import REPO
+from tests.helpers import BEST_NB201_CELL, REPO, load_script
 
 ROOT = REPO
 DOCS = ROOT / "docs"
@@ -22,20 +20,13 @@ QUOTE = re.compile(r"```python\n# ((?:agents|nas_env|benchmarks)/[\w/]+\.py):(\d
 
 
 def load_tutorial(stem: str) -> ModuleType:
-    module_name = f"nas_env_tutorial_{stem}"
-    spec = importlib.util.spec_from_file_location(module_name, TUTORIALS / f"{stem}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script(TUTORIALS / f"{stem}.py", f"nas_env_tutorial_{stem}")
 
 
 def test_01_environment_in_five_minutes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     pytest.importorskip("matplotlib")
     out = load_tutorial("01_environment_in_five_minutes").main(quick=True, out_dir=tmp_path)
-    cell = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"
-    assert out["arch"] == cell
+    assert out["arch"] == BEST_NB201_CELL
     assert len(out["pngs"]) == 4
     from matplotlib.image import imread
 

@@ -15,7 +15,7 @@ from nas_env.agents.history import read_history as load_history
 from nas_env.benchmarks.cli import main
 from nas_env.benchmarks.run.directory import RunDirError
 from nas_env.benchmarks.run.search import run_search
-from tests.helpers import REPO
+from tests.helpers import BEST_NB201_CELL, REPO
 
 FAST = {"ppo": {"episodes_per_rollout": 2, "n_epochs": 2}, "maskable-ppo": {"episodes_per_rollout": 2, "n_epochs": 2}}
 
@@ -195,8 +195,7 @@ def test_table_rank_counts_strictly_better_cells():
     from nas_env.benchmarks.run.summary import reference_optimum
 
     table = gym.make("nas_env/NB201-v0").unwrapped.evaluator.table
-    best = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"
-    assert table.rank(best)["rank"] == 1  # tied at the top with one other cell: nothing is better
+    assert table.rank(BEST_NB201_CELL)["rank"] == 1  # tied at the top with one other cell: nothing is better
     worst = table.rank("|none~0|+|none~0|none~1|+|none~0|none~1|none~2|")
     assert worst["of"] == 15_625 and worst["rank"] > 15_000
     assert reference_optimum(gym.make("nas_env/Synthetic-v0")) is None

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import REPO
+from tests.helpers import REPO, jsonl_records, wait_for
 
 ENV_KWARGS = {"num_layers": 2, "epochs": 1, "filter_sizes": [1, 3], "num_filters": [8, 16],
               "train_kwargs": {"max_train_samples": 400, "count_flops": False, "num_threads": 1}}
@@ -70,20 +70,6 @@ def alive(pid: int) -> bool:
     return state not in ("Z", "X")  # a zombie has exited (the container's PID 1 may not reap it)
 
 
-def wait_for(predicate, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.05)
-
-
-def lines(path: Path) -> list[dict]:
-    if not path.exists():
-        return []
-    return [json.loads(x) for x in path.read_text().splitlines() if x.strip().endswith("}")]
-
-
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 
 
@@ -105,7 +91,7 @@ def start_until(cmd: list[str], out: Path, evaluations: int, tree: set[int]) -> 
     def progressed() -> bool:
         tree.update(descendants(proc.pid))
         ours = inode(history) not in (None, before)
-        return (ours and len(lines(history)) >= evaluations) or proc.poll() is not None
+        return (ours and len(jsonl_records(history)) >= evaluations) or proc.poll() is not None
 
     wait_for(progressed, 180, f"{evaluations} evaluations in {out}")
     tree.update(descendants(proc.pid))
@@ -159,7 +145,7 @@ def test_four_searchers_share_one_new_store_without_training_a_child_twice(tmp_p
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) for k in range(4)]
     errors = [p.communicate(timeout=300)[1] for p in procs]
     assert [p.returncode for p in procs] == [0] * 4, errors
-    histories = [lines(tmp_path / f"r{k}" / "history.jsonl") for k in range(4)]
+    histories = [jsonl_records(tmp_path / f"r{k}" / "history.jsonl") for k in range(4)]
     assert all(len(h) == 6 for h in histories)
     assert [(e["arch"], e["reward"]) for e in histories[0]] == [(e["arch"], e["reward"]) for e in histories[3]]
     rows = store_rows(store)
@@ -215,7 +201,7 @@ def test_sigkill_parent_and_workers_at_random_points_then_resume_exactly(tmp_pat
         # a process killed before it reached the resume (imports take a while under load) wrote nothing: the
         # lines beyond the checkpoint are still the previous process's, which trained them
         rewritten = inode(out / "history.jsonl") != before
-        new = lines(out / "history.jsonl")[start:] if rewritten else []
+        new = jsonl_records(out / "history.jsonl")[start:] if rewritten else []
         assert all(e["metrics"].get("cached") for e in new if e["arch"] in known), "a stored child was retrained"
     assert killed.count("parent") >= 3 and "worker" in killed, killed
     known = {arch for arch, st in store_rows(shared) if st != "retry"}
@@ -223,11 +209,11 @@ def test_sigkill_parent_and_workers_at_random_points_then_resume_exactly(tmp_pat
     done = subprocess.run(command(out, budget, "--store", str(shared)), env=ENV, cwd=tmp_path, capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    history = lines(out / "history.jsonl")
+    history = jsonl_records(out / "history.jsonl")
     assert [e["index"] for e in history] == list(range(budget))
     assert all(e["metrics"].get("cached") for e in history[start:] if e["arch"] in known)
     assert [(e["arch"], e["reward"]) for e in history] == [(e["arch"], e["reward"]) for e in
-                                                           lines(tmp_path / "ref" / "history.jsonl")]
+                                                           jsonl_records(tmp_path / "ref" / "history.jsonl")]
     assert set(trainings([history]).values()) == {1}
     assert sorted(a for a, _ in store_rows(shared)) == sorted({e["arch"] for e in history})
     wait_for(lambda: not any(alive(p) for p in tree), 15, f"no process left behind of {sorted(tree)}")

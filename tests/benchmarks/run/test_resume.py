@@ -13,7 +13,7 @@ import pytest
 
 from nas_env.agents import Budget
 from nas_env.benchmarks.run.search import run_search
-from tests.helpers import REPO
+from tests.helpers import REPO, jsonl_records
 
 BUDGET = 120
 
@@ -21,12 +21,6 @@ BUDGET = 120
 def arguments(agent: str, out: Path) -> list[str]:
     return ["search", "--env", "nas_env/NB201-v0", "--agent", agent, "--budget", str(BUDGET), "--seed", "7",
             "--out", str(out), "--no-progress"]
-
-
-def lines(path: Path) -> list[dict]:
-    if not path.exists():
-        return []
-    return [json.loads(x) for x in path.read_text().splitlines() if x.strip().endswith("}")]
 
 
 @pytest.mark.parametrize("agent", ["reinforce", "evolution"])
@@ -39,7 +33,7 @@ def test_sigkill_then_rerun_matches_uninterrupted(tmp_path, agent, paused_cli):
     assert search.wait_until_paused(timeout=90)
     search.proc.send_signal(signal.SIGKILL)
     search.proc.wait()
-    killed_at = len(lines(out / "history.jsonl"))
+    killed_at = len(jsonl_records(out / "history.jsonl"))
     assert killed_at == 50
     assert not (out / "summary.json").exists()
 
@@ -49,7 +43,7 @@ def test_sigkill_then_rerun_matches_uninterrupted(tmp_path, agent, paused_cli):
 
     ref = run_search("nas_env/NB201-v0", {}, agent, {}, Budget(evaluations=BUDGET), 7, tmp_path / "ref",
                      progress=False)
-    got = lines(out / "history.jsonl")
+    got = jsonl_records(out / "history.jsonl")
     assert [(e["arch"], tuple(e["tokens"]), e["reward"]) for e in got] == [
         (e.arch, e.tokens, e.reward) for e in ref.history
     ]

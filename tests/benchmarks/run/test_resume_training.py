@@ -12,7 +12,7 @@ from pathlib import Path
 
 from nas_env.agents import Budget
 from nas_env.benchmarks.run.search import run_search
-from tests.helpers import REPO
+from tests.helpers import REPO, jsonl_records
 
 BUDGET = 12
 ENV_KWARGS = {"num_layers": 2, "epochs": 1, "filter_sizes": [1, 3], "num_filters": [8, 16],
@@ -23,12 +23,6 @@ def arguments(out: Path) -> list[str]:
     return ["search", "--env", "nas_env/ZophLeCNN-v0", "--env-kwargs", json.dumps(ENV_KWARGS), "--agent", "reinforce",
             "--agent-kwargs", '{"m": 2}', "--budget", str(BUDGET), "--seed", "3", "--out", str(out), "--no-progress",
             "--executor", "none"]
-
-
-def lines(path: Path) -> list[dict]:
-    if not path.exists():
-        return []
-    return [json.loads(x) for x in path.read_text().splitlines() if x.strip().endswith("}")]
 
 
 def stored(path: Path) -> int:
@@ -56,7 +50,7 @@ def test_sigkill_real_training_then_resume_retrains_nothing(tmp_path, paused_cli
     search.proc.wait()
     trained_before = stored(store)
     assert 5 <= trained_before < BUDGET, trained_before
-    assert len(lines(out / "history.jsonl")) == 5
+    assert len(jsonl_records(out / "history.jsonl")) == 5
     assert not (out / "summary.json").exists()
 
     command = [sys.executable, "-m", "nas_env.benchmarks.cli", *arguments(out)]
@@ -66,7 +60,7 @@ def test_sigkill_real_training_then_resume_retrains_nothing(tmp_path, paused_cli
     st = summary["store"]
     # every training in the rerun was a store miss and wrote one new row: nothing was trained twice
     assert st["rows"] == trained_before + st["misses"]
-    history = lines(out / "history.jsonl")
+    history = jsonl_records(out / "history.jsonl")
     assert [e["index"] for e in history] == list(range(BUDGET))
     replayed = [e for e in history if e["metrics"].get("cached")]
     assert len(replayed) == st["hits"] >= 1  # children trained before the kill, replayed from the store

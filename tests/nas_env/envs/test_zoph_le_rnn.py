@@ -13,16 +13,9 @@ from gymnasium.utils.env_checker import check_env as gym_check_env
 import nas_env  # noqa: F401  (registers the env ids)
 from nas_env.registration import ENV_IDS
 from nas_env.rewards import REWARDS, bits_saved
+from tests.helpers import play
 
 TINY = {"base": 2, "max_chars": 2000, "hidden_size": 8, "seq_len": 8, "batch_size": 4, "device": "cpu"}
-
-
-def play(env, tokens, seed=0):
-    env.reset(seed=seed)
-    for t in tokens:
-        obs, reward, terminated, truncated, info = env.step(t)
-    assert terminated and not truncated
-    return reward, info
 
 
 def test_registered():
@@ -54,7 +47,7 @@ def test_defaults_are_the_paper_space():
 def test_tanh_rnn_episode_default_reward():
     env = gym.make("nas_env/ZophLeRNN-v0", **TINY, render_mode="ansi")
     space = env.unwrapped.space
-    reward, info = play(env, space.encode(space.tanh_rnn()))
+    _, reward, info = play(env, space.encode(space.tanh_rnn()), seed=0)
     m = info["metrics"]
     assert m["status"] == "ok" and info["arch"] == str(space.tanh_rnn())
     assert isinstance(reward, float) and reward == pytest.approx(bits_saved(m))
@@ -64,9 +57,9 @@ def test_tanh_rnn_episode_default_reward():
 
 def test_ppl_and_accuracy_rewards():
     tokens = (0, 1, 1, 3, 1, 2, 0, 3, 1, 0)
-    r_ppl, info = play(gym.make("nas_env/ZophLeRNN-v0", **TINY, reward="ppl"), tokens)
+    _, r_ppl, info = play(gym.make("nas_env/ZophLeRNN-v0", **TINY, reward="ppl"), tokens, seed=0)
     assert r_ppl == pytest.approx(80.0 / info["metrics"]["val_perplexity"] ** 2)
-    r_acc, info = play(gym.make("nas_env/ZophLeRNN-v0", **TINY, reward="accuracy"), tokens)
+    _, r_acc, info = play(gym.make("nas_env/ZophLeRNN-v0", **TINY, reward="accuracy"), tokens, seed=0)
     assert r_acc == info["metrics"]["val_accuracy"]
 
 
@@ -76,7 +69,7 @@ def test_masked_action_and_failed_child():
     _, reward, terminated, _, info = env.step(3)  # a combination has 2 choices
     assert terminated and reward == -1.0 and info["metrics"]["status"] == "invalid"
     env = gym.make("nas_env/ZophLeRNN-v0", **TINY, failure_reward=-1.0, train_kwargs={"diverge_loss": 0.5})
-    reward, info = play(env, (0, 1, 1, 3, 1, 2, 0, 3, 1, 0))
+    _, reward, info = play(env, (0, 1, 1, 3, 1, 2, 0, 3, 1, 0), seed=0)
     assert reward == -1.0 and info["metrics"]["status"] == "diverged"
 
 

@@ -16,8 +16,8 @@ from nas_env.evaluators.image_train import TrainEvaluator
 from nas_env.models import build_model
 from nas_env.spaces import MacroArch, NB201Cell, ZophLeCNNSpace
 from nas_env.training import load_dataset
+from tests.helpers import BEST_NB201_CELL
 
-BEST_NB201 = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"
 SPACE = ZophLeCNNSpace(num_layers=3, predict_stride=True)
 GOOD_ARCH = "3x3-36-s1<img | 3x3-48-s1<0 | 3x3-64-s1<1"
 
@@ -26,13 +26,7 @@ TINY = DIGITS.subset(train=128, val=64, test=64)
 TINY_EVAL = TrainEvaluator(TINY, epochs=1, batch_size=32, device="cpu", count_flops=False)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """One intra-op thread: on a busy 2-core machine, 2 threads can be 10x slower (OpenMP spin-waits)."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _cpu(**kwargs) -> TrainEvaluator:
@@ -86,15 +80,6 @@ def test_same_seed_same_accuracy():
     assert c["seed"] == d["seed"] and c["val_accuracy"] == d["val_accuracy"]
 
 
-def test_evaluate_leaves_global_torch_state_alone():
-    torch.manual_seed(123)
-    expected = torch.rand(3)
-    torch.manual_seed(123)
-    TINY_EVAL.evaluate(SPACE.from_string("3x3-24-s1<img | 3x3-24-s1<0 | 3x3-24-s1<1"), seed=5)
-    assert torch.equal(torch.rand(3), expected)
-    assert not torch.are_deterministic_algorithms_enabled()
-
-
 # ---------------------------------------------------------------------- accuracy
 def test_three_layer_child_learns_digits():
     m = _cpu(epochs=10).evaluate(SPACE.from_string(GOOD_ARCH), seed=0)
@@ -118,7 +103,7 @@ def test_reward_metric_max_last5_and_fidelity():
 
 def test_nb201_and_macro_train_on_digits():
     ev = _cpu(epochs=1)
-    nb = ev.evaluate(NB201Cell.from_string(BEST_NB201), seed=0)
+    nb = ev.evaluate(NB201Cell.from_string(BEST_NB201_CELL), seed=0)
     assert nb["status"] == "ok", nb["error"]
     assert 0.0 <= nb["val_accuracy"] <= 1.0
     mac = ev.evaluate(MacroArch.from_string("01201210"), seed=0)
@@ -135,7 +120,7 @@ def test_too_small_feature_map_is_a_failed_child():
 
 def test_builder_error_is_a_failed_child():
     ev = TrainEvaluator(TINY, epochs=1, device="cpu", model_options={"bogus": 1})
-    m = ev.evaluate(NB201Cell.from_string(BEST_NB201))
+    m = ev.evaluate(NB201Cell.from_string(BEST_NB201_CELL))
     assert m["status"] == "failed" and "bogus" in m["error"]
 
 

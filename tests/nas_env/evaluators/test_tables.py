@@ -10,8 +10,8 @@ import pytest
 from nas_env.data import tables
 from nas_env.evaluators import MacroTableEvaluator, NB201Table, NB201TableEvaluator
 from nas_env.spaces import MacroArch, NB201Cell
+from tests.helpers import BEST_NB201_CELL
 
-BEST = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"
 # NB201 index 1 in the source CSVs
 ROW1 = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|"
 # NB201 index 0
@@ -50,17 +50,17 @@ def test_nb201_other_datasets_and_seed_counts():
 
 def test_nb201_best_cell():
     t = NB201Table("cifar10")
-    assert t.arch_str[t.best_row] == BEST  # tied with NB201 index 13714 at 94.3733%; lower index wins
+    assert t.arch_str[t.best_row] == BEST_NB201_CELL  # tied with NB201 index 13714 at 94.3733%; lower index wins
     assert t.nb201_index[t.best_row] == 6111
     assert t.test200[t.best_row] == pytest.approx(0.9437, abs=1e-4)
-    info = t.lookup(BEST, 200)
+    info = t.lookup(BEST_NB201_CELL, 200)
     assert info["test_accuracy"] == pytest.approx(0.94373333, abs=1e-6)
 
 
 def test_nb201_reference_optimum():
     ref = NB201Table("cifar10").reference_optimum()
     assert list(ref) == ["arch", "test_accuracy", "val_accuracy"]
-    assert ref["arch"] == BEST and isinstance(ref["arch"], str)
+    assert ref["arch"] == BEST_NB201_CELL and isinstance(ref["arch"], str)
     assert ref["test_accuracy"] == 0.9437333333333333  # 94.37%: mean test_top1 of the 200-epoch runs
     assert ref["val_accuracy"] == 0.9160666665039061
     # no 200-epoch test accuracy: ranked by the seed-mean validation accuracy, named so
@@ -80,8 +80,8 @@ def test_nb201_rank_counts_strictly_better_cells():
     expected = {"rank": better + 1, "of": 15625, "top_percent": 100.0 * (better + 1) / 15625, "by": "test_accuracy"}
     assert t.rank(ROW1) == expected == {"rank": 257, "of": 15625, "top_percent": 1.6448, "by": "test_accuracy"}
     assert t.rank(NB201Cell.from_string(ROW1)) == expected
-    tied = int(np.flatnonzero(t.nb201_index == 13714)[0])  # shares 94.3733% with BEST: nothing is better
-    assert t.rank(BEST)["rank"] == t.rank(str(t.arch_str[tied]))["rank"] == 1
+    tied = int(np.flatnonzero(t.nb201_index == 13714)[0])  # shares 94.3733% with BEST_NB201_CELL: nothing is better
+    assert t.rank(BEST_NB201_CELL)["rank"] == t.rank(str(t.arch_str[tied]))["rank"] == 1
     assert NB201Table("cifar100").rank(ROW1) == {
         "rank": 917, "of": 15625, "top_percent": 5.8688, "by": "val_accuracy_mean",
     }
@@ -107,7 +107,7 @@ def test_nb201_bad_dataset_and_fidelity():
         NB201TableEvaluator("cifar1000")
     ev = NB201TableEvaluator()
     with pytest.raises(ValueError, match=r"unknown fidelity 50; valid: \[12, 200\]"):
-        ev.evaluate(NB201Cell.from_string(BEST), fidelity=50)
+        ev.evaluate(NB201Cell.from_string(BEST_NB201_CELL), fidelity=50)
 
 
 def test_macro_table_exact_row():

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import REPO
+from tests.helpers import REPO, jsonl_records
 
 pytest.importorskip("ray")
 
@@ -174,12 +174,6 @@ def cluster() -> Iterator[Cluster]:
     assert stray == [], f"processes of the test cluster still alive after shutdown: {stray}"
 
 
-def history(path: Path) -> list[dict]:
-    if not path.exists():
-        return []
-    return [json.loads(x) for x in path.read_text().splitlines() if x.strip().endswith("}")]
-
-
 @pytest.mark.slow
 def test_search_on_two_nodes_survives_losing_the_worker(cluster: Cluster, tmp_path: Path, paused_cli) -> None:
     out = tmp_path / "run"
@@ -194,7 +188,7 @@ def test_search_on_two_nodes_survives_losing_the_worker(cluster: Cluster, tmp_pa
                               "for e in history)", env=RAY_ENV, cwd=tmp_path, stdout=subprocess.PIPE,
                         stderr=subprocess.PIPE, text=True)
     assert search.wait_until_paused(timeout=120), "the search ended or stalled before the worker node trained a child"
-    killed_after = len(history(out / "history.jsonl"))
+    killed_after = len(jsonl_records(out / "history.jsonl"))
     assert cluster.worker is not None
     pids = cluster.node_pids("worker")
     for pid in pids:  # the worker node crashes: its raylet and the actors training children there
@@ -208,7 +202,7 @@ def test_search_on_two_nodes_survives_losing_the_worker(cluster: Cluster, tmp_pa
           f"{time.monotonic() - t0:.1f} s")
     assert search.proc.returncode == 0, stderr
 
-    entries = history(out / "history.jsonl")
+    entries = jsonl_records(out / "history.jsonl")
     assert killed_after < BUDGET
     assert [e["index"] for e in entries] == list(range(BUDGET))  # nothing lost, nothing duplicated
     assert all(e["metrics"]["status"] == "ok" for e in entries)

@@ -10,17 +10,9 @@ from nas_env.models.macro_net import MacroNetwork
 from nas_env.models.nb201_net import NB201Network
 from nas_env.models.zoph_le_cnn import ZophLeCNN
 from nas_env.spaces import CNNLayer, MacroArch, NB201Cell, ZophLeCNNArch
+from tests.helpers import BEST_NB201_CELL
 
-BEST_NB201 = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """One intra-op thread: on a busy 2-core machine, 2 threads can be 10x slower (OpenMP spin-waits)."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def arch(*layers: tuple) -> ZophLeCNNArch:
@@ -114,7 +106,7 @@ def test_backward_runs_through_padding_and_concat():
 
 
 def test_nb201_network_shapes():
-    cell = NB201Cell.from_string(BEST_NB201)
+    cell = NB201Cell.from_string(BEST_NB201_CELL)
     m = NB201Network(cell, num_classes=10, in_channels=1, channels=8, cells_per_stage=2)
     assert m(torch.randn(2, 1, 8, 8)).shape == (2, 10)
     assert m.classifier.in_features == 32
@@ -138,7 +130,7 @@ def test_build_model_dispatch_and_counts():
     assert count_params(m) == 3 * 3 * 24 + 2 * 24 + 24 * 10 + 10
     assert count_flops(m, (1, 8, 8)) >= 2 * 3 * 3 * 24 * 64
     assert m.training  # count_flops restores the mode
-    nb = build_model(NB201Cell.from_string(BEST_NB201), 10, 1, 8, channels=4, cells_per_stage=1)
+    nb = build_model(NB201Cell.from_string(BEST_NB201_CELL), 10, 1, 8, channels=4, cells_per_stage=1)
     assert nb.classifier.in_features == 16
     with pytest.raises(TypeError, match="no model builder for str"):
         build_model("not an arch", 10, 1, 8)

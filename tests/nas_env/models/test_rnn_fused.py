@@ -6,8 +6,6 @@ import copy
 import math
 import os
 import pickle
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -222,32 +220,3 @@ def test_fused_sequence_rejects_empty_sequences():
     program = TreeProgram(SPACE2.paper_example())
     with pytest.raises(ValueError, match=r"at least one time step, got shape \(2, 0, 6\)"):
         fused_sequence(program, torch.zeros(2, 0, 6), torch.zeros(2, 3), torch.zeros(2, 3), torch.zeros(6, 3), None)
-
-
-def _throughput_script(*args: str) -> subprocess.CompletedProcess:
-    """``python -m nas_env.benchmarks.measure.lm_throughput ARGS`` (the script as a user runs it)."""
-    return subprocess.run([sys.executable, "-m", "nas_env.benchmarks.measure.lm_throughput", *args],
-                          capture_output=True, text=True, timeout=300)
-
-
-def test_throughput_script_prints_both_tables():
-    done = _throughput_script("--batch", "4", "--seq-len", "4", "--hidden", "8", "--random-cells", "1",
-                              "--repeats", "2", "--vocab", "11")
-    assert done.returncode == 0, done.stderr
-    text = done.stdout
-    assert "[layer] forward + backward of one recurrent layer" in text
-    assert "[LM train step]" in text
-    # one row per cell and table: CPU ms best/median of nn.LSTM, fused, eager, then three ratios
-    rows = {line.split()[0]: line.split() for line in text.splitlines()
-            if line.split() and line.split()[0] in ("lstm_like", "random_0", "lm_lstm_like", "lm_random_0")}
-    assert sorted(rows) == ["lm_lstm_like", "lm_random_0", "lstm_like", "random_0"]
-    for fields in rows.values():
-        assert all(float(x) > 0 for f in fields[1:4] for x in f.split("/"))
-        assert all(f.endswith("x") and float(f[:-1]) > 0 for f in fields[4:7])
-    assert "worst fused ratio, layer:" in text and "worst fused ratio, LM train step:" in text
-
-
-def test_throughput_script_rejects_bad_arguments():
-    done = _throughput_script("--batch", "0")
-    assert done.returncode == 2
-    assert "must be a positive integer, got '0'" in done.stderr

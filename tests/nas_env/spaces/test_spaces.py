@@ -17,8 +17,7 @@ from nas_env.spaces import (
     ZophLeCNNArch,
     ZophLeCNNSpace,
 )
-
-BEST = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"
+from tests.helpers import BEST_NB201_CELL
 
 
 def test_nb201_grammar_and_canonical_string():
@@ -28,9 +27,9 @@ def test_nb201_grammar_and_canonical_string():
     assert names == ["edge_1<-0", "edge_2<-0", "edge_2<-1", "edge_3<-0", "edge_3<-1", "edge_3<-2"]
     assert space.next_decision((0,) * 6) is None
     cell = space.decode((3, 3, 3, 1, 3, 2))
-    assert str(cell) == BEST
+    assert str(cell) == BEST_NB201_CELL
     assert cell.key == "333132"
-    assert NB201Cell.from_string(BEST) == cell
+    assert NB201Cell.from_string(BEST_NB201_CELL) == cell
     assert space.encode(cell) == (3, 3, 3, 1, 3, 2)
 
 

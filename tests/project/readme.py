@@ -1,0 +1,22 @@
+"""The README as the project tests read it: its text, its fenced blocks and its inline code spans."""
+
+from __future__ import annotations
+
+import re
+
+from tests.helpers import REPO
+
+__all__ = ["BASH_BLOCKS", "INLINE", "PROSE", "PYTHON_BLOCKS", "README", "TEXT", "block"]
+
+README = REPO / "README.md"
+TEXT = README.read_text(encoding="utf-8")
+PYTHON_BLOCKS = re.findall(r"```python\n(.*?)```", TEXT, flags=re.S)
+BASH_BLOCKS = re.findall(r"```bash\n(.*?)```", TEXT, flags=re.S)
+PROSE = re.sub(r"```.*?```", "", TEXT, flags=re.S)  # the README without its fenced blocks
+INLINE = [" ".join(span.split()) for span in re.findall(r"`([^`]+)`", PROSE)]  # may wrap a line
+
+
+def block(marker: str) -> str:
+    """The one Python block of the README that contains ``marker``."""
+    (found,) = [b for b in PYTHON_BLOCKS if marker in b]
+    return found
