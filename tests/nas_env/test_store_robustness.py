@@ -18,6 +18,7 @@ from nas_env.evaluators import FunctionEvaluator
 from nas_env.evaluators.base import failure_metrics
 from nas_env.executors import ProcessExecutor, Request
 from nas_env.store import EvaluationStore, StoreError
+from tests.helpers import wait_for
 
 
 def open_fds() -> int:
@@ -116,7 +117,13 @@ def test_claims_expire_unless_renewed_and_a_returning_owner_takes_its_own_over(t
     a = EvaluationStore(path, {"space": 1}, {"evaluator": 1}, claim_ttl=0.6, owner="a")
     b = EvaluationStore(path, {"space": 1}, {"evaluator": 1}, claim_ttl=0.6, owner="b")
     assert a.claims.claim("x", None, 0) and not b.claims.claim("x", None, 0) and a.claims.claim("x", None, 0)
-    time.sleep(1.0)  # a lives: its heartbeat renews the claim past its ttl
+    first_expiry = time.time() + 0.6
+
+    def renewed_past_its_ttl() -> bool:  # a lives: its heartbeat keeps the claim live past its first expiry
+        assert a.claims.held() == 1, "the live owner's claim lapsed"
+        return time.time() > first_expiry
+
+    wait_for(renewed_past_its_ttl, 30, "the claim's first ttl to pass")
     assert not b.claims.claim("x", None, 0) and a.claims.held() == 1
     a.put("x", None, 0, {"status": "ok", "val_accuracy": 0.5})
     assert not b.claims.claim("x", None, 0) and a.claims.held() == 0  # done: nothing left to train
@@ -129,8 +136,7 @@ def test_claims_expire_unless_renewed_and_a_returning_owner_takes_its_own_over(t
     assert not b.claims.claim("crashed", None, 0)
     again = EvaluationStore(path, {"space": 1}, {"evaluator": 1}, claim_ttl=0.6, owner="run-dir")
     assert again.claims.claim("run-dir", None, 0)  # a resumed run takes its own claim over at once
-    time.sleep(0.7)
-    assert b.claims.claim("crashed", None, 0)  # expired: taken over
+    wait_for(lambda: b.claims.claim("crashed", None, 0), 30, "the crashed owner's claim to expire")  # taken over
     a.claims.claim("y", None, 0)
     a.close()  # a clean close releases
     assert b.claims.claim("y", None, 0)

@@ -189,7 +189,7 @@ def test_sigkill_parent_and_workers_at_random_points_then_resume_exactly(tmp_pat
         # a child stored as "retry" (its worker was killed: the machine's fault, not the child's) is trained again
         known = {arch for arch, st in store_rows(shared) if st != "retry"} if shared.exists() else set()
         proc = start_until(command(out, budget, "--store", str(shared)), out, start + rng.randint(0, 2), tree)
-        time.sleep(rng.uniform(0.0, 1.5))
+        time.sleep(rng.uniform(0.0, 1.5))  # a random kill point (chosen, not waited for): anywhere in training
         if victim == "worker" and proc.poll() is None and workers_of(proc.pid):
             os.kill(rng.choice(workers_of(proc.pid)), signal.SIGKILL)  # the executor retries its child
             killed.append("worker")

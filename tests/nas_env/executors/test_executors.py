@@ -6,6 +6,7 @@ import os
 import signal
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +14,8 @@ from nas_env.evaluators import FunctionEvaluator
 from nas_env.evaluators.image_train import TrainEvaluator
 from nas_env.executors import InProcessExecutor, ProcessExecutor, Request, make_executor
 from nas_env.spaces import ZophLeCNNSpace
+from tests.helpers import wait_for
+from tests.nas_env.executors.marks import MarksItsStart, marked_pids
 
 SPACE = ZophLeCNNSpace(num_layers=2)
 ARCHS = [SPACE.from_string(s) for s in ("3x3-24-s1<img | 3x3-24-s1<0", "5x5-36-s1<img | 1x1-24-s1<img",
@@ -25,8 +28,14 @@ def sleepy(arch, fidelity=None, seed=None):
 
 
 @pytest.fixture(scope="module")
-def train_pool():
-    ev = TrainEvaluator(epochs=1, max_train_samples=300, count_flops=False)
+def marks(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the train pool's workers mark each evaluation they start (:class:`MarksItsStart`)."""
+    return tmp_path_factory.mktemp("marks")
+
+
+@pytest.fixture(scope="module")
+def train_pool(marks: Path):
+    ev = MarksItsStart(TrainEvaluator(epochs=1, max_train_samples=300, count_flops=False), marks)
     with ProcessExecutor(ev, num_workers=2, max_retries=1) as pool:
         yield pool
 
@@ -50,14 +59,17 @@ def test_timeout_kills_the_child_not_the_search():
         assert pool.evaluate([Request("0.1", None, 0)])[0]["status"] == "ok"  # pool still works
 
 
-def test_killed_worker_during_training_is_retried(train_pool):
+def test_killed_worker_during_training_is_retried(train_pool, marks):
     killed: list[int] = []
+    for mark in marks.iterdir():
+        mark.unlink()
+
+    def training() -> list[int]:
+        return [pid for pid in marked_pids(marks) if pid in train_pool.busy_worker_pids()]
 
     def killer() -> None:
-        while not train_pool.busy_worker_pids():
-            time.sleep(0.05)
-        time.sleep(0.3)  # inside training
-        pid = train_pool.busy_worker_pids()[0]
+        wait_for(training, 60, "a worker to start training a child")
+        pid = training()[0]
         os.kill(pid, signal.SIGKILL)
         killed.append(pid)
 
@@ -116,17 +128,25 @@ def test_ray_executor_trains_children(ray_local):
         ex.close()
 
 
-def test_ray_actor_death_is_retried_and_timeout_enforced(ray_local):
+def test_ray_actor_death_is_retried_and_timeout_enforced(ray_local, tmp_path):
     from nas_env.executors.ray_executor import RayExecutor
 
+    marks = str(tmp_path)
+
     def nap(arch):  # a local function: Ray pickles it by value
+        Path(marks, str(os.getpid())).touch()  # this actor has started a child
         time.sleep(float(str(arch)))
         return 0.5
 
     ex = RayExecutor(FunctionEvaluator(nap), num_cpus=1, timeout=8.0, max_retries=1)
     try:
         pids = ex.actor_pids()
-        t = threading.Timer(0.5, lambda: os.kill(pids[0], signal.SIGKILL))
+
+        def kill_a_napping_actor() -> None:
+            wait_for(lambda: set(marked_pids(tmp_path)) & set(pids), 60, "an actor to start a child")
+            os.kill(sorted(set(marked_pids(tmp_path)) & set(pids))[0], signal.SIGKILL)
+
+        t = threading.Thread(target=kill_a_napping_actor)
         t.start()
         out = ex.evaluate([Request("1.5", None, 0), Request("1.5", None, 0)])
         t.join()
