@@ -6,8 +6,9 @@ a top-level ``benchmarks`` folder (as torchrl's wheels install one). Then, from 
 user's own ``agents/`` and ``benchmarks/`` packages with ``PYTHONPATH=.``, ``nas-env search`` and the
 README's Python snippet run, and ``import agents`` still gives the user's package.
 
-The new environment sees this interpreter's site-packages through a ``.pth`` file (for gymnasium, torch,
-setuptools and pip), so nothing is downloaded; what is tested is where nas-env itself lands.
+The new environment sees every site-packages directory on this interpreter's path through a ``.pth`` file (for
+gymnasium, torch, setuptools and pip, also where this interpreter is itself a venv that reaches another one's
+packages through a ``.pth`` file), so nothing is downloaded; what is tested is where nas-env itself lands.
 """
 
 from __future__ import annotations
@@ -33,13 +34,22 @@ def _run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> subpro
     return out
 
 
+def _outer_site_dirs() -> list[str]:
+    """Every site-packages directory on this interpreter's path, in order: its own, and those it reached through
+    ``.pth`` files (a light venv on top of another one). A ``.pth`` line puts a directory on the path but does not
+    read the ``.pth`` files in it, so the new environment is given each of them."""
+    dirs = [p for p in sys.path if Path(p).name in ("site-packages", "dist-packages") and Path(p).is_dir()]
+    purelib = sysconfig.get_path("purelib")
+    return dirs if purelib in dirs else [purelib, *dirs]
+
+
 def _venv(where: Path) -> tuple[Path, Path]:
     """A fresh venv seeing this interpreter's packages; returns (python, its site-packages)."""
     _run([sys.executable, "-m", "venv", "--without-pip", str(where)], cwd=where.parent)
     python = where / "bin" / "python"
     site = Path(_run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
                      cwd=where).stdout.strip())
-    (site / "outer.pth").write_text(sysconfig.get_path("purelib") + "\n", encoding="utf-8")
+    (site / "outer.pth").write_text("".join(f"{d}\n" for d in _outer_site_dirs()), encoding="utf-8")
     # the colliding top-level names: the OpenAI Agents SDK's package and torchrl's benchmarks/ folder
     (site / "agents").mkdir()
     (site / "agents" / "__init__.py").write_text('WHO = "openai-agents stand-in"\n', encoding="utf-8")
