@@ -34,7 +34,7 @@ def test_tpe_through_nas_env_search_learns_where_random_search_does_not(tmp_path
         assert main(["search", "--env", "nas_env/NB201-v0", "--env-kwargs", '{"fidelity": 12}', "--agent", agent,
                      "--budget", "100", "--seed", "0", "--out", str(out), "--no-progress"]) == 0
         runs[out.name] = _history(out)
-    tpe, random = runs["tpe0"], runs["random1"]  # (same seed, same history: tests/test_agents.py)
+    tpe, random = runs["tpe0"], runs["random1"]  # (same seed, same history: tests/agents/test_agents.py)
     assert len(tpe) == 100 and json.loads((tmp_path / "tpe0/summary.json").read_text())["agent"] == "tpe"
 
     def late_mean(h: list[dict]) -> float:

@@ -16,7 +16,7 @@ pytest.importorskip("ipykernel")
 
 ROOT = REPO
 DOCS = ROOT / "docs"
-# a line each notebook's run must print (the same checks tests/test_docs.py makes on the scripts)
+# a line each notebook's run must print (the same checks tests/project/test_tutorials.py makes on the scripts)
 EXPECTED = {
     "01_environment_in_five_minutes": "masked action -> True 0.0 invalid",
     "02_your_own_agent": "epsilon-greedy  best validation accuracy",

@@ -1,10 +1,10 @@
 """The CLI's outputs stay what they were: small `search`, `report` and `benchmark` runs against a manifest.
 
-The manifest (``tests/golden/manifest.json``) holds a SHA-256 of every output file after removing what
+The manifest (``tests/benchmarks/cli/golden/manifest.json``) holds a SHA-256 of every output file after removing what
 legitimately changes between runs (timestamps, wall times, versions, the command line, absolute paths,
 and the measured training seconds of real-training children). It was generated with the code from
 before the layout change of issue 11 and must not move unless an output format changes on purpose:
-regenerate with ``NAS_ENV_REGEN_GOLDEN=1 python -m pytest tests/test_golden_outputs.py`` and say why in
+regenerate with ``NAS_ENV_REGEN_GOLDEN=1 python -m pytest tests/benchmarks/cli/test_golden_outputs.py`` and say why in
 the commit. Figures are checked for presence only (their bytes depend on the matplotlib version).
 Module paths printed in text are written without the ``nas_env.`` namespace of issue 21
 (``python -m nas_env.benchmarks.measure.x`` and ``python -m benchmarks.measure.x`` hash alike).
