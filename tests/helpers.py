@@ -6,8 +6,10 @@ repository root on ``sys.path`` and names each test module by its dotted path (`
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import json
+import pkgutil
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -15,7 +17,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-__all__ = ["BEST_NB201_CELL", "REPO", "jsonl_records", "load_script", "play", "wait_for"]
+__all__ = ["BEST_NB201_CELL", "REPO", "jsonl_records", "load_script", "play", "resolve", "wait_for"]
 
 #: the repository root (tests/ is one of its folders)
 REPO = Path(__file__).resolve().parents[1]
@@ -60,3 +62,26 @@ def load_script(path: Path, module_name: str) -> ModuleType:
     sys.modules[module_name] = module  # dataclasses need the module registered
     spec.loader.exec_module(module)
     return module
+
+
+def resolve(dotted: str) -> Any:
+    """``nas_env.a.b``: a module, or a name in a module or (for a package) in one of its modules."""
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj: Any = importlib.import_module(".".join(parts[:cut]))
+        except ModuleNotFoundError:
+            continue
+        for i, name in enumerate(parts[cut:]):
+            if hasattr(obj, name):
+                obj = getattr(obj, name)
+            elif i == 0 and hasattr(obj, "__path__"):  # e.g. nas_env.executors.RayExecutor (lazy: needs Ray)
+                found = pkgutil.iter_modules(obj.__path__)
+                modules = [importlib.import_module(f"{obj.__name__}.{m.name}") for m in found]
+                obj = next((getattr(m, name) for m in modules if name in getattr(m, "__all__", ())), None)
+                if obj is None:
+                    raise AttributeError(f"{dotted}: no {name!r} in the package or its modules")
+            else:
+                raise AttributeError(f"{dotted}: no {name!r}")
+        return obj
+    raise ModuleNotFoundError(dotted)

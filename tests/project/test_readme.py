@@ -14,7 +14,6 @@ import contextlib
 import importlib
 import importlib.util
 import io
-import pkgutil
 import re
 import shlex
 import subprocess
@@ -22,31 +21,15 @@ import sys
 from functools import cache
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 import pytest
 
-from tests.helpers import BEST_NB201_CELL, REPO
-from tests.project.readme import BASH_BLOCKS, INLINE, PROSE, PYTHON_BLOCKS, TEXT, block
+from tests.helpers import BEST_NB201_CELL, REPO, resolve
+from tests.project.readme import BASH_BLOCKS, INLINE, PROSE, PYTHON_BLOCKS, TEXT, block, commands, run_block
 
 ROOT = REPO
 # placeholders the README writes after a flag or subcommand, and a value argparse accepts for each
 PLACEHOLDERS = {"N": "2", "S": "60", "PATH": "runs/x.sqlite", "DIR": "runs/x", "HOST:PORT": "127.0.0.1:6379"}
-
-
-def run_block(source: str, name: str) -> tuple[dict[str, Any], list[str]]:
-    """Execute a README block; return its namespace and the lines it printed."""
-    namespace: dict[str, Any] = {"__name__": "__readme__"}
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(compile(source, f"README.md[{name}]", "exec"), namespace)
-    return namespace, out.getvalue().splitlines()
-
-
-def commands(text: str) -> list[str]:
-    """The shell commands of a bash block: continuation lines joined, ``&&`` chains split."""
-    joined = text.replace("\\\n", " ")
-    return [" ".join(c.split()) for line in joined.splitlines() for c in line.split("&&") if c.strip()]
 
 
 # ---------------------------------------------------------------- the Python blocks
@@ -285,29 +268,6 @@ def test_readme_repository_paths_exist():
     assert {"examples/", "benchmarks/", "nas_env/data/README.md", "MEASUREMENTS.md", "NOTICE"} <= set(paths)
     missing = [p for p in paths if not (ROOT / p).exists()]
     assert not missing
-
-
-def resolve(dotted: str) -> Any:
-    """``nas_env.a.b``: a module, or a name in a module or (for a package) in one of its modules."""
-    parts = dotted.split(".")
-    for cut in range(len(parts), 0, -1):
-        try:
-            obj: Any = importlib.import_module(".".join(parts[:cut]))
-        except ModuleNotFoundError:
-            continue
-        for i, name in enumerate(parts[cut:]):
-            if hasattr(obj, name):
-                obj = getattr(obj, name)
-            elif i == 0 and hasattr(obj, "__path__"):  # e.g. nas_env.executors.RayExecutor (lazy: needs Ray)
-                found = pkgutil.iter_modules(obj.__path__)
-                modules = [importlib.import_module(f"{obj.__name__}.{m.name}") for m in found]
-                obj = next((getattr(m, name) for m in modules if name in getattr(m, "__all__", ())), None)
-                if obj is None:
-                    raise AttributeError(f"{dotted}: no {name!r} in the package or its modules")
-            else:
-                raise AttributeError(f"{dotted}: no {name!r}")
-        return obj
-    raise ModuleNotFoundError(dotted)
 
 
 def test_readme_library_names_resolve():
