@@ -1,5 +1,8 @@
 """Fixtures shared by the test modules.
 
+``one_torch_thread`` runs a module of tiny networks on one intra-op torch thread (use it with
+``pytestmark = pytest.mark.usefixtures("one_torch_thread")``).
+
 ``paused_cli`` runs ``nas-env`` in a subprocess that stops after recording a chosen evaluation and waits there
 until the test resumes it (or kills it): the test injects the pause into the subprocess (it wraps
 :class:`nas_env.agents.history.HistoryWriter`); nothing in the library knows about it, and the test waits on
@@ -18,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import torch
 
 #: run as ``python -c PAUSE_HOOK CONDITION FLAG_DIR ARGS...``: ``nas-env ARGS...`` whose history writer, after the
 #: evaluation that first makes CONDITION true (a Python expression over ``history``, the evaluations recorded so
@@ -86,3 +90,13 @@ def paused_cli(tmp_path: Path) -> Iterator[Callable[..., PausedCLI]]:
         if paused.proc.poll() is None:
             paused.proc.kill()
             paused.proc.wait()
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread() -> Iterator[None]:
+    """One intra-op torch thread while a module runs, then the session's setting again: the networks of these tests
+    are tiny, and on a busy 2-core machine 2 threads can be 10x slower (OpenMP spin-waits)."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)

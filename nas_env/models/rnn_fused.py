@@ -11,7 +11,7 @@ kernel (``rnn_tree_kernel.c``) that evaluates the whole tree for every
 kernel call and one matrix product per step, and the recurrent weight's gradient is
 one matrix product over all steps at the end. The semantics are exactly the eager
 module's (:mod:`nas_env.spaces.zoph_le_rnn`); results agree within float rounding
-(``tests/test_rnn_fused.py``).
+(``tests/nas_env/models/test_rnn_fused.py``).
 
 The kernel is compiled on first use with the system C compiler (``$CC``, else ``cc``)
 into ``$NAS_ENV_KERNEL_CACHE`` (default ``~/.cache/nas_env/kernels``), keyed by a

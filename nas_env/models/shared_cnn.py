@@ -24,7 +24,7 @@ Every other rule (padding, zero-padding of smaller maps, strides, too-small feat
 unconsumed outputs) is the stand-alone :class:`~nas_env.models.zoph_le_cnn.ZophLeCNN`'s:
 its shape plan is computed by building that child on the ``meta`` device (no memory, no
 random numbers). So with the same weights a child computes exactly what the stand-alone
-network computes in training mode (``tests/test_shared_weights.py`` checks it).
+network computes in training mode (``tests/nas_env/models/test_shared_models.py`` checks it).
 
 :meth:`SharedZophLeCNN.child_slices` names, for one child, every ``(parameter, index)``
 pair it uses; :class:`SlicedSGD` updates only those entries (and their momentum), so

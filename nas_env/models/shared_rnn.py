@@ -17,7 +17,7 @@ and runs the stand-alone :class:`~nas_env.models.rnn_cell.ZophLeRNNCellModule` o
 (``torch.func.functional_call`` on a parameter-free copy built on the ``meta`` device):
 the same tree program (activations, combinations, inject, ``c_t``), fused or eager time
 loop. So with the same weights a child computes exactly what the stand-alone
-:class:`~nas_env.models.rnn_lm.RNNLanguageModel` computes (``tests/test_shared_rnn.py``
+:class:`~nas_env.models.rnn_lm.RNNLanguageModel` computes (``tests/nas_env/models/test_shared_models.py``
 checks it; :meth:`SharedRNNLM.child_weights` gives the stand-alone ``state_dict``).
 
 Every shared tensor belongs wholly to one (layer, leaf, combination) or to the

@@ -56,7 +56,7 @@ activation"; and 0 for the second element, the node ``c_{t-1}`` is injected into
 Our leaves also carry biases; zero them to match the paper's bias-free equations.)
 Issue 7 quoted this example with ``c_t = W1 x_t + W2 h_{t-1}`` (node 0's pre-activation);
 the paper's text says node 1, which we follow; ending the tokens in ``0 0`` instead of
-``1 0`` gives the issue's variant. Both are checked in ``tests/test_rnn_model.py``.
+``1 0`` gives the issue's variant. Both are checked in ``tests/nas_env/models/test_rnn_models.py``.
 
 Canonical string: ``"add:tanh,elem_mult:relu,elem_mult:sigmoid|inject=add:relu@0|c_t=1"``
 (nodes in index order; ``@`` names the injection node; the base is implied by the

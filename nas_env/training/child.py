@@ -58,7 +58,7 @@ def deterministic(device: torch.device, seed: int) -> Iterator[None]:
     On CUDA it also asks for deterministic algorithms (and no cuDNN autotuning). On the CPU the ops
     a child uses are deterministic already, and the switch is left alone: the first
     ``torch.use_deterministic_algorithms`` call of a process imports ``torch._inductor`` (1.6 s here,
-    paid by every worker process), and it changes no CPU result (``tests/test_child_threads.py``).
+    paid by every worker process), and it changes no CPU result (``tests/nas_env/training/test_child_isolation.py``).
     """
     if device.type == "cpu":
         with torch.random.fork_rng(devices=[]):
