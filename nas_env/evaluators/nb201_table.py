@@ -127,13 +127,13 @@ class NB201Table:
             test = None if self.test200 is None else float(self.test200[r])
         else:
             val, test = float(self.val12[r]), float(self.test12[r])
-        return make_metrics(
-            val,
-            test_accuracy=test,
-            cost_seconds=float(self.train_time200[r]) * fidelity / 200,
-            params=int(self.params[r]),
-            nb201_index=int(self.nb201_index[r]),
-        )
+        return self.row_metrics(r, val, test, fidelity)
+
+    def row_metrics(self, r: int, val: float, test: float | None, epochs: int, **extra: Any) -> dict[str, Any]:
+        """The metrics of row ``r`` with these accuracies after ``epochs``: the cost is the 200-epoch
+        training time x ``epochs`` / 200 (as NAS-Bench-201 charges its 12-epoch reward), then ``extra``."""
+        return make_metrics(val, test_accuracy=test, cost_seconds=float(self.train_time200[r]) * epochs / 200,
+                            params=int(self.params[r]), **extra, nb201_index=int(self.nb201_index[r]))
 
 
 class NB201TableEvaluator(Evaluator):
@@ -161,17 +161,9 @@ class NB201TableEvaluator(Evaluator):
         else:
             n, k = 1, 0
             val, test = float(t.val12[r]), float(t.test12[r])
-        return make_metrics(
-            val,
-            test_accuracy=test,
-            cost_seconds=float(t.train_time200[r]) * fidelity / 200,
-            params=int(t.params[r]),
-            fidelity=fidelity,
-            seed_index=k,
-            num_seeds=n,
-            nb201_index=int(t.nb201_index[r]),
-            latency_ms=dict(zip(self._devices, t.latency_ms[r].tolist())),
-        )
+        metrics = t.row_metrics(r, val, test, fidelity, fidelity=fidelity, seed_index=k, num_seeds=n)
+        metrics["latency_ms"] = dict(zip(self._devices, t.latency_ms[r].tolist()))
+        return metrics
 
     def config(self) -> dict[str, Any]:
         return {"name": "NB201TableEvaluator", "dataset": self.dataset}
