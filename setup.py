@@ -44,7 +44,7 @@ setup(
     packages=[*find_packages(include=["nas_env", "nas_env.*"]),
               *(f"nas_env.{name}" for name in find_packages(include=["agents", "agents.*", "benchmarks",
                                                                      "benchmarks.*"]))],
-    package_data={"nas_env": ["data/*.npz", "data/*.txt.gz", "data/README.md", "models/*.c"]},
+    package_data={"nas_env": ["data/*.npz", "data/*.txt.gz", "data/README.md", "data/licenses/*.txt", "models/*.c"]},
     include_package_data=True,
     install_requires=[
         "gymnasium>=1.0",
@@ -53,11 +53,13 @@ setup(
         "tqdm>=4.60",
         "matplotlib>=3.6",  # rendering, reports
         "scikit-learn>=1.2",  # the bundled digits dataset (default for real training)
+        "scipy>=1.9",  # Welch's t-test in the benchmark report (also a scikit-learn dependency)
     ],
     extras_require=EXTRAS,
     entry_points={"console_scripts": ["nas-env=nas_env.benchmarks.cli:main"]},
     classifiers=[
         "Programming Language :: Python :: 3",
+        "Programming Language :: Python :: 3.11",  # the version tested (CI); >= 3.10 is allowed
         "License :: OSI Approved :: MIT License",
         "Topic :: Scientific/Engineering :: Artificial Intelligence",
     ],

@@ -22,7 +22,7 @@ sampler's random states, :mod:`nas_env.agents.optuna_state`; nothing is pickled)
 resumed search rebuilds the study around a new sampler and continues exactly as an
 uninterrupted one would (``exact_resume`` is ``True``) with the same Optuna version.
 
-Optuna is an extra (``pip install 'nas-env[optuna]'``), imported only when an
+Optuna is an extra (``pip install -e '.[optuna]'``), imported only when an
 agent is built; without it, building one raises ``ImportError`` with that hint.
 Optuna's per-trial INFO logs are silenced during a search.
 """
@@ -49,7 +49,8 @@ def import_optuna(agent: str) -> Any:
     try:
         import optuna
     except ImportError as exc:
-        raise ImportError(f"agent {agent!r} needs Optuna: pip install 'nas-env[optuna]' (or pip install optuna)") \
+        raise ImportError(f"agent {agent!r} needs Optuna: pip install optuna (or, in the nas-env checkout, "
+                          "pip install -e '.[optuna]')") \
             from exc
     return optuna
 

@@ -19,7 +19,7 @@ Resume: at the start of each rollout (between episodes) the model is saved with
 NOT bit-identical to an uninterrupted run (SB3 draws actions from torch's global RNG
 and resets its env on load), so ``exact_resume = False``.
 
-stable-baselines3 / sb3-contrib are optional: ``pip install nas-env[sb3]``.
+stable-baselines3 / sb3-contrib are optional: ``pip install -e '.[sb3]'``.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from nas_env.agents.registry import register_agent
 from nas_env.agents.tracker import SearchTracker
 from nas_env.validation import check_int, check_int_list, check_real
 
-SB3_HINT = "pip install nas-env[sb3]  (stable-baselines3 and sb3-contrib)"
+SB3_HINT = "pip install stable-baselines3 sb3-contrib (or, in the nas-env checkout, pip install -e '.[sb3]')"
 
 
 def _import_sb3(maskable: bool) -> tuple[Any, Any]:

@@ -13,7 +13,7 @@ token observation is one-hot encoded (``FlattenObservation``) for RLlib's MLP.
 Experience is collected by ``num_env_runners`` Ray actors (a local Ray, started
 here) and the learner runs in this process.
 
-    pip install "nas-env[rllib]"     # tested with ray[rllib] 2.60.0 (see docs/integrations.md)
+    pip install -e '.[rllib]'     # tested with ray[rllib] 2.60.0 (see docs/integrations.md)
     python examples/rllib_ppo.py --iterations 20
 """
 

@@ -11,7 +11,7 @@ The env is the Zoph & Le CNN grammar with 3 layers and searched strides (masked
 actions at the stride and skip tokens) rewarded by an instant toy proxy; the
 token observation is one-hot encoded on the env side (``FlattenObservation``).
 
-    pip install "nas-env[torchrl]"   # tested with torchrl 0.14.1, tensordict 0.14.3 (see docs/integrations.md)
+    pip install -e '.[torchrl]'   # tested with torchrl 0.14.1, tensordict 0.14.3 (see docs/integrations.md)
     python examples/torchrl_ppo.py --total-frames 12000
 """
 

@@ -31,7 +31,10 @@ __all__ = ["CLIError", "build_parser", "format_summary", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from nas_env import __version__
+
     parser = argparse.ArgumentParser(prog="nas-env", description="Neural architecture search as a Gymnasium env.")
+    parser.add_argument("--version", action="version", version=f"nas-env {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     add_search_parser(sub)

@@ -6,7 +6,7 @@ executor                    use
 :class:`InProcessExecutor`  the default for table envs: one at a time, no overhead
 :class:`ProcessExecutor`    the default for training envs: one worker process per core,
                             killable (timeouts, dead workers are retried)
-:class:`RayExecutor`        a Ray cluster (``pip install nas-env[ray]``), or Ray on this machine
+:class:`RayExecutor`        a Ray cluster (``pip install -e '.[ray]'``), or Ray on this machine
 ==========================  ===============================================================
 
 Each executor receives the evaluator *once* (shipped to each worker when it

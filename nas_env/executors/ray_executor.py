@@ -1,4 +1,4 @@
-"""Evaluate children on a Ray cluster (or Ray on this machine): ``pip install nas-env[ray]``.
+"""Evaluate children on a Ray cluster (or Ray on this machine): ``pip install -e '.[ray]'``.
 
 Each worker is a Ray actor holding the evaluator, which is put in Ray's object
 store *once* and handed to every actor (datasets are not re-sent per task).
@@ -29,7 +29,8 @@ def _import_ray() -> Any:
     try:
         import ray
     except ImportError as exc:
-        raise ImportError("RayExecutor needs Ray: pip install 'nas-env[ray]'") from exc
+        raise ImportError("RayExecutor needs Ray: pip install ray (or, in the nas-env checkout, "
+                          "pip install -e '.[ray]')") from exc
     return ray
 
 

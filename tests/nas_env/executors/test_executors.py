@@ -138,7 +138,9 @@ def test_ray_actor_death_is_retried_and_timeout_enforced(ray_local, tmp_path):
         time.sleep(float(str(arch)))
         return 0.5
 
-    ex = RayExecutor(FunctionEvaluator(nap), num_cpus=1, timeout=8.0, max_retries=1)
+    # a generous timeout while a killed actor is replaced (a loaded machine starts its Python slowly), then a short
+    # one to see a child killed past it (the executor reads its timeout at each evaluate)
+    ex = RayExecutor(FunctionEvaluator(nap), num_cpus=1, timeout=120.0, max_retries=1)
     try:
         pids = ex.actor_pids()
 
@@ -152,8 +154,9 @@ def test_ray_actor_death_is_retried_and_timeout_enforced(ray_local, tmp_path):
         t.join()
         assert [m["status"] for m in out] == ["ok", "ok"]
         assert sorted(m["attempts"] for m in out) == [1, 2]
+        ex.timeout = 3.0
         out = ex.evaluate([Request("60", None, 0)])
-        assert out[0]["status"] == "timeout"
+        assert out[0]["status"] == "timeout" and out[0]["cost_seconds"] == 3.0
     finally:
         ex.close()
 
