@@ -70,6 +70,7 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
     from nas_env.benchmarks.harness.runner import run_benchmark
     from nas_env.benchmarks.protocols import get_protocol
     from nas_env.benchmarks.report import build_report
+    from nas_env.benchmarks.run.files import UnsafePathError
 
     try:
         protocol = get_protocol(args.protocol, args.budget, args.env_kwargs)
@@ -82,6 +83,8 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
     try:
         outcomes = run_benchmark(protocol, agents, seeds, args.out, workers=args.workers, progress=progress,
                                  command=" ".join(["nas-env", *sys.argv[1:]]) if sys.argv[1:] else None)
+    except UnsafePathError:
+        raise  # nas-env: error: ... (a link in the directory)
     except ValueError as exc:
         print(f"nas-env benchmark: {exc}", file=sys.stderr)
         return 2

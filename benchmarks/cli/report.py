@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from nas_env.benchmarks.cli.args import csv_list
-from nas_env.benchmarks.run.files import utf8_text
+from nas_env.benchmarks.run.files import UnsafePathError, utf8_text
 
 __all__ = ["add_report_parser", "cmd_report"]
 
@@ -41,6 +41,8 @@ def cmd_report(args: argparse.Namespace) -> int:
             return 2
         try:
             path = build_run_report(args.dir)
+        except UnsafePathError:
+            raise  # nas-env: error: ... (a link in the directory)
         except (FileNotFoundError, ValueError) as exc:
             print(f"nas-env report: {exc}", file=sys.stderr)
             return 2
@@ -52,6 +54,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         return 2
     try:
         path = build_report(args.dir, args.agents)
+    except UnsafePathError:
+        raise  # nas-env: error: ... (a link in the directory)
     except (FileNotFoundError, ValueError) as exc:
         print(f"nas-env report: {exc}", file=sys.stderr)
         return 2

@@ -39,12 +39,12 @@ from pathlib import Path
 from typing import Any
 
 from nas_env.agents.budget import Budget
-from nas_env.benchmarks.run.files import atomic_write, read_json
+from nas_env.benchmarks.run.files import atomic_write, read_json, refuse_link
 
 __all__ = [
     "BENCHMARK_JSON", "CHECKPOINT", "EXTRAS", "HISTORY", "REPORT_FILES", "RETRAIN", "RUNS", "RUN_FILES", "RUN_FORMAT",
     "RUN_JSON", "RunDirError", "SEED_DIR", "STORE_FILE", "SUMMARY",
-    "check_benchmark_dir", "check_creatable", "check_out_dir", "is_benchmark_dir", "is_run_dir",
+    "check_benchmark_dir", "check_creatable", "check_out_dir", "is_benchmark_dir", "is_run_dir", "refuse_links",
     "load_benchmark_meta", "record_invocation", "recorded_path", "run_dir", "write_meta",
 ]
 
@@ -184,6 +184,13 @@ def check_out_dir(out_dir: Path, run: dict[str, Any]) -> dict[str, Any] | None:
             f"{run['budget']}; use another --out directory"
         )
     return saved
+
+
+def refuse_links(out_dir: Path) -> None:
+    """Raise :class:`~nas_env.benchmarks.run.files.UnsafePathError` when a file name a run writes in
+    ``out_dir`` is a symbolic link (a received directory may point one anywhere): checked before a run starts."""
+    for name in (*RUN_FILES, STORE_FILE + "-journal"):
+        refuse_link(out_dir / name)
 
 
 def check_benchmark_dir(out: Path) -> None:

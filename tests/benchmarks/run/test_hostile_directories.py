@@ -1,0 +1,137 @@
+"""A run or benchmark directory received from someone else changes nothing outside itself (issue 22).
+
+Defect 2: links at output names (``report.md``, ``figures/*.png``, ``history.jsonl.tmp``, ``runs/...``)
+are never written through: a one-line error (``... is a symbolic link; refusing to write through it``),
+exit status 2, the link's target untouched; a stale temporary (even a link) is replaced, not followed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nas_env.benchmarks.cli import main
+
+SECRET = b"precious\n"
+
+
+def search(out: Path, budget: int = 8) -> int:
+    return main(["search", "--env", "nas_env/NB201-v0", "--agent", "random", "--budget", str(budget),
+                 "--out", str(out), "--no-progress"])
+
+
+def bench(out: Path, agents: str = "random") -> int:
+    return main(["benchmark", "--protocol", "fixed:nas_env/NB201-v0", "--agents", agents, "--seeds", "1",
+                 "--budget", "5", "--workers", "0", "--no-progress", "--no-report", "--out", str(out)])
+
+
+def target(tmp_path: Path, name: str = "outside.txt") -> Path:
+    t = tmp_path / name
+    t.write_bytes(SECRET)
+    return t
+
+
+@pytest.mark.parametrize("name", ["report.md", "figures/rewards.png"])
+def test_report_refuses_a_link_at_an_output_name(tmp_path, capsys, name):
+    out = tmp_path / "r"
+    assert search(out) == 0
+    outside = target(tmp_path)
+    (out / "figures").mkdir(exist_ok=True)
+    (out / name).symlink_to(outside)
+    capsys.readouterr()
+    assert main(["report", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("nas-env: error: ") and "is a symbolic link; refusing to write through it" in err
+    assert len(err.strip().splitlines()) == 1
+    assert outside.read_bytes() == SECRET and (out / name).is_symlink()
+
+
+def test_report_refuses_a_figures_link_out_of_the_directory(tmp_path, capsys):
+    out = tmp_path / "r"
+    assert search(out) == 0
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (out / "figures").symlink_to(elsewhere, target_is_directory=True)
+    assert main(["report", str(out)]) == 2
+    assert "symbolic link" in capsys.readouterr().err
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_resume_replaces_a_planted_temporary_instead_of_following_it(tmp_path, capsys):
+    out = tmp_path / "r"
+    assert search(out, 8) == 0
+    outside = target(tmp_path)
+    (out / "history.jsonl.tmp").symlink_to(outside)
+    (out / "checkpoint.pkl.tmp").symlink_to(outside)
+    (out / "summary.json.tmp").symlink_to(outside)
+    assert search(out, 12) == 0, capsys.readouterr().err
+    assert outside.read_bytes() == SECRET
+    hist = out / "history.jsonl"
+    assert not hist.is_symlink() and len(hist.read_text().splitlines()) == 12
+    assert not any(p.is_symlink() for p in out.iterdir())
+
+
+@pytest.mark.parametrize("name", ["history.jsonl", "checkpoint.pkl", "summary.json", "run.json"])
+def test_resume_refuses_a_link_at_a_run_file(tmp_path, capsys, name):
+    out = tmp_path / "r"
+    assert search(out, 8) == 0
+    outside = target(tmp_path)
+    outside.write_bytes((out / name).read_bytes())
+    before = outside.read_bytes()
+    (out / name).unlink()
+    (out / name).symlink_to(outside)
+    capsys.readouterr()
+    assert search(out, 12) == 2
+    err = capsys.readouterr().err
+    assert "is a symbolic link; refusing to write through it" in err and len(err.strip().splitlines()) == 1
+    assert outside.read_bytes() == before
+
+
+def test_benchmark_refuses_links_under_runs(tmp_path, capsys):
+    out = tmp_path / "b"
+    assert bench(out) == 0
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (out / "runs" / "evolution").symlink_to(elsewhere, target_is_directory=True)
+    capsys.readouterr()
+    assert bench(out, "random,evolution") == 2
+    assert "symbolic link" in capsys.readouterr().err
+    assert list(elsewhere.iterdir()) == []
+    outside = target(tmp_path)
+    (out / "runs" / "random" / "seed0" / "summary.json").unlink()  # unfinished: would be resumed
+    (out / "runs" / "random" / "seed0" / "summary.json").symlink_to(outside)
+    (out / "runs" / "evolution").unlink()
+    assert bench(out) == 2
+    assert outside.read_bytes() == SECRET
+
+
+def test_benchmark_report_refuses_links(tmp_path, capsys):
+    out = tmp_path / "b"
+    assert bench(out) == 0
+    outside = target(tmp_path)
+    (out / "summary.csv").symlink_to(outside)
+    assert main(["report", str(out)]) == 2
+    assert "nas-env: error:" in capsys.readouterr().err and outside.read_bytes() == SECRET
+
+
+def test_the_safe_write_helpers(tmp_path):
+    from nas_env.benchmarks.run.files import UnsafePathError, atomic_write, check_inside, safe_mkdir
+
+    root = tmp_path / "root"
+    root.mkdir()
+    atomic_write(root / "a.txt", b"one")
+    (root / "a.txt.tmp").write_bytes(b"stale")
+    atomic_write(root / "a.txt", b"two")
+    assert (root / "a.txt").read_bytes() == b"two" and not (root / "a.txt.tmp").exists()
+    (root / "inner").mkdir()
+    (root / "alias").symlink_to(root / "inner", target_is_directory=True)
+    check_inside(root / "alias" / "x", root)  # a link that stays inside is allowed
+    (root / "out").symlink_to(tmp_path, target_is_directory=True)
+    with pytest.raises(UnsafePathError):
+        safe_mkdir(root / "out" / "sub", root)
+    assert not (tmp_path / "sub").exists()
+    linked_root = tmp_path / "linked"
+    linked_root.symlink_to(root, target_is_directory=True)
+    check_inside(linked_root / "inner" / "f", linked_root)  # the directory the user named may be a link
+
