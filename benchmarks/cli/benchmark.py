@@ -98,7 +98,7 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
               f"{failed[0].error}", file=sys.stderr)
         return 1
     if not args.no_report:
-        path = build_report(args.out)
+        path = build_report(args.out, trust=[protocol.env_id])  # the protocol the user named
         print(f"report: {path}  (wall time so far {time.perf_counter() - t0:.1f} s)")
         _print_final_table(args.out)
     return 1 if failed else 0

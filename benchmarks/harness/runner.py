@@ -42,6 +42,13 @@ def run_job(job: Job, progress: bool = False, executor: str = "none") -> JobOutc
     serially: the jobs are the parallelism (nested worker pools would oversubscribe the cores),
     and a run resumed serially must evaluate the way it started (``run_search`` refuses a change).
     """
+    from nas_env.benchmarks.run.environment import trusted_modules
+
+    with trusted_modules([job.protocol.env_id]):  # the protocol's module only, never one named by run.json
+        return _run_job(job, progress, executor)
+
+
+def _run_job(job: Job, progress: bool, executor: str) -> JobOutcome:
     if job.finished:
         try:
             rec = load_run(job.run_path)

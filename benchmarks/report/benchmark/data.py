@@ -21,6 +21,7 @@ from nas_env.benchmarks.protocols import Protocol, protocol_from_json
 from nas_env.benchmarks.protocols.reported_accuracy import Reporter
 from nas_env.benchmarks.report import stats
 from nas_env.benchmarks.run.directory import load_benchmark_meta
+from nas_env.benchmarks.run.environment import check_trusted
 from nas_env.benchmarks.run.files import write_text
 from nas_env.benchmarks.run.record import RunRecord, load_runs
 
@@ -64,6 +65,7 @@ def load_report_data(out: Path, agents: Sequence[str] | None) -> ReportData:
     meta = load_benchmark_meta(out)
     if not meta.get("protocol"):
         raise FileNotFoundError(f"{out}/benchmark.json is missing: is {out} a `nas-env benchmark` output directory?")
+    check_trusted(str(meta["protocol"].get("env_id", "")))  # one line, before anything would import it
     protocol = protocol_from_json(meta["protocol"])
     order = list(agents) if agents else list(meta.get("agents", []))
     found = load_runs(out)

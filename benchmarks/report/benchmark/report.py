@@ -30,7 +30,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,7 @@ from nas_env.benchmarks.report.benchmark.markdown import markdown
 from nas_env.benchmarks.report.benchmark.protocol_notes import published_comparison
 from nas_env.benchmarks.report.benchmark.retrained import compute_retrained
 from nas_env.benchmarks.report.style import agent_colors, styled
+from nas_env.benchmarks.run.environment import trusted_modules
 from nas_env.benchmarks.run.files import json_default, safe_mkdir, utf8_text, write_text
 
 __all__ = ["build_report"]
@@ -91,12 +92,18 @@ def _figures(d: ReportData) -> None:
 
 
 @styled
-def build_report(out: Path | str, agents: Sequence[str] | None = None) -> Path:
+def build_report(out: Path | str, agents: Sequence[str] | None = None, trust: Iterable[str] = ()) -> Path:
     """Write ``report.md``, figures, ``summary.csv``, ``aggregate.json`` and curve CSVs; returns report.md.
 
     ``agents`` restricts (and orders) the agents reported; by default the benchmark's, then any other
-    agent found under ``runs/``.
+    agent found under ``runs/``. A ``module:id`` env id in ``benchmark.json`` is imported only when ``trust``
+    names it (:func:`nas_env.benchmarks.run.environment.trusted_modules`).
     """
+    with trusted_modules(trust):
+        return _build_report(out, agents)
+
+
+def _build_report(out: Path | str, agents: Sequence[str] | None) -> Path:
     t0 = time.perf_counter()
     d = load_report_data(Path(out), agents)
     safe_mkdir(d.out / "figures", d.out)

@@ -135,3 +135,71 @@ def test_the_safe_write_helpers(tmp_path):
     linked_root.symlink_to(root, target_is_directory=True)
     check_inside(linked_root / "inner" / "f", linked_root)  # the directory the user named may be a link
 
+
+# ---------------------------------------------------------------- defect 3: no code named by a directory
+MODULE = "hostile_payload_mod"
+
+
+@pytest.fixture
+def payload(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """An importable module whose import leaves a marker file (what a directory must not make nas-env run)."""
+    home = tmp_path / "mods"
+    home.mkdir()
+    marker = tmp_path / "IMPORTED"
+    (home / f"{MODULE}.py").write_text(f"open({str(marker)!r}, 'w').close()\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(home))
+    yield marker
+    import sys
+
+    sys.modules.pop(MODULE, None)
+
+
+def _rename_env(path: Path, key_path: list[str], value: str) -> None:
+    import json
+
+    data = json.loads(path.read_text())
+    node = data
+    for k in key_path[:-1]:
+        node = node[k]
+    node[key_path[-1]] = value
+    path.write_text(json.dumps(data))
+
+
+def test_report_imports_no_module_named_by_run_json(tmp_path, capsys, payload):
+    out = tmp_path / "r"
+    assert search(out) == 0
+    env_id = f"{MODULE}:nas_env/NB201-v0"
+    _rename_env(out / "run.json", ["env_id"], env_id)
+    capsys.readouterr()
+    assert main(["report", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and MODULE in err and f"--env {env_id}" in err
+    assert not payload.exists()
+    assert main(["report", str(out), "--env", env_id]) == 0  # named by the user: trusted
+    assert payload.exists()
+
+
+def test_benchmark_report_imports_no_module_named_by_benchmark_json(tmp_path, capsys, payload):
+    out = tmp_path / "b"
+    assert bench(out) == 0
+    env_id = f"{MODULE}:nas_env/NB201-v0"
+    _rename_env(out / "benchmark.json", ["protocol", "env_id"], env_id)
+    _rename_env(out / "benchmark.json", ["protocol", "name"], f"fixed:{env_id}")
+    capsys.readouterr()
+    assert main(["report", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and MODULE in err and "--env" in err
+    assert not payload.exists()
+
+
+def test_retrain_and_resume_import_no_module_named_by_run_json(tmp_path, capsys, payload):
+    from nas_env.benchmarks.run.environment import trusted_modules
+    from nas_env.benchmarks.run.retrain import retrain_top
+
+    out = tmp_path / "r"
+    assert search(out) == 0
+    _rename_env(out / "run.json", ["env_id"], f"{MODULE}:nas_env/NB201-v0")
+    with trusted_modules(["nas_env/NB201-v0"]), pytest.raises(ValueError, match=MODULE):
+        retrain_top(out, 1)  # a finished benchmark job re-trains under its protocol's trust only
+    assert search(out, 12) == 2  # the resume compares run.json, importing nothing
+    assert not payload.exists()
