@@ -203,3 +203,57 @@ def test_retrain_and_resume_import_no_module_named_by_run_json(tmp_path, capsys,
         retrain_top(out, 1)  # a finished benchmark job re-trains under its protocol's trust only
     assert search(out, 12) == 2  # the resume compares run.json, importing nothing
     assert not payload.exists()
+
+
+# ---------------------------------------------------------------- defect 4: an agent spec's directory
+def test_an_agent_spec_cannot_lead_a_run_out_of_the_benchmark(tmp_path, monkeypatch, capsys):
+    work = tmp_path / "a" / "b" / "c" / "d" / "e"
+    work.mkdir(parents=True)
+    monkeypatch.chdir(work)
+    spec = 'nsga2@objectives=["../../../../../ESCAPED"]'
+    rc = main(["benchmark", "--protocol", "fixed:nas_env/NB201-v0", "--agents", spec, "--seeds", "1", "--budget", "3",
+               "--workers", "0", "--no-progress", "--no-report", "--out", "b"])
+    assert list(tmp_path.rglob("ESCAPED*")) == []
+    assert rc == 0, capsys.readouterr().err  # the spec runs, in a directory of its own inside b/
+    for p in tmp_path.rglob("*"):  # nothing outside b/ but what the test made
+        assert p == work / "b" or work / "b" in p.parents or p in work.parents or p == work, p
+    (made,) = (work / "b" / "runs").iterdir()
+    assert made.name.startswith("nsga2-") and len(made.name) == len("nsga2-") + 12
+
+
+def test_agent_directory_names_are_canonical_and_keep_todays_plain_names():
+    from nas_env.agents.registry import canonical_agent_spec
+    from nas_env.benchmarks.run.directory import agent_dir
+
+    for plain in ("reinforce", "reinforce@lr=0", "evolution@variant=nb201", "random"):
+        assert agent_dir(plain) == plain  # golden outputs and existing benchmark directories keep resuming
+    assert canonical_agent_spec("reinforce@m=2@lr=1e-3") == "reinforce@lr=0.001@m=2"
+    assert agent_dir("reinforce@lr=1e-3@m=2") == "reinforce@lr=0.001@m=2"
+    a, b = agent_dir('nsga2@objectives=["x", "y"]'), agent_dir('nsga2@objectives=["x","y"]')
+    assert a == b and a.startswith("nsga2-") and "/" not in a
+    for hostile in ("../x", "..", ".hidden", "a/b@c=d", "x@k=" + "y" * 300, 'r@k="..\\\\x"'):
+        name = agent_dir(hostile)
+        assert "/" not in name and "\\" not in name and ".." not in name and not name.startswith(".")
+        assert 0 < len(name) <= 100
+
+
+def test_a_hashed_agent_directory_reports_under_its_spec(tmp_path, capsys):
+    from nas_env.benchmarks.run.record import load_runs
+
+    out = tmp_path / "b"
+    spec = 'nsga2@objectives=["val_accuracy"]'
+    assert bench(out, spec) == 0, capsys.readouterr().err
+    assert list(load_runs(out)) == [spec] and list(load_runs(out, [spec])) == [spec]
+    assert main(["report", str(out)]) == 0, capsys.readouterr().err
+    assert bench(out, spec) == 0  # finished: resumed from the same directory, nothing new
+    assert len(list((out / "runs").iterdir())) == 1
+
+
+def test_a_directory_named_by_an_earlier_version_keeps_resuming(tmp_path, capsys):
+    out = tmp_path / "b"
+    assert bench(out, "reinforce@m=2@lr=0") == 0
+    assert (out / "runs" / "reinforce@lr=0@m=2").is_dir()
+    (out / "runs" / "reinforce@lr=0@m=2").rename(out / "runs" / "reinforce@m=2@lr=0")  # as before issue 22
+    assert bench(out, "reinforce@m=2@lr=0") == 0
+    assert sorted(p.name for p in (out / "runs").iterdir()) == ["reinforce@m=2@lr=0"]
+    assert main(["report", str(out)]) == 0, capsys.readouterr().err
