@@ -107,7 +107,7 @@ class HistoryWriter:
         # never through a link: a received run directory may hold one at history.jsonl
         flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
         try:
-            fd = os.open(path, flags, 0o644)
+            fd = os.open(path, flags, 0o666)
         except OSError as exc:
             if os.path.islink(path):
                 raise ValueError(f"{path} is a symbolic link; refusing to write through it") from exc

@@ -69,10 +69,10 @@ def atomic_write(path: Path, data: bytes) -> None:
     refuse_link(path)
     tmp = path.with_name(path.name + ".tmp")
     try:
-        fd = os.open(tmp, _EXCLUSIVE, 0o644)
+        fd = os.open(tmp, _EXCLUSIVE, 0o666)
     except FileExistsError:  # left by an interrupted write, or planted: remove the name (never its target)
         os.unlink(tmp)
-        fd = os.open(tmp, _EXCLUSIVE, 0o644)
+        fd = os.open(tmp, _EXCLUSIVE, 0o666)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
