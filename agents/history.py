@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -103,7 +104,15 @@ class HistoryWriter:
     evaluated is lost); :func:`read_history` reads the file back."""
 
     def __init__(self, path: Path | str):
-        self._file = open(path, "a", encoding="utf-8")  # noqa: SIM115 (closed by close())
+        # never through a link: a received run directory may hold one at history.jsonl
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        try:
+            fd = os.open(path, flags, 0o666)
+        except OSError as exc:
+            if os.path.islink(path):
+                raise ValueError(f"{path} is a symbolic link; refusing to write through it") from exc
+            raise
+        self._file = open(fd, "a", encoding="utf-8")  # noqa: SIM115 (closed by close())
 
     def __call__(self, ev: Evaluation, tracker: SearchTracker) -> None:
         self._file.write(ev.to_line())

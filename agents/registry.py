@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     from nas_env.agents.base import Agent
 
 __all__ = [
-    "AGENTS", "BUILTIN_MODULES", "SPEC_SEPARATOR", "agent_class", "agent_names", "check_agent_spec", "make_agent",
-    "parse_agent_spec", "register_agent",
+    "AGENTS", "BUILTIN_MODULES", "SPEC_SEPARATOR", "agent_class", "agent_names", "canonical_agent_spec",
+    "check_agent_spec", "make_agent", "parse_agent_spec", "register_agent",
 ]
 
 #: name -> agent class, filled by :func:`register_agent`
@@ -79,6 +79,24 @@ def parse_agent_spec(spec: str) -> tuple[str, dict[str, Any]]:
         except json.JSONDecodeError:
             settings[key] = text
     return name, settings
+
+
+def _setting_text(value: Any) -> str:
+    """A setting's value as :func:`parse_agent_spec` reads it back: a string that is not JSON stays bare
+    (``variant=nb201``), anything else is compact JSON with sorted keys (``lr=0.001``, ``objectives=["a"]``)."""
+    if isinstance(value, str):
+        try:
+            json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def canonical_agent_spec(spec: str) -> str:
+    """The one spelling of an agent spec: its settings sorted by key, each value normalised
+    (``reinforce@m=2@lr=1e-3`` -> ``reinforce@lr=0.001@m=2``); a plain name is itself."""
+    name, settings = parse_agent_spec(spec)
+    return SPEC_SEPARATOR.join([name, *(f"{k}={_setting_text(settings[k])}" for k in sorted(settings))])
 
 
 def agent_class(name: str) -> type[Agent]:

@@ -70,6 +70,7 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
     from nas_env.benchmarks.harness.runner import run_benchmark
     from nas_env.benchmarks.protocols import get_protocol
     from nas_env.benchmarks.report import build_report
+    from nas_env.benchmarks.run.files import UnsafePathError
 
     try:
         protocol = get_protocol(args.protocol, args.budget, args.env_kwargs)
@@ -82,6 +83,8 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
     try:
         outcomes = run_benchmark(protocol, agents, seeds, args.out, workers=args.workers, progress=progress,
                                  command=" ".join(["nas-env", *sys.argv[1:]]) if sys.argv[1:] else None)
+    except UnsafePathError:
+        raise  # nas-env: error: ... (a link in the directory)
     except ValueError as exc:
         print(f"nas-env benchmark: {exc}", file=sys.stderr)
         return 2
@@ -95,7 +98,7 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
               f"{failed[0].error}", file=sys.stderr)
         return 1
     if not args.no_report:
-        path = build_report(args.out)
+        path = build_report(args.out, trust=[protocol.env_id])  # the protocol the user named
         print(f"report: {path}  (wall time so far {time.perf_counter() - t0:.1f} s)")
         _print_final_table(args.out)
     return 1 if failed else 0

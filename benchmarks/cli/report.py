@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from nas_env.benchmarks.cli.args import csv_list
-from nas_env.benchmarks.run.files import utf8_text
+from nas_env.benchmarks.run.files import UnsafePathError, utf8_text
 
 __all__ = ["add_report_parser", "cmd_report"]
 
@@ -24,6 +24,9 @@ def add_report_parser(subparsers: Any) -> argparse.ArgumentParser:
         "(rewards, the REINFORCE controller's token probabilities over time, the top architectures drawn).",
     )
     p.add_argument("dir", type=Path, help="a `nas-env benchmark` output directory or a `nas-env search` run directory")
+    p.add_argument("--env", action="append", default=[], metavar="MODULE:ID",
+                   help="trust the module of this 'module:id' env id (the one the run or benchmark was made with): "
+                   "a report imports a module named by a directory only when you name it here (repeatable)")
     p.add_argument("--agents", type=csv_list, default=None,
                    help="only these agents, in this order (benchmark directories only)")
     p.set_defaults(func=cmd_report)
@@ -40,7 +43,9 @@ def cmd_report(args: argparse.Namespace) -> int:
             print("nas-env report: --agents applies to benchmark directories, not to a single run", file=sys.stderr)
             return 2
         try:
-            path = build_run_report(args.dir)
+            path = build_run_report(args.dir, trust=args.env)
+        except UnsafePathError:
+            raise  # nas-env: error: ... (a link in the directory)
         except (FileNotFoundError, ValueError) as exc:
             print(f"nas-env report: {exc}", file=sys.stderr)
             return 2
@@ -51,7 +56,9 @@ def cmd_report(args: argparse.Namespace) -> int:
               "`nas-env search` run directory (no nas-env run.json)", file=sys.stderr)
         return 2
     try:
-        path = build_report(args.dir, args.agents)
+        path = build_report(args.dir, args.agents, trust=args.env)
+    except UnsafePathError:
+        raise  # nas-env: error: ... (a link in the directory)
     except (FileNotFoundError, ValueError) as exc:
         print(f"nas-env report: {exc}", file=sys.stderr)
         return 2

@@ -27,7 +27,8 @@ from typing import Any
 from nas_env.agents.registry import agent_names, check_agent_spec, parse_agent_spec
 from nas_env.benchmarks.harness.jobs import Job, JobOutcome, make_jobs, outcome_of
 from nas_env.benchmarks.protocols import Protocol
-from nas_env.benchmarks.run.directory import check_benchmark_dir, record_invocation, write_meta
+from nas_env.benchmarks.run.directory import check_benchmark_dir, record_invocation, refuse_links, write_meta
+from nas_env.benchmarks.run.files import check_inside
 from nas_env.benchmarks.run.machine import machine_info
 from nas_env.benchmarks.run.record import load_run
 
@@ -41,6 +42,13 @@ def run_job(job: Job, progress: bool = False, executor: str = "none") -> JobOutc
     serially: the jobs are the parallelism (nested worker pools would oversubscribe the cores),
     and a run resumed serially must evaluate the way it started (``run_search`` refuses a change).
     """
+    from nas_env.benchmarks.run.environment import trusted_modules
+
+    with trusted_modules([job.protocol.env_id]):  # the protocol's module only, never one named by run.json
+        return _run_job(job, progress, executor)
+
+
+def _run_job(job: Job, progress: bool, executor: str) -> JobOutcome:
     if job.finished:
         try:
             rec = load_run(job.run_path)
@@ -146,8 +154,11 @@ def run_benchmark(
     check_protocol(protocol)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    write_meta(out, protocol.to_json(), agents, seeds, command, machine_info())
     jobs = make_jobs(protocol, agents, seeds, out)
+    for job in jobs:  # a received benchmark may hold links under runs/: nothing is written through one
+        check_inside(job.run_path, out)
+        refuse_links(job.run_path)
+    write_meta(out, protocol.to_json(), agents, seeds, command, machine_info())
     n_workers = (os.cpu_count() or 1) if workers is None else workers
 
     from tqdm.auto import tqdm

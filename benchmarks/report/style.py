@@ -9,6 +9,7 @@ figures of a report (:func:`agent_colors`); every other colour a figure uses is 
 from __future__ import annotations
 
 import functools
+import io
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -17,6 +18,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+
+from nas_env.benchmarks.run.files import atomic_write  # noqa: E402
 
 __all__ = ["BENCHMARK_DPI", "COLORS", "HEATMAP_CMAP", "RUN_DPI", "STYLE", "agent_colors", "plt", "save", "styled"]
 
@@ -71,6 +74,8 @@ def save(fig: plt.Figure, path: Path | str, dpi: int = BENCHMARK_DPI, tight: boo
     path.parent.mkdir(parents=True, exist_ok=True)
     if tight:
         fig.tight_layout()
-    fig.savefig(path, dpi=dpi)
+    buf = io.BytesIO()  # drawn in memory, then written without following a link (nas_env.benchmarks.run.files)
+    fig.savefig(buf, format=path.suffix.lstrip(".") or "png", dpi=dpi)
+    atomic_write(path, buf.getvalue())
     plt.close(fig)
     return path

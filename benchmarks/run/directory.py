@@ -22,7 +22,8 @@ A benchmark directory (``nas-env benchmark --out DIR``; written by
 :func:`nas_env.benchmarks.harness.runner.run_benchmark`)::
 
     DIR/benchmark.json              protocol, agents, seeds, commands, machine and versions, outcomes
-    DIR/runs/<agent>/seed<k>/       one run directory, as above
+    DIR/runs/<agent>/seed<k>/       one run directory, as above; <agent> is agent_dir(spec): the spec's
+                                    canonical form, or its name and a hash when that is not a plain name
 
 Both are read back by :mod:`nas_env.benchmarks.run.record` (``load_run``, ``load_runs``), so a benchmark and
 ``nas-env search`` agree on every file.
@@ -30,6 +31,7 @@ Both are read back by :mod:`nas_env.benchmarks.run.record` (``load_run``, ``load
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -39,13 +41,14 @@ from pathlib import Path
 from typing import Any
 
 from nas_env.agents.budget import Budget
-from nas_env.benchmarks.run.files import atomic_write, read_json
+from nas_env.agents.registry import canonical_agent_spec, parse_agent_spec
+from nas_env.benchmarks.run.files import atomic_write, read_json, refuse_link
 
 __all__ = [
     "BENCHMARK_JSON", "CHECKPOINT", "EXTRAS", "HISTORY", "REPORT_FILES", "RETRAIN", "RUNS", "RUN_FILES", "RUN_FORMAT",
     "RUN_JSON", "RunDirError", "SEED_DIR", "STORE_FILE", "SUMMARY",
-    "check_benchmark_dir", "check_creatable", "check_out_dir", "is_benchmark_dir", "is_run_dir",
-    "load_benchmark_meta", "record_invocation", "recorded_path", "run_dir", "write_meta",
+    "agent_dir", "agent_path", "check_benchmark_dir", "check_creatable", "check_out_dir", "is_benchmark_dir",
+    "is_run_dir", "load_benchmark_meta", "refuse_links", "record_invocation", "recorded_path", "run_dir", "write_meta",
 ]
 
 # ------------------------------------------------------------------ a run directory
@@ -91,9 +94,40 @@ def is_benchmark_dir(path: Path | str) -> bool:
     return (Path(path) / BENCHMARK_JSON).is_file()
 
 
+#: an agent directory name used as it is: no separator, no leading dot, short
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9_=@-][A-Za-z0-9._=@-]{0,99}$")
+
+
+def _safe(name: str) -> bool:
+    return bool(_SAFE_NAME.match(name)) and ".." not in name
+
+
+def agent_dir(spec: str) -> str:
+    """The one directory name of an agent spec under ``runs/``, safe whatever the spec: its canonical form
+    (:func:`nas_env.agents.registry.canonical_agent_spec`) when that is a plain name (``reinforce``,
+    ``reinforce@lr=0``), else the agent's name and a hash of the canonical form (``nsga2-3f1c0a9b2e4d``):
+    never a separator, never ``..``."""
+    canonical = canonical_agent_spec(spec)
+    if _safe(canonical):
+        return canonical
+    digest = hashlib.sha256(canonical.encode("utf-8", "surrogateescape")).hexdigest()[:12]
+    name = parse_agent_spec(spec)[0]
+    return f"{name}-{digest}" if _safe(name) and len(name) <= 80 else f"agent-{digest}"
+
+
+def agent_path(out: Path | str, spec: str) -> Path:
+    """``out/runs/<agent_dir(spec)>``; a directory an earlier version named by the spec as typed (a plain
+    name, e.g. ``reinforce@m=2@lr=0``) is kept while it exists and the canonical one does not."""
+    runs = Path(out) / RUNS
+    path = runs / agent_dir(spec)
+    if spec != path.name and _safe(spec) and (runs / spec).is_dir() and not path.exists():
+        return runs / spec
+    return path
+
+
 def run_dir(out: Path | str, agent: str, seed: int) -> Path:
-    """Directory of one (agent, seed) run under the benchmark directory ``out``."""
-    return Path(out) / RUNS / agent / f"seed{seed}"
+    """Directory of one (agent spec, seed) run under the benchmark directory ``out`` (see :func:`agent_dir`)."""
+    return agent_path(out, agent) / f"seed{seed}"
 
 
 def recorded_path(path: Path | None, out_dir: Path) -> Path | None:
@@ -184,6 +218,13 @@ def check_out_dir(out_dir: Path, run: dict[str, Any]) -> dict[str, Any] | None:
             f"{run['budget']}; use another --out directory"
         )
     return saved
+
+
+def refuse_links(out_dir: Path) -> None:
+    """Raise :class:`~nas_env.benchmarks.run.files.UnsafePathError` when a file name a run writes in
+    ``out_dir`` is a symbolic link (a received directory may point one anywhere): checked before a run starts."""
+    for name in (*RUN_FILES, STORE_FILE + "-journal"):
+        refuse_link(out_dir / name)
 
 
 def check_benchmark_dir(out: Path) -> None:

@@ -6,19 +6,62 @@ Any Gymnasium id is accepted, including Gymnasium's ``module:id`` convention
 ``unwrapped`` has a ``space`` (:class:`nas_env.SearchSpace`), an ``evaluator``
 (:class:`nas_env.Evaluator`) and ``action_masks()`` -- a :class:`nas_env.NASEnv`
 or a subclass (docs/06_bring_your_own_space.md).
+
+Importing a module runs its code, so a ``module:id`` read from a directory (``run.json``, ``benchmark.json``:
+a directory may come from anyone) is imported only when the user named that module for this command:
+commands that read directories run inside :func:`trusted_modules` with the modules named on their
+command line, and :func:`check_trusted` refuses any other in one line.
 """
 
 from __future__ import annotations
 
 import importlib
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import gymnasium as gym
 
-__all__ = ["check_search_env", "make_env", "resolve_env_id"]
+__all__ = ["check_search_env", "check_trusted", "env_module", "make_env", "resolve_env_id", "trusted_modules"]
 
 _HINT = ("any registered Gymnasium id of a nas-env search env, or 'module:id' to import the module that "
          "registers it first (docs/06_bring_your_own_space.md)")
+
+
+#: the modules a ``module:id`` may import while a command reads a directory (``None``: no restriction,
+#: the ids come from the caller itself); set by :func:`trusted_modules`
+_TRUSTED: list[frozenset[str] | None] = [None]
+
+
+def env_module(env_id: str) -> str:
+    """The module a ``module:id`` env id imports (``""`` for a plain id)."""
+    return str(env_id).rpartition(":")[0]
+
+
+@contextmanager
+def trusted_modules(named: Iterable[str]) -> Iterator[None]:
+    """Within the block, a ``module:id`` imports only modules the user named: ``named`` holds ``module:id`` env
+    ids (or bare module names) given on the command line; see :func:`check_trusted`."""
+    trusted = frozenset(env_module(n) or str(n) for n in named)
+    _TRUSTED.append(trusted)
+    try:
+        yield
+    finally:
+        _TRUSTED.pop()
+
+
+def check_trusted(env_id: str) -> None:
+    """Raise ``ValueError`` when ``env_id`` is a ``module:id`` whose module is neither imported already nor
+    named by the user (inside :func:`trusted_modules`): importing it would run code named by a directory."""
+    module, trusted = env_module(env_id), _TRUSTED[-1]
+    if not module or trusted is None or module in trusted or module in sys.modules:
+        return
+    raise ValueError(
+        f"env id {env_id!r} recorded in the directory names module {module!r}, and importing it runs its code; "
+        f"nas-env imports a module named by a run or benchmark directory only when you name it: "
+        f"add --env {env_id} to this command if you trust {module!r}"
+    )
 
 
 def _nas_ids() -> list[str]:
@@ -42,6 +85,7 @@ def resolve_env_id(env_id: str) -> str:
     if sep:
         if not module or not bare:
             raise ValueError(f"bad env id {env_id!r}: expected 'module:id', e.g. 'mymodule:my/Space-v0'")
+        check_trusted(env_id)
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:

@@ -83,10 +83,12 @@ def load_runs(out: Path | str, agents: Sequence[str] | None = None) -> dict[str,
     root = Path(out) / directory.RUNS
     if not root.is_dir():
         raise FileNotFoundError(f"no runs under {root}: run `nas-env benchmark ... --out {out}` first")
-    names = list(agents) if agents is not None else sorted(p.name for p in root.iterdir() if p.is_dir())
+    if agents is not None:
+        dirs = {agent: directory.agent_path(out, agent) for agent in agents}
+    else:
+        dirs = {_agent_of(p): p for p in sorted(root.iterdir()) if p.is_dir()}
     runs: dict[str, list[RunRecord]] = {}
-    for agent in names:
-        adir = root / agent
+    for agent, adir in dirs.items():
         recs = []
         if adir.is_dir():
             for sd in adir.iterdir():
@@ -96,3 +98,18 @@ def load_runs(out: Path | str, agents: Sequence[str] | None = None) -> dict[str,
                         recs.append(rec)
         runs[agent] = sorted(recs, key=lambda r: r.seed)
     return runs
+
+
+def _agent_of(adir: Path) -> str:
+    """The agent spec of ``runs/<name>``: the one its runs recorded when it names this directory (a hashed
+    name, :func:`~nas_env.benchmarks.run.directory.agent_dir`), else the directory's name."""
+    for sd in sorted(adir.iterdir()):
+        if directory.SEED_DIR.match(sd.name) and directory.is_run_dir(sd):
+            agent = str(read_json(sd / directory.RUN_JSON).get("agent", ""))
+            try:
+                if agent and agent != adir.name and directory.agent_dir(agent) == adir.name:
+                    return agent
+            except ValueError:
+                pass
+            break
+    return adir.name

@@ -125,6 +125,7 @@ class SearchRun:
             self.table = ranked_table(self.env)
             self.record = spec.to_run_json(directory.recorded_path(store_path, out_dir), batched=executor != "none")
             self.saved = directory.check_out_dir(out_dir, self.record)
+            directory.refuse_links(out_dir)  # its files (the store's included) are never written through a link
             if store_path is not None and not store_path.exists():
                 directory.check_creatable(store_path, "--store")
             # the executor first, then the store: an unreachable Ray cluster or a store made for

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,8 @@ from nas_env.benchmarks.protocols import Protocol, protocol_from_json
 from nas_env.benchmarks.protocols.reported_accuracy import Reporter
 from nas_env.benchmarks.report import stats
 from nas_env.benchmarks.run.directory import load_benchmark_meta
+from nas_env.benchmarks.run.environment import check_trusted
+from nas_env.benchmarks.run.files import write_text
 from nas_env.benchmarks.run.record import RunRecord, load_runs
 
 __all__ = [
@@ -62,6 +65,7 @@ def load_report_data(out: Path, agents: Sequence[str] | None) -> ReportData:
     meta = load_benchmark_meta(out)
     if not meta.get("protocol"):
         raise FileNotFoundError(f"{out}/benchmark.json is missing: is {out} a `nas-env benchmark` output directory?")
+    check_trusted(str(meta["protocol"].get("env_id", "")))  # one line, before anything would import it
     protocol = protocol_from_json(meta["protocol"])
     order = list(agents) if agents else list(meta.get("agents", []))
     found = load_runs(out)
@@ -79,12 +83,12 @@ def pct(x: float | None) -> float:
 
 def write_csv(path: Path, rows: list[dict[str, Any]]) -> Path:
     """Rows (dicts with the same keys) as CSV with a header; an empty file for no rows."""
-    with path.open("w", newline="", encoding="utf-8") as f:
-        if not rows:
-            return path
+    f = io.StringIO(newline="")
+    if rows:
         w = csv.DictWriter(f, fieldnames=list(rows[0]))
         w.writeheader()
         w.writerows(rows)
+    write_text(path, f.getvalue())
     return path
 
 

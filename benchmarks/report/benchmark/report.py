@@ -30,7 +30,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -50,15 +50,15 @@ from nas_env.benchmarks.report.benchmark.markdown import markdown
 from nas_env.benchmarks.report.benchmark.protocol_notes import published_comparison
 from nas_env.benchmarks.report.benchmark.retrained import compute_retrained
 from nas_env.benchmarks.report.style import agent_colors, styled
-from nas_env.benchmarks.run.files import json_default, utf8_text
+from nas_env.benchmarks.run.environment import trusted_modules
+from nas_env.benchmarks.run.files import json_default, safe_mkdir, utf8_text, write_text
 
 __all__ = ["build_report"]
 
 
 def _figures(d: ReportData) -> None:
     """Run the curve analyses and draw every figure (into ``d.figures``)."""
-    fig_dir = d.out / "figures"
-    fig_dir.mkdir(parents=True, exist_ok=True)
+    fig_dir = safe_mkdir(d.out / "figures", d.out)
     colors = agent_colors(d.agents)
     label = d.reporter.label
     ylabel = f"{label} (%)" if len(label) < 40 else "reported accuracy (%)"
@@ -92,15 +92,21 @@ def _figures(d: ReportData) -> None:
 
 
 @styled
-def build_report(out: Path | str, agents: Sequence[str] | None = None) -> Path:
+def build_report(out: Path | str, agents: Sequence[str] | None = None, trust: Iterable[str] = ()) -> Path:
     """Write ``report.md``, figures, ``summary.csv``, ``aggregate.json`` and curve CSVs; returns report.md.
 
     ``agents`` restricts (and orders) the agents reported; by default the benchmark's, then any other
-    agent found under ``runs/``.
+    agent found under ``runs/``. A ``module:id`` env id in ``benchmark.json`` is imported only when ``trust``
+    names it (:func:`nas_env.benchmarks.run.environment.trusted_modules`).
     """
+    with trusted_modules(trust):
+        return _build_report(out, agents)
+
+
+def _build_report(out: Path | str, agents: Sequence[str] | None) -> Path:
     t0 = time.perf_counter()
     d = load_report_data(Path(out), agents)
-    (d.out / "figures").mkdir(parents=True, exist_ok=True)
+    safe_mkdir(d.out / "figures", d.out)
     write_csv(d.out / "summary.csv", summary_rows(d))
     aggregate_finals(d)
     _figures(d)
@@ -112,9 +118,9 @@ def build_report(out: Path | str, agents: Sequence[str] | None = None) -> Path:
     d.aggregate["statistics"] = ("IQM with 95% percentile stratified-bootstrap CI (2000 resamples); "
                                  "probability of improvement P(X>Y)+0.5P(X=Y) with bootstrap CI; std with ddof=0")
     agg_text = json.dumps(_finite(d.aggregate), indent=2, default=json_default)
-    (d.out / "aggregate.json").write_text(agg_text, encoding="utf-8")
+    write_text(d.out / "aggregate.json", agg_text)
     path = d.out / "report.md"
-    path.write_text(utf8_text(markdown(d, time.perf_counter() - t0)), encoding="utf-8")
+    write_text(path, utf8_text(markdown(d, time.perf_counter() - t0)))
     return path
 
 

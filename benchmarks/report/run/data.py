@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from nas_env.agents.history import Evaluation
+from nas_env.benchmarks.run.environment import check_trusted
 from nas_env.benchmarks.run.record import RunRecord, load_run
 
 __all__ = [
@@ -69,6 +70,7 @@ def load_run_report_data(out: Path | str) -> RunReportData:
                 :class:`nas_env.agents.history.HistoryError`).
     """
     record = load_run(out)
+    check_trusted(str(record.run.get("env_id", "")))  # one line, before anything would import it
     if not record.history:
         raise ValueError(f"{record.path}/history.jsonl holds no evaluations yet: nothing to report")
     return RunReportData(record)

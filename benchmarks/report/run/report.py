@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,8 @@ from nas_env.benchmarks.report.run.data import (
 )
 from nas_env.benchmarks.report.run.pareto import pareto_section
 from nas_env.benchmarks.report.style import styled
-from nas_env.benchmarks.run.files import utf8_text
+from nas_env.benchmarks.run.environment import trusted_modules
+from nas_env.benchmarks.run.files import safe_mkdir, utf8_text, write_text
 
 __all__ = ["build_run_report"]
 
@@ -152,17 +154,24 @@ def _top_section(d: RunReportData, fig_dir: Path) -> list[str]:
 
 
 @styled
-def build_run_report(out: Path | str) -> Path:
+def build_run_report(out: Path | str, trust: Iterable[str] = ()) -> Path:
     """Write ``DIR/report.md`` and ``DIR/figures/*.png`` for a single run; returns the report's path.
+
+    A ``module:id`` env id in ``run.json`` is imported only when ``trust`` names it (``module:id`` ids or
+    module names the user gave: :func:`nas_env.benchmarks.run.environment.trusted_modules`).
 
     Raises:
         FileNotFoundError: ``out`` is not a ``nas-env search`` run directory.
         ValueError: the run has no evaluations yet, or its history is corrupt.
     """
+    with trusted_modules(trust):
+        return _build_run_report(out)
+
+
+def _build_run_report(out: Path | str) -> Path:
     t0 = time.perf_counter()
     d = load_run_report_data(out)
-    fig_dir = d.out / "figures"
-    fig_dir.mkdir(parents=True, exist_ok=True)
+    fig_dir = safe_mkdir(d.out / "figures", d.out)
     run, hist = d.run, d.history
     agent, env_id = run.get("agent", "?"), run.get("env_id", "?")
     rewards = np.array([e.reward for e in hist], dtype=float)
@@ -191,5 +200,5 @@ def build_run_report(out: Path | str) -> Path:
         lines += ["", "## 4. Pareto front", ""] + pareto
     lines += ["", f"Report built in {time.perf_counter() - t0:.1f} s."]
     path = d.out / "report.md"
-    path.write_text(utf8_text("\n".join(lines) + "\n"), encoding="utf-8")  # a non-UTF-8 DIR shows as \xff
+    write_text(path, utf8_text("\n".join(lines) + "\n"))  # a non-UTF-8 DIR shows as \xff
     return path

@@ -85,15 +85,24 @@ def test_file_system_errors_exit_2_with_one_line(tmp_path, capsys):
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux) to fill the disk")
-def test_disk_full_mid_run_exits_2_and_the_run_resumes_exactly(tmp_path, capsys):
+def test_disk_full_mid_run_exits_2_and_the_run_resumes_exactly(tmp_path, capsys, monkeypatch):
+    from nas_env.benchmarks.run import checkpointer
+
     full, out = tmp_path / "full", tmp_path / "r"
     assert search(full, 30, agent="evolution") == 0 and search(out, 10, agent="evolution") == 0
-    os.symlink("/dev/full", out / "checkpoint.pkl.tmp")  # the next checkpoint write hits a full disk
+
+    def disk_full(path: Path, data: bytes) -> None:  # the next checkpoint write hits a full disk
+        with open("/dev/full", "wb") as f:
+            f.write(data)
+            f.flush()
+
+    # (a link at checkpoint.pkl.tmp no longer reaches /dev/full: temporaries never follow links, issue 22)
+    monkeypatch.setattr(checkpointer, "atomic_write", disk_full)
     assert search(out, 30, agent="evolution") == 2
     err = capsys.readouterr().err
     assert "No space left on device" in err and "rerun the same command to continue" in err
     assert "Traceback" not in err and err.count("\n") == 1, err
-    os.unlink(out / "checkpoint.pkl.tmp")
+    monkeypatch.undo()
     assert search(out, 30, agent="evolution") == 0
     assert (out / "history.jsonl").read_text().count("\n") == 30
     hist = [json.loads(x)["arch"] for x in (out / "history.jsonl").read_text().splitlines()]
