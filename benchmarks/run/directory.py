@@ -8,7 +8,8 @@ A run directory (``nas-env search --out DIR``; written by :func:`nas_env.benchma
                     and flushed the moment the tracker records it (:mod:`nas_env.agents.history`)
 ``checkpoint.pkl``  the search state at the last consistent point (agent ``state_dict``, the
                     agent's and the env's RNG states, number of evaluations); written to a
-                    temporary file and ``os.replace``-d, so it is never half-written
+                    temporary file and ``os.replace``-d, so it is never half-written; a new run
+                    writes a start state first (history lines without any checkpoint are refused)
 ``summary.json``    best architecture and metrics, totals, seed, hyperparameters, versions
 ``extras.json``     the agent's diagnostics (``SearchResult.extras``), when it has any
 ``evaluations.sqlite``  the evaluation store (every finished child, written when it finishes;
@@ -166,7 +167,7 @@ def check_out_dir(out_dir: Path, run: dict[str, Any]) -> dict[str, Any] | None:
     if not isinstance(saved, dict) or saved.get("format") != RUN_FORMAT:
         raise RunDirError(f"{out_dir / RUN_JSON} is not a nas-env run record")
     history = out_dir / HISTORY
-    if CHECKPOINT not in entries and SUMMARY not in entries and (not history.exists() or history.stat().st_size == 0):
+    if SUMMARY not in entries and (not history.exists() or history.stat().st_size == 0):
         return None  # a run that failed before its first evaluation holds nothing: a corrected command may start
     for key in IDENTITY_KEYS:
         if saved.get(key) != run[key]:

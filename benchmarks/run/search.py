@@ -19,7 +19,6 @@ unreadable ``run.json`` or different arguments raises :class:`RunDirError`.
 from __future__ import annotations
 
 import os
-import pickle
 import socket
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -32,7 +31,7 @@ from nas_env.agents.registry import make_agent
 from nas_env.agents.tracker import SearchTracker
 from nas_env.benchmarks.run import directory
 from nas_env.benchmarks.run.callbacks import ProgressBar, TensorBoardLogger
-from nas_env.benchmarks.run.checkpointer import Checkpointer
+from nas_env.benchmarks.run.checkpointer import Checkpointer, is_start, read_checkpoint, write_start
 from nas_env.benchmarks.run.checks import check_env
 from nas_env.benchmarks.run.directory import RunDirError
 from nas_env.benchmarks.run.environment import make_env
@@ -163,16 +162,18 @@ class SearchRun:
         history: list[Evaluation] = []
         resume: dict[str, Any] | None = None
         if self.saved is not None:
-            if ckpt_path.exists():
-                try:
-                    with open(ckpt_path, "rb") as f:
-                        resume = pickle.load(f)
-                except Exception as exc:
-                    raise RunDirError(f"{ckpt_path} is unreadable: {exc}") from exc
+            resume = read_checkpoint(ckpt_path)
             try:
                 history = read_history(hist_path)
             except ValueError as exc:
                 raise RunDirError(str(exc)) from exc
+            if resume is None and history:  # the history is the record: never truncate it to start again
+                raise RunDirError(
+                    f"{ckpt_path} is missing, so the {len(history)} evaluations in {hist_path} cannot be continued; "
+                    f"restore the checkpoint, or move {hist_path.name} away to start this run again"
+                )
+            if resume is not None and is_start(resume):
+                resume = None  # started, nothing checkpointed: the lines after it are unseen and replayed
             n = 0 if resume is None else int(resume["num_evaluations"])
             if len(history) < n:
                 raise RunDirError(f"{hist_path} has {len(history)} entries but the checkpoint expects {n}")
@@ -182,6 +183,8 @@ class SearchRun:
         out.mkdir(parents=True, exist_ok=True)
         write_json(out / directory.RUN_JSON, self.record)
         atomic_write(hist_path, "".join(e.to_line() for e in history).encode())
+        if resume is None:
+            write_start(ckpt_path)
         return history, resume
 
     # ---------------------------------------------------------------- search
