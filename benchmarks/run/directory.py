@@ -17,6 +17,7 @@ A run directory (``nas-env search --out DIR``; written by :func:`nas_env.benchma
 ``tensorboard/``    TensorBoard logs, when asked for
 ``retrain.json``    the finalists re-trained stand-alone (``--retrain-top K``, :mod:`nas_env.benchmarks.run.retrain`)
 ``report.md``, ``figures/``  ``nas-env report DIR``'s output: never blocks resuming or extending
+``.lock``           the pid of the process searching the directory, while it searches
 ==================  =====================================================================
 
 A benchmark directory (``nas-env benchmark --out DIR``; written by
@@ -43,8 +44,8 @@ from nas_env.agents.budget import Budget
 from nas_env.benchmarks.run.files import atomic_write, read_json
 
 __all__ = [
-    "BENCHMARK_JSON", "CHECKPOINT", "EXTRAS", "HISTORY", "REPORT_FILES", "RETRAIN", "RUNS", "RUN_FILES", "RUN_FORMAT",
-    "RUN_JSON", "RunDirError", "SEED_DIR", "STORE_FILE", "SUMMARY",
+    "BENCHMARK_JSON", "CHECKPOINT", "EXTRAS", "HISTORY", "LOCK_FILE", "REPORT_FILES", "RETRAIN", "RUNS", "RUN_FILES",
+    "RUN_FORMAT", "RUN_JSON", "RunDirError", "SEED_DIR", "STORE_FILE", "SUMMARY",
     "check_benchmark_dir", "check_creatable", "check_out_dir", "is_benchmark_dir", "is_run_dir",
     "load_benchmark_meta", "record_invocation", "recorded_path", "run_dir", "write_meta",
 ]
@@ -54,6 +55,8 @@ RUN_FORMAT = "nas-env-run"
 RUN_JSON, HISTORY, CHECKPOINT, SUMMARY, EXTRAS = (
     "run.json", "history.jsonl", "checkpoint.pkl", "summary.json", "extras.json")
 STORE_FILE = "evaluations.sqlite"
+#: held by the process searching the directory (:mod:`nas_env.benchmarks.run.lock`), removed when it ends
+LOCK_FILE = ".lock"
 #: ``--retrain-top K``'s stand-alone re-training of the finalists (nas_env.benchmarks.run.retrain)
 RETRAIN = "retrain.json"
 RUN_FILES = (
@@ -150,6 +153,7 @@ def check_out_dir(out_dir: Path, run: dict[str, Any]) -> dict[str, Any] | None:
     if entries is None:
         return None
     _check_writable(out_dir)
+    entries = [e for e in entries if e != LOCK_FILE]
     if not entries or all(e.startswith(STORE_FILE) for e in entries):
         return None  # empty, or only the store a failed start left behind (its rows stay valid)
     if RUN_JSON not in entries:

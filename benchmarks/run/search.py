@@ -36,6 +36,7 @@ from nas_env.benchmarks.run.checks import check_env
 from nas_env.benchmarks.run.directory import RunDirError
 from nas_env.benchmarks.run.environment import make_env
 from nas_env.benchmarks.run.files import atomic_write, write_json
+from nas_env.benchmarks.run.lock import DirLock
 from nas_env.benchmarks.run.spec import RunOptions, RunSpec
 from nas_env.benchmarks.run.summary import ranked_table, write_summary
 
@@ -73,16 +74,20 @@ def run_search(
                          ray_address)
     run = SearchRun.open(spec, Path(out_dir), options)
     try:
-        history, resume = run.resume()
-        result = run.search(history, resume)
+        try:
+            history, resume = run.resume()
+            result = run.search(history, resume)
+        finally:
+            run.close()
+        run.finish(result)
     finally:
-        run.close()
-    run.finish(result)
+        run.release()
     return result
 
 
 class SearchRun:
-    """The four phases of a run: :meth:`open`, :meth:`resume`, :meth:`search`, :meth:`finish` (+ :meth:`close`)."""
+    """The four phases of a run: :meth:`open`, :meth:`resume`, :meth:`search`, :meth:`finish` (+ :meth:`close`,
+    then :meth:`release` of the directory's lock, which :meth:`open` takes)."""
 
     def __init__(self, spec: RunSpec, out_dir: Path, options: RunOptions):
         self.spec, self.out_dir, self.options = spec, out_dir, options
@@ -95,11 +100,13 @@ class SearchRun:
         self.table: Any = None
         self.tensorboard: Any = None
         self._closers: list[Callable[[], Any]] = []
+        self.lock: DirLock | None = None
 
     # ------------------------------------------------------------------ open
     @classmethod
     def open(cls, spec: RunSpec, out_dir: Path, options: RunOptions) -> SearchRun:
-        """Validate everything and start the evaluation machinery; writes nothing into ``out_dir``."""
+        """Validate everything, lock ``out_dir`` and start the evaluation machinery; writes nothing into ``out_dir``
+        but its lock file."""
         self = cls(spec, out_dir, options)
         self.agent = make_agent(spec.agent, **spec.agent_kwargs)
         self.env = make_env(spec.env_id, spec.env_kwargs)
@@ -123,7 +130,9 @@ class SearchRun:
                                                                                            self.agent)
             self.table = ranked_table(self.env)
             self.record = spec.to_run_json(directory.recorded_path(store_path, out_dir), batched=executor != "none")
-            self.saved = directory.check_out_dir(out_dir, self.record)
+            directory.check_out_dir(out_dir, self.record)  # refused before the lock creates out_dir
+            self.lock = DirLock(out_dir)  # one process per directory: "DIR is in use by pid N"
+            self.saved = directory.check_out_dir(out_dir, self.record)  # again, now that no one else writes it
             if store_path is not None and not store_path.exists():
                 directory.check_creatable(store_path, "--store")
             # the executor first, then the store: an unreachable Ray cluster or a store made for
@@ -137,6 +146,7 @@ class SearchRun:
                 self.store = attach_store(self.env, store_path, claimant=claimant)
         except BaseException:
             self.close()
+            self.release()
             raise
         self.agent.executor = self.pool
         return self
@@ -226,6 +236,12 @@ class SearchRun:
             return {"budget": self.record["budget"], **({} if self.store is None else {"store": self._store_stats()})}
 
         return Checkpointer(self.out_dir / directory.CHECKPOINT, self.options.checkpoint_interval_s, extra)
+
+    def release(self) -> None:
+        """Release the directory's lock (after :meth:`finish`; safe to call more than once)."""
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
 
     # ---------------------------------------------------------------- finish
     def finish(self, result: SearchResult) -> None:

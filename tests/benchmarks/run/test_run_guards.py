@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from nas_env.benchmarks.cli import main
+from tests.helpers import REPO
 
 
 def search(out: Path | str, budget: int = 12, *extra: str, agent: str = "random") -> int:
@@ -48,3 +53,56 @@ def test_a_run_killed_before_its_first_checkpoint_still_starts_again(tmp_path, c
     assert (out / "history.jsonl").read_text().count("\n") == 10
     archs = [json.loads(x)["arch"] for x in (out / "history.jsonl").read_text().splitlines()]
     assert archs == [json.loads(x)["arch"] for x in (ref / "history.jsonl").read_text().splitlines()]
+
+
+def test_a_directory_in_use_is_refused_and_a_dead_holder_is_taken_over(tmp_path, capsys):
+    """Defect 6: two searches on one --out both ran; the second now stops in one line, touching nothing."""
+    from nas_env.benchmarks.run.lock import DirLock
+
+    out = tmp_path / "r"
+    assert search(out, 10) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    held = DirLock(out)  # another search holds it (flock: a second open file in this process conflicts too)
+    try:
+        assert search(out, 20) == 2
+        err = capsys.readouterr().err
+        assert f"nas-env: error: {out} is in use by pid {os.getpid()}" in err and err.count("\n") == 1, err
+        assert {p.name: p.read_bytes() for p in out.iterdir() if p.name != ".lock"} == before
+    finally:
+        held.release()
+    assert not (out / ".lock").exists()
+    (out / ".lock").write_text("999999999\n")  # left by a SIGKILLed search: its flock died with it
+    assert search(out, 20) == 0, capsys.readouterr().err
+    assert not (out / ".lock").exists()
+    assert json.loads((out / "summary.json").read_text())["num_evaluations"] == 20
+
+
+def test_a_second_search_process_is_refused_while_the_first_runs(tmp_path, paused_cli):
+    out = tmp_path / "r"
+    args = ["search", "--env", "nas_env/NB201-v0", "--agent", "random", "--budget", "50", "--out", str(out),
+            "--no-progress"]
+    env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    first = paused_cli(args, "len(history) >= 10", env=env, cwd=tmp_path, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+    try:
+        assert first.wait_until_paused(timeout=90)
+        second = subprocess.run([sys.executable, "-m", "nas_env.benchmarks.cli", *args], env=env, cwd=tmp_path,
+                                capture_output=True, text=True, timeout=120)
+        assert second.returncode == 2
+        assert second.stderr == f"nas-env: error: {out} is in use by pid {first.proc.pid}\n"
+    finally:
+        first.proc.send_signal(signal.SIGKILL)
+        first.proc.wait()
+    assert search(out, 50) == 0  # the killed holder's lock died with it
+    assert (out / "history.jsonl").read_text().count("\n") == 50
+
+
+def test_benchmark_runs_a_repeated_agent_spec_once(tmp_path, capsys):
+    out = tmp_path / "b"
+    assert main(["benchmark", "--protocol", "fixed:nas_env/NB201-v0", "--agents", "random,random,random",
+                 "--seeds", "1", "--budget", "5", "--workers", "0", "--no-progress", "--no-report",
+                 "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "dropped repeated agent spec(s) ['random']" in captured.err
+    assert "1 of 1 runs finished" in captured.out
+    assert json.loads((out / "benchmark.json").read_text())["agents"] == ["random"]
