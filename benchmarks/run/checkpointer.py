@@ -79,6 +79,32 @@ def read_checkpoint(path: Path) -> dict[str, Any] | None:
         return None
     try:
         with open(path, "rb") as f:
-            return pickle.load(f)
+            state = pickle.load(f)
     except Exception as exc:
         raise RunDirError(f"{path} is unreadable: {exc}") from exc
+    problem = _problem(state)
+    if problem is not None:
+        raise RunDirError(f"{path} is not a nas-env checkpoint: {problem}; restore it, or use another --out")
+    return state
+
+
+#: the items of a search state (Agent.run's checkpoint) and the types they must have
+_STATE_KEYS: dict[str, tuple[type, str]] = {"num_evaluations": (int, "an int"), "rng": (dict, "a dict"),
+                                             "env_rng": (dict, "a dict"), "agent": (dict, "a dict")}
+
+
+def _problem(state: Any) -> str | None:
+    """What is wrong with a loaded checkpoint (a hand-edited or foreign file), ``None`` when nothing."""
+    if not isinstance(state, dict):
+        return f"it holds a {type(state).__name__}, not a dict"
+    if is_start(state):
+        return None
+    for key, (kind, described) in _STATE_KEYS.items():
+        if key not in state:
+            return f"field {key!r} is missing"
+        value = state[key]
+        if isinstance(value, bool) or not isinstance(value, kind):
+            return f"field {key!r} must be {described}, got {type(value).__name__}"
+    if state["num_evaluations"] < 0:
+        return f"field 'num_evaluations' must be >= 0, got {state['num_evaluations']}"
+    return None

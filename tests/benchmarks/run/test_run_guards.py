@@ -106,3 +106,63 @@ def test_benchmark_runs_a_repeated_agent_spec_once(tmp_path, capsys):
     assert "dropped repeated agent spec(s) ['random']" in captured.err
     assert "1 of 1 runs finished" in captured.out
     assert json.loads((out / "benchmark.json").read_text())["agents"] == ["random"]
+
+
+@pytest.mark.parametrize(("field", "value", "needle"), [
+    ("reward", None, "field 'reward' must be a number, got None"),
+    ("metrics", None, "field 'metrics' must be an object, got None"),
+    ("tokens", "x", "field 'tokens' must be a list of ints, got 'x'"),
+    ("best_reward", None, "field 'best_reward' is missing"),
+])
+@pytest.mark.parametrize("last", [False, True])
+def test_a_hand_edited_history_line_is_one_line_naming_the_file_line_and_field(tmp_path, capsys, field, value,
+                                                                               needle, last):
+    """Defect 14: ``"reward": null`` gave a TypeError traceback in report and resume, ``"metrics": null`` an
+    AttributeError; whole JSON is an edit, not a torn write, even on the last line."""
+    out = tmp_path / "r"
+    assert search(out, 6) == 0
+    path = out / "history.jsonl"
+    lines = path.read_text().splitlines()
+    n = len(lines) if last else 3
+    entry = json.loads(lines[n - 1])
+    if needle.endswith("is missing"):
+        del entry[field]
+    else:
+        entry[field] = value
+    lines[n - 1] = json.dumps(entry)
+    path.write_text("\n".join(lines) + "\n")
+    capsys.readouterr()
+    for argv in (["report", str(out)], ["search", "--env", "nas_env/NB201-v0", "--agent", "random", "--budget", "9",
+                                        "--out", str(out), "--no-progress"]):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert f"{path}: line {n} is not a history entry: {needle}" in err, err
+        assert "Traceback" not in err and err.count("\n") == 1, err
+    assert path.read_text().splitlines() == lines  # never rewritten
+
+
+@pytest.mark.parametrize(("state", "needle"), [
+    ([1, 2, 3], "it holds a list, not a dict"),
+    ("drop agent", "field 'agent' is missing"),
+    ("num_evaluations=None", "field 'num_evaluations' must be an int, got NoneType"),
+])
+def test_a_hand_edited_checkpoint_is_one_line_naming_the_file_and_field(tmp_path, capsys, state, needle):
+    """Defect 14: a checkpoint holding a list or missing a key gave a TypeError/KeyError traceback."""
+    import pickle
+
+    out = tmp_path / "r"
+    assert search(out, 6) == 0
+    path = out / "checkpoint.pkl"
+    saved = pickle.loads(path.read_bytes())
+    if state == "drop agent":
+        del saved["agent"]
+        state = saved
+    elif state == "num_evaluations=None":
+        state = {**saved, "num_evaluations": None}
+    path.write_bytes(pickle.dumps(state))
+    capsys.readouterr()
+    for budget in (6, 9):  # re-report the finished run, extend it
+        assert search(out, budget) == 2
+        err = capsys.readouterr().err
+        assert f"{path} is not a nas-env checkpoint: {needle}" in err, err
+        assert "Traceback" not in err and err.count("\n") == 1, err
