@@ -4,7 +4,8 @@
 appended and flushed by :class:`HistoryWriter` the moment an evaluation is recorded, and read back by
 :func:`read_history`. The rule for a line that does not parse: the **last** line is a write that an
 interruption cut short and is ignored; any other line is corruption and raises :class:`HistoryError`
-naming the file and line.
+naming the file and line. A line that is whole JSON but lacks a field or holds one of the wrong type
+(``"reward": null``) was edited, not torn: :class:`HistoryError` naming the file, the line and the field.
 """
 
 from __future__ import annotations
@@ -65,8 +66,28 @@ class Evaluation:
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Evaluation:
-        kw = {f: d[f] for f in _FIELDS}  # (``fields(cls)`` on every line was a third of reading a history)
-        kw["tokens"] = tuple(kw["tokens"])
+        """The evaluation of a :meth:`to_json` dict; ``ValueError`` naming the field that is missing or of
+        the wrong type (a hand-edited ``"reward": null`` would fail far away, in a report or a resume)."""
+        if not isinstance(d, dict):
+            raise ValueError(f"not a JSON object but {type(d).__name__}")
+        try:
+            kw = {f: d[f] for f in _FIELDS}  # (``fields(cls)`` on every line was a third of reading a history)
+        except KeyError as exc:
+            raise ValueError(f"field {exc} is missing") from None
+        # exact types (what json.loads gives; a bool is no number here): cheap on 20,000 lines
+        for name in _NUMBERS:
+            if type(kw[name]) not in (float, int):
+                raise ValueError(f"field {name!r} must be a number, got {kw[name]!r}")
+        if type(kw["index"]) is not int:
+            raise ValueError(f"field 'index' must be an int, got {kw['index']!r}")
+        if kw["arch"] is not None and type(kw["arch"]) is not str:
+            raise ValueError(f"field 'arch' must be a string or null, got {kw['arch']!r}")
+        if type(kw["metrics"]) is not dict:
+            raise ValueError(f"field 'metrics' must be an object, got {kw['metrics']!r}")
+        tokens = kw["tokens"]
+        if type(tokens) is not list or not all(type(t) is int for t in tokens):
+            raise ValueError(f"field 'tokens' must be a list of ints, got {tokens!r}")
+        kw["tokens"] = tuple(tokens)
         return cls(**kw)
 
     def to_line(self) -> str:
@@ -77,6 +98,8 @@ class Evaluation:
 
 
 _FIELDS = tuple(f.name for f in fields(Evaluation))
+#: the fields that hold a number (float, or an int in a hand-written or older line)
+_NUMBERS = ("reward", "cost_seconds", "wall_seconds", "total_cost_seconds", "total_wall_seconds", "best_reward")
 
 
 def json_default(o: Any) -> Any:
@@ -139,10 +162,14 @@ def read_history(path: Path | str) -> list[Evaluation]:
         if not line.strip():
             continue
         try:
-            out.append(Evaluation.from_json(json.loads(line)))
-        except (ValueError, KeyError, TypeError) as exc:
+            entry = json.loads(line)
+        except ValueError as exc:
             if i == len(lines) - 1:
                 break  # the write of the last line was interrupted
+            raise HistoryError(f"{path}: line {i + 1} is not a history entry: {exc}") from exc
+        try:
+            out.append(Evaluation.from_json(entry))
+        except ValueError as exc:  # whole JSON: edited, not torn, wherever it is
             raise HistoryError(f"{path}: line {i + 1} is not a history entry: {exc}") from exc
     return out
 

@@ -41,7 +41,10 @@ from nas_env.agents.play import play_tokens
 from nas_env.agents.tracker import SearchTracker
 from nas_env.spaces.base import Decision, SearchSpace
 
-__all__ = ["OptunaAgent", "import_optuna", "metric_at", "objective_value", "param_name", "suggest_tokens"]
+__all__ = [
+    "OptunaAgent", "check_objectives", "import_optuna", "metric_at", "metric_names", "objective_value", "param_name",
+    "suggest_tokens",
+]
 
 
 def import_optuna(agent: str) -> Any:
@@ -108,6 +111,7 @@ class OptunaAgent(Agent):
             elif self.study is None:
                 self.study = optuna.create_study(sampler=sampler,
                                                  directions=["maximize"] + ["minimize"] * len(objectives))
+            checked = False  # the objectives, against the first successful child's metrics
             while not tracker.exhausted:
                 tracker.checkpoint()  # between trials: the study holds every told trial
                 trial = self.study.ask()
@@ -116,7 +120,11 @@ class OptunaAgent(Agent):
                 reward, info = play_tokens(env, tokens)
                 if tracker.record(reward, info) is None:
                     return  # did not fit the budget: never told
-                values = [reward, *(objective_value(info.get("metrics", {}), key) for key in objectives)]
+                metrics = info.get("metrics") or {}
+                if objectives and not checked and metrics.get("status") == "ok":
+                    check_objectives(objectives, metrics)  # a typo would make every trial a failure
+                    checked = True
+                values = [reward, *(objective_value(metrics, key) for key in objectives)]
                 if any(v is None for v in values):  # a failed child has no params/latency: Optuna skips it
                     self.study.tell(trial, state=optuna.trial.TrialState.FAIL)
                 else:
@@ -154,6 +162,25 @@ def metric_at(metrics: dict[str, Any], key: str) -> Any:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise ValueError(f"objective {key!r} must name a numeric metric, got {value!r}")
     return value
+
+
+def metric_names(metrics: dict[str, Any], prefix: str = "") -> list[str]:
+    """The numeric metrics of ``metrics`` as objective names (nested dicts dotted: ``"latency_ms.pixel3"``)."""
+    names: list[str] = []
+    for key, value in metrics.items():
+        if isinstance(value, dict):
+            names += metric_names(value, f"{prefix}{key}.")
+        elif not isinstance(value, bool) and isinstance(value, (int, float, np.integer, np.floating)):
+            names.append(f"{prefix}{key}")
+    return names
+
+
+def check_objectives(objectives: Sequence[str], metrics: dict[str, Any]) -> None:
+    """``ValueError`` naming an objective that a successful child's ``metrics`` lack, and the metrics it has."""
+    for key in objectives:
+        if metric_at(metrics, key) is None:
+            raise ValueError(f"objective {key!r} is not a metric of this env's children; "
+                             f"valid: {sorted(metric_names(metrics))}")
 
 
 def objective_value(metrics: dict[str, Any], key: str) -> float | None:

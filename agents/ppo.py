@@ -34,6 +34,7 @@ import torch
 
 from nas_env.agents.base import Agent
 from nas_env.agents.registry import register_agent
+from nas_env.agents.reinforce import MAX_ENTROPY_COEF
 from nas_env.agents.tracker import SearchTracker
 from nas_env.validation import check_int, check_int_list, check_real
 
@@ -109,7 +110,7 @@ class PPOConfig:
         check_real("gamma", self.gamma, low=0.0, high=1.0)
         check_real("gae_lambda", self.gae_lambda, low=0.0, high=1.0)
         check_real("clip_range", self.clip_range, low=0.0, low_open=True)
-        check_real("ent_coef", self.ent_coef)
+        check_real("ent_coef", self.ent_coef, low=0.0, high=MAX_ENTROPY_COEF)
         check_real("vf_coef", self.vf_coef, low=0.0)
         check_real("max_grad_norm", self.max_grad_norm, low=0.0, low_open=True)
         check_int_list("net_arch", self.net_arch, such_as="[64, 64]")

@@ -35,6 +35,10 @@ from nas_env.agents.tracker import SearchTracker
 from nas_env.spaces.base import SearchSpace
 from nas_env.validation import check_choice, check_int, check_real
 
+#: the largest entropy bonus an agent accepts: beyond ~1 the bonus already drowns the reward (accuracy-scale);
+#: a huge one (1e308) overflows the loss to inf and the controller's probabilities to NaN
+MAX_ENTROPY_COEF = 100.0
+
 REWARD_TRANSFORMS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "identity": lambda r: r,
     "cubed": lambda r: r**3,  # the paper's CIFAR signal: (max validation accuracy)^3
@@ -87,7 +91,7 @@ class ReinforceConfig:
         check_real("lr", self.lr, low=0.0)  # lr 0 is the no-learning ablation (reinforce@lr=0, issue 12)
         check_real("init_range", self.init_range, low=0.0)
         check_real("baseline_decay", self.baseline_decay, low=0.0, high=1.0, high_open=True)
-        check_real("entropy_coef", self.entropy_coef)
+        check_real("entropy_coef", self.entropy_coef, low=0.0, high=MAX_ENTROPY_COEF)
         check_choice("reward_transform", self.reward_transform, sorted(REWARD_TRANSFORMS))
 
 

@@ -71,6 +71,7 @@ space (negative, too large, floats, arrays of wrong shape) always raise
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
@@ -83,7 +84,7 @@ from nas_env.evaluators.contract import MetricsError, check_metrics
 from nas_env.evaluators.function import as_evaluator
 from nas_env.rewards import RewardFn, make_reward
 from nas_env.spaces.base import Decision, SearchSpace
-from nas_env.validation import check_choice
+from nas_env.validation import check_choice, check_real
 
 __all__ = ["INVALID_ACTION_POLICIES", "NASEnv"]
 
@@ -115,7 +116,7 @@ class NASEnv(gym.Env):
         self.fidelity = self.evaluator.check_fidelity(fidelity)
         self.reward_fn = make_reward(reward)
         self.reward_spec = reward if isinstance(reward, str) else getattr(reward, "__name__", repr(reward))
-        self.failure_reward = float(failure_reward)
+        self.failure_reward = check_real("failure_reward", failure_reward)
         self.invalid_action = invalid_action
         self.render_mode = render_mode
 
@@ -269,6 +270,10 @@ class NASEnv(gym.Env):
                     f"reward {self.reward_spec!r} needs metrics[{exc}], which {type(self.evaluator).__name__} does "
                     f"not report (its metrics: {sorted(metrics)}); choose a reward for them, e.g. 'accuracy'"
                 ) from exc
+            if not math.isfinite(reward):  # a NaN would reach the agent (REINFORCE dies far away, others carry on)
+                raise MetricsError(
+                    f"reward {self.reward_spec!r} gave {reward!r} for {str(arch)!r}; a reward must be a finite number"
+                )
         else:
             reward = self.failure_reward
         self._decision = None

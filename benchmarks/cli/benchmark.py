@@ -62,7 +62,17 @@ def agents_and_seeds(args: argparse.Namespace, protocol: Any) -> tuple[list[str]
     else:
         seeds = list(range(protocol.default_seeds if args.seeds is None else args.seeds))
     agents = args.agents if args.agents is not None else list(protocol.default_agents) or csv_list(DEFAULT_AGENTS)
-    return list(agents), seeds
+    return _unique_agents(list(agents)), seeds
+
+
+def _unique_agents(agents: list[str]) -> list[str]:
+    """``agents`` without repeats (the first kept); says on stderr which were dropped: a repeated spec
+    would search one run directory several times at once."""
+    unique = list(dict.fromkeys(agents))
+    if len(unique) < len(agents):
+        repeated = [a for a in unique if agents.count(a) > 1]
+        print(f"nas-env benchmark: dropped repeated agent spec(s) {repeated}: each runs once", file=sys.stderr)
+    return unique
 
 
 def cmd_benchmark(args: argparse.Namespace) -> int:

@@ -140,6 +140,7 @@ def run_benchmark(
     job prints one line (agent, seed, evaluations, simulated time, final
     reported accuracy) above a tqdm bar over jobs.
     """
+    agents = list(dict.fromkeys(agents))  # one job per run directory: a repeated spec would run it twice at once
     valid = agent_names()
     unknown = [a for a in agents if parse_agent_spec(a)[0] not in valid]
     if unknown:

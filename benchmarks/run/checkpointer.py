@@ -1,4 +1,9 @@
-"""When and how a run writes its search state to ``checkpoint.pkl``."""
+"""When and how a run writes its search state to ``checkpoint.pkl``, and how a resume reads it back.
+
+A new run writes :data:`START` before its first evaluation (no state yet: the history lines that
+follow it are unseen and replayed), so a run directory with history lines and no checkpoint at all
+has lost its checkpoint: :func:`read_checkpoint`'s caller refuses it rather than truncate the history.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from nas_env.benchmarks.run.directory import RunDirError
 from nas_env.benchmarks.run.files import atomic_write
 
-__all__ = ["Checkpointer"]
+__all__ = ["START", "Checkpointer", "is_start", "read_checkpoint", "write_start"]
+
+#: the checkpoint of a run that has started but reached no consistent point yet
+START: dict[str, Any] = {"num_evaluations": 0, "started": True}
 
 
 class Checkpointer:
@@ -48,3 +57,54 @@ class Checkpointer:
         atomic_write(self.path, pickle.dumps({**state, **self.extra()}, protocol=pickle.HIGHEST_PROTOCOL))
         self._last = time.monotonic()
         self._cost = self._last - start
+
+
+def write_start(path: Path) -> None:
+    """Write :data:`START` to ``path``: the run has started, and any history line after it is unseen."""
+    atomic_write(path, pickle.dumps(START, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def is_start(state: dict[str, Any]) -> bool:
+    """Whether ``state`` is :data:`START` (no search state to resume from)."""
+    return state == START
+
+
+def read_checkpoint(path: Path) -> dict[str, Any] | None:
+    """The checkpointed state at ``path``, ``None`` when there is no checkpoint file.
+
+    Raises:
+        RunDirError: the file does not load.
+    """
+    if not path.exists():
+        return None
+    try:
+        with open(path, "rb") as f:
+            state = pickle.load(f)
+    except Exception as exc:
+        raise RunDirError(f"{path} is unreadable: {exc}") from exc
+    problem = _problem(state)
+    if problem is not None:
+        raise RunDirError(f"{path} is not a nas-env checkpoint: {problem}; restore it, or use another --out")
+    return state
+
+
+#: the items of a search state (Agent.run's checkpoint) and the types they must have
+_STATE_KEYS: dict[str, tuple[type, str]] = {"num_evaluations": (int, "an int"), "rng": (dict, "a dict"),
+                                             "env_rng": (dict, "a dict"), "agent": (dict, "a dict")}
+
+
+def _problem(state: Any) -> str | None:
+    """What is wrong with a loaded checkpoint (a hand-edited or foreign file), ``None`` when nothing."""
+    if not isinstance(state, dict):
+        return f"it holds a {type(state).__name__}, not a dict"
+    if is_start(state):
+        return None
+    for key, (kind, described) in _STATE_KEYS.items():
+        if key not in state:
+            return f"field {key!r} is missing"
+        value = state[key]
+        if isinstance(value, bool) or not isinstance(value, kind):
+            return f"field {key!r} must be {described}, got {type(value).__name__}"
+    if state["num_evaluations"] < 0:
+        return f"field 'num_evaluations' must be >= 0, got {state['num_evaluations']}"
+    return None

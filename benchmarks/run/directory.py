@@ -8,7 +8,8 @@ A run directory (``nas-env search --out DIR``; written by :func:`nas_env.benchma
                     and flushed the moment the tracker records it (:mod:`nas_env.agents.history`)
 ``checkpoint.pkl``  the search state at the last consistent point (agent ``state_dict``, the
                     agent's and the env's RNG states, number of evaluations); written to a
-                    temporary file and ``os.replace``-d, so it is never half-written
+                    temporary file and ``os.replace``-d, so it is never half-written; a new run
+                    writes a start state first (history lines without any checkpoint are refused)
 ``summary.json``    best architecture and metrics, totals, seed, hyperparameters, versions
 ``extras.json``     the agent's diagnostics (``SearchResult.extras``), when it has any
 ``evaluations.sqlite``  the evaluation store (every finished child, written when it finishes;
@@ -16,6 +17,7 @@ A run directory (``nas-env search --out DIR``; written by :func:`nas_env.benchma
 ``tensorboard/``    TensorBoard logs, when asked for
 ``retrain.json``    the finalists re-trained stand-alone (``--retrain-top K``, :mod:`nas_env.benchmarks.run.retrain`)
 ``report.md``, ``figures/``  ``nas-env report DIR``'s output: never blocks resuming or extending
+``.lock``           the pid of the process searching the directory, while it searches
 ==================  =====================================================================
 
 A benchmark directory (``nas-env benchmark --out DIR``; written by
@@ -45,8 +47,8 @@ from nas_env.agents.registry import canonical_agent_spec, parse_agent_spec
 from nas_env.benchmarks.run.files import atomic_write, read_json, refuse_link
 
 __all__ = [
-    "BENCHMARK_JSON", "CHECKPOINT", "EXTRAS", "HISTORY", "REPORT_FILES", "RETRAIN", "RUNS", "RUN_FILES", "RUN_FORMAT",
-    "RUN_JSON", "RunDirError", "SEED_DIR", "STORE_FILE", "SUMMARY",
+    "BENCHMARK_JSON", "CHECKPOINT", "EXTRAS", "HISTORY", "LOCK_FILE", "REPORT_FILES", "RETRAIN", "RUNS", "RUN_FILES",
+    "RUN_FORMAT", "RUN_JSON", "RunDirError", "SEED_DIR", "STORE_FILE", "SUMMARY",
     "agent_dir", "agent_path", "check_benchmark_dir", "check_creatable", "check_out_dir", "is_benchmark_dir",
     "is_run_dir", "load_benchmark_meta", "refuse_links", "record_invocation", "recorded_path", "run_dir", "write_meta",
 ]
@@ -56,6 +58,8 @@ RUN_FORMAT = "nas-env-run"
 RUN_JSON, HISTORY, CHECKPOINT, SUMMARY, EXTRAS = (
     "run.json", "history.jsonl", "checkpoint.pkl", "summary.json", "extras.json")
 STORE_FILE = "evaluations.sqlite"
+#: held by the process searching the directory (:mod:`nas_env.benchmarks.run.lock`), removed when it ends
+LOCK_FILE = ".lock"
 #: ``--retrain-top K``'s stand-alone re-training of the finalists (nas_env.benchmarks.run.retrain)
 RETRAIN = "retrain.json"
 RUN_FILES = (
@@ -183,6 +187,7 @@ def check_out_dir(out_dir: Path, run: dict[str, Any]) -> dict[str, Any] | None:
     if entries is None:
         return None
     _check_writable(out_dir)
+    entries = [e for e in entries if e != LOCK_FILE]
     if not entries or all(e.startswith(STORE_FILE) for e in entries):
         return None  # empty, or only the store a failed start left behind (its rows stay valid)
     if RUN_JSON not in entries:
@@ -200,7 +205,7 @@ def check_out_dir(out_dir: Path, run: dict[str, Any]) -> dict[str, Any] | None:
     if not isinstance(saved, dict) or saved.get("format") != RUN_FORMAT:
         raise RunDirError(f"{out_dir / RUN_JSON} is not a nas-env run record")
     history = out_dir / HISTORY
-    if CHECKPOINT not in entries and SUMMARY not in entries and (not history.exists() or history.stat().st_size == 0):
+    if SUMMARY not in entries and (not history.exists() or history.stat().st_size == 0):
         return None  # a run that failed before its first evaluation holds nothing: a corrected command may start
     for key in IDENTITY_KEYS:
         if saved.get(key) != run[key]:

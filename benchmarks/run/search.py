@@ -19,7 +19,6 @@ unreadable ``run.json`` or different arguments raises :class:`RunDirError`.
 from __future__ import annotations
 
 import os
-import pickle
 import socket
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -32,11 +31,12 @@ from nas_env.agents.registry import make_agent
 from nas_env.agents.tracker import SearchTracker
 from nas_env.benchmarks.run import directory
 from nas_env.benchmarks.run.callbacks import ProgressBar, TensorBoardLogger
-from nas_env.benchmarks.run.checkpointer import Checkpointer
+from nas_env.benchmarks.run.checkpointer import Checkpointer, is_start, read_checkpoint, write_start
 from nas_env.benchmarks.run.checks import check_env
 from nas_env.benchmarks.run.directory import RunDirError
 from nas_env.benchmarks.run.environment import make_env
 from nas_env.benchmarks.run.files import atomic_write, write_json
+from nas_env.benchmarks.run.lock import DirLock
 from nas_env.benchmarks.run.spec import RunOptions, RunSpec
 from nas_env.benchmarks.run.summary import ranked_table, write_summary
 
@@ -74,16 +74,20 @@ def run_search(
                          ray_address)
     run = SearchRun.open(spec, Path(out_dir), options)
     try:
-        history, resume = run.resume()
-        result = run.search(history, resume)
+        try:
+            history, resume = run.resume()
+            result = run.search(history, resume)
+        finally:
+            run.close()
+        run.finish(result)
     finally:
-        run.close()
-    run.finish(result)
+        run.release()
     return result
 
 
 class SearchRun:
-    """The four phases of a run: :meth:`open`, :meth:`resume`, :meth:`search`, :meth:`finish` (+ :meth:`close`)."""
+    """The four phases of a run: :meth:`open`, :meth:`resume`, :meth:`search`, :meth:`finish` (+ :meth:`close`,
+    then :meth:`release` of the directory's lock, which :meth:`open` takes)."""
 
     def __init__(self, spec: RunSpec, out_dir: Path, options: RunOptions):
         self.spec, self.out_dir, self.options = spec, out_dir, options
@@ -96,11 +100,13 @@ class SearchRun:
         self.table: Any = None
         self.tensorboard: Any = None
         self._closers: list[Callable[[], Any]] = []
+        self.lock: DirLock | None = None
 
     # ------------------------------------------------------------------ open
     @classmethod
     def open(cls, spec: RunSpec, out_dir: Path, options: RunOptions) -> SearchRun:
-        """Validate everything and start the evaluation machinery; writes nothing into ``out_dir``."""
+        """Validate everything, lock ``out_dir`` and start the evaluation machinery; writes nothing into ``out_dir``
+        but its lock file."""
         self = cls(spec, out_dir, options)
         self.agent = make_agent(spec.agent, **spec.agent_kwargs)
         self.env = make_env(spec.env_id, spec.env_kwargs)
@@ -124,8 +130,10 @@ class SearchRun:
                                                                                            self.agent)
             self.table = ranked_table(self.env)
             self.record = spec.to_run_json(directory.recorded_path(store_path, out_dir), batched=executor != "none")
-            self.saved = directory.check_out_dir(out_dir, self.record)
+            directory.check_out_dir(out_dir, self.record)  # refused before the lock creates out_dir
             directory.refuse_links(out_dir)  # its files (the store's included) are never written through a link
+            self.lock = DirLock(out_dir)  # one process per directory: "DIR is in use by pid N"
+            self.saved = directory.check_out_dir(out_dir, self.record)  # again, now that no one else writes it
             if store_path is not None and not store_path.exists():
                 directory.check_creatable(store_path, "--store")
             # the executor first, then the store: an unreachable Ray cluster or a store made for
@@ -139,6 +147,7 @@ class SearchRun:
                 self.store = attach_store(self.env, store_path, claimant=claimant)
         except BaseException:
             self.close()
+            self.release()
             raise
         self.agent.executor = self.pool
         return self
@@ -164,16 +173,18 @@ class SearchRun:
         history: list[Evaluation] = []
         resume: dict[str, Any] | None = None
         if self.saved is not None:
-            if ckpt_path.exists():
-                try:
-                    with open(ckpt_path, "rb") as f:
-                        resume = pickle.load(f)
-                except Exception as exc:
-                    raise RunDirError(f"{ckpt_path} is unreadable: {exc}") from exc
+            resume = read_checkpoint(ckpt_path)
             try:
                 history = read_history(hist_path)
             except ValueError as exc:
                 raise RunDirError(str(exc)) from exc
+            if resume is None and history:  # the history is the record: never truncate it to start again
+                raise RunDirError(
+                    f"{ckpt_path} is missing, so the {len(history)} evaluations in {hist_path} cannot be continued; "
+                    f"restore the checkpoint, or move {hist_path.name} away to start this run again"
+                )
+            if resume is not None and is_start(resume):
+                resume = None  # started, nothing checkpointed: the lines after it are unseen and replayed
             n = 0 if resume is None else int(resume["num_evaluations"])
             if len(history) < n:
                 raise RunDirError(f"{hist_path} has {len(history)} entries but the checkpoint expects {n}")
@@ -183,6 +194,8 @@ class SearchRun:
         out.mkdir(parents=True, exist_ok=True)
         write_json(out / directory.RUN_JSON, self.record)
         atomic_write(hist_path, "".join(e.to_line() for e in history).encode())
+        if resume is None:
+            write_start(ckpt_path)
         return history, resume
 
     # ---------------------------------------------------------------- search
@@ -224,6 +237,12 @@ class SearchRun:
             return {"budget": self.record["budget"], **({} if self.store is None else {"store": self._store_stats()})}
 
         return Checkpointer(self.out_dir / directory.CHECKPOINT, self.options.checkpoint_interval_s, extra)
+
+    def release(self) -> None:
+        """Release the directory's lock (after :meth:`finish`; safe to call more than once)."""
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
 
     # ---------------------------------------------------------------- finish
     def finish(self, result: SearchResult) -> None:

@@ -86,6 +86,17 @@ def test_nsga2_through_nas_env_search_returns_exactly_the_non_dominated_points_a
     assert f"| {first['index'] + 1} | {first['reward']:.4f} | {first['params']:,} |" in report
 
 
+@pytest.mark.parametrize("objectives", [["bogus"], ["params", "latency_ms.pixle3"]])
+def test_nsga2_refuses_an_objective_its_children_lack(tmp_path, capsys, objectives):
+    """Issue 22, defect 12: a misspelt objective gave exit 0, every trial told as failed, an empty front."""
+    assert main(["search", "--env", "nas_env/NB201-v0", "--agent", "nsga2", "--agent-kwargs",
+                 json.dumps({"objectives": objectives}), "--budget", "10", "--out", str(tmp_path / "o"),
+                 "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert f"objective {objectives[-1]!r} is not a metric of this env's children" in err, err
+    assert "'params'" in err and "'latency_ms.pixel3'" in err and "Traceback" not in err and err.count("\n") == 1
+
+
 def test_pareto_front_on_a_known_set():
     space = DecisionSpace({"w": [1, 2, 3, 4]})
     table = {"w=1": {"val_accuracy": 0.5, "params": 10}, "w=2": {"val_accuracy": 0.7, "params": 20},

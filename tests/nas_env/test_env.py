@@ -196,6 +196,16 @@ def test_failed_child_is_a_result_with_failure_reward():
     assert r == 0.7 and info["metrics"]["status"] == "ok"
 
 
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_a_non_finite_reward_is_refused_naming_the_value_and_the_architecture(bad):
+    """Issue 22, defect 13: a NaN reward passed env.step unchecked (REINFORCE died far away, others carried on)."""
+    env = NASEnv(nas_env.DecisionSpace({"a": [0, 1]}), lambda arch: 0.7, reward=lambda metrics: bad)
+    with pytest.raises(nas_env.MetricsError, match=rf"reward '<lambda>' gave {bad!r} for '.+'; a reward must be"):
+        play(env, [1], seed=0)
+    with pytest.raises(ValueError, match="failure_reward must be a finite number, got nan"):
+        NASEnv(nas_env.DecisionSpace({"a": [0, 1]}), lambda arch: 0.7, failure_reward=float("nan"))
+
+
 def test_masks_three_ways():
     space = ZophLeCNNSpace(num_layers=2)
     env = NASEnv(space, lambda arch: 0.5)

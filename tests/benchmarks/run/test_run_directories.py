@@ -133,6 +133,11 @@ BAD_INPUT = [
     ("reinforce", '{"lr": NaN}', [], "lr must be a finite number >= 0.0, got nan"),
     ("reinforce", '{"lr": -1}', [], "lr must be a finite number >= 0.0, got -1"),
     ("reinforce", '{"torch_threads": 0}', [], "torch_threads must be an int >= 1 or None, got 0"),
+    # issue 22, defect 13: an overflowing entropy bonus and a NaN failure reward
+    ("reinforce", '{"entropy_coef": 1e308}', [],
+     "entropy_coef must be a finite number >= 0.0 and <= 100.0, got 1e+308"),
+    ("ppo", '{"ent_coef": -1}', [], "ent_coef must be a finite number >= 0.0 and <= 100.0, got -1"),
+    ("random", "{}", ["--env-kwargs", '{"failure_reward": NaN}'], "failure_reward must be a finite number, got nan"),
     ("ppo", '{"learning_rate": "x"}', [], "learning_rate must be a finite number > 0.0, got 'x'"),
     ("ppo", '{"episodes_per_rollout": 0}', [], "episodes_per_rollout must be an int >= 1, got 0"),
     ("ppo", '{"net_arch": "x"}', [], "net_arch must be a list of ints >= 1 such as [64, 64], got 'x'"),
