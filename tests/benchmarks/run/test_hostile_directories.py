@@ -214,7 +214,8 @@ def test_an_agent_spec_cannot_lead_a_run_out_of_the_benchmark(tmp_path, monkeypa
     rc = main(["benchmark", "--protocol", "fixed:nas_env/NB201-v0", "--agents", spec, "--seeds", "1", "--budget", "3",
                "--workers", "0", "--no-progress", "--no-report", "--out", "b"])
     assert list(tmp_path.rglob("ESCAPED*")) == []
-    assert rc == 0, capsys.readouterr().err  # the spec runs, in a directory of its own inside b/
+    err = capsys.readouterr().err  # the run starts in a directory of its own inside b/, then nsga2 refuses
+    assert rc == 1 and "objective '../../../../../ESCAPED' is not a metric" in err, err  # every run failed: rc 1
     for p in tmp_path.rglob("*"):  # nothing outside b/ but what the test made
         assert p == work / "b" or work / "b" in p.parents or p in work.parents or p == work, p
     (made,) = (work / "b" / "runs").iterdir()
