@@ -100,3 +100,28 @@ def one_torch_thread() -> Iterator[None]:
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(previous)
+
+
+#: end-to-end tests marked ``slow`` for the quick loop (``python -m pytest -q -m "not slow"``); the whole suite
+#: (the README's command, CI) runs them all. Chosen from ``--durations`` of a whole run with two busy processes
+#: beside it: whole modules that start processes, Ray, training or full benchmarks, and single tests over ~5 s.
+SLOW = (
+    "tests/project/test_examples.py", "tests/project/test_notebooks.py", "tests/project/test_install_namespace.py",
+    "tests/project/test_tutorials.py", "tests/agents/test_learning.py", "tests/nas_env/executors/",
+    "tests/benchmarks/run/test_fault_injection.py", "tests/benchmarks/run/test_resume.py",
+    "tests/benchmarks/run/test_resume_training.py", "tests/benchmarks/run/test_user_env.py",
+    "tests/benchmarks/cli/test_golden_outputs.py::test_outputs_match_the_manifest",
+    "tests/benchmarks/measure/", "tests/benchmarks/report/test_answers.py",
+    "tests/benchmarks/report/test_benchmark_report.py", "tests/benchmarks/protocols/test_retrained_protocols.py",
+    "tests/benchmarks/report/test_definitions.py", "tests/benchmarks/cli/test_cli.py::test_real_subprocess",
+    "tests/nas_env/envs/test_zoph_le_rnn.py::test_search_through_the_cli",
+    "tests/nas_env/test_vector.py::test_vector_env_with_process_executor",
+    "tests/nas_env/evaluators/test_image_train.py::test_three_layer_child_learns_digits",
+    "tests/nas_env/test_store_robustness.py::test_many_processes_create_one_new_store_at_once",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.nodeid.startswith(SLOW):
+            item.add_marker(pytest.mark.slow)
