@@ -156,10 +156,14 @@ class ZophLeRNNCellModule(nn.Module):
                 f"x must have shape (batch, time, {self.input_size}), got {tuple(x.shape)}"
             )
         h, c = self.init_state(x.shape[0], x.device, x.dtype) if state is None else state
-        x_leaves = self.x_proj(x)  # (batch, time, base * H): every leaf, every step, one matmul
         if self.fast and x.shape[1] > 0 and self._tree.supports(x):
-            out, h, c = fused_sequence(self._tree, x_leaves, h, c, self.h_proj.weight, self.h_proj.bias)
+            # every leaf's W x_t of every step in one matrix product; the kernel adds b (and U h + d)
+            x_leaves = nn.functional.linear(x, self.x_proj.weight)
+            out, h, c = fused_sequence(
+                self._tree, x_leaves, h, c, self.h_proj.weight, self.h_proj.bias, self.x_proj.bias
+            )
             return out, (h, c)
+        x_leaves = self.x_proj(x)  # (batch, time, base * H): every leaf, every step, one matmul
         outputs = []
         for t in range(x.shape[1]):
             h, c = self.step(x_leaves[:, t], h, c)

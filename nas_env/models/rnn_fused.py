@@ -3,21 +3,24 @@
 Eager mode runs a searched cell as ~30 small torch ops per time step (a combination
 and an activation per tree node) and autograd records each of them; for base-8 cells
 that per-op overhead, not arithmetic, is what makes a cell ~10x slower than the
-fused ``torch.nn.LSTM``. Here each step is one matrix product in torch
-(``U h_{t-1} + d`` for every leaf at once; the ``W x_t + b`` part of all steps is one
-matrix product before the loop, as in eager mode) plus **one** call into a small C
-kernel (``rnn_tree_kernel.c``) that evaluates the whole tree for every
-``(batch, hidden)`` element. The backward pass is written by hand the same way: one
-kernel call and one matrix product per step, and the recurrent weight's gradient is
-one matrix product over all steps at the end. The semantics are exactly the eager
+fused ``torch.nn.LSTM``. Here, as ``nn.LSTM`` does, the ``W x_t`` part of every leaf and
+every step is one matrix product before the loop; each step is then one matrix product
+in torch (``U h_{t-1}`` for every leaf at once) plus **one** call into a small C kernel
+(``rnn_tree_kernel.c``) that adds the biases ``b`` and ``d`` and evaluates the whole tree
+for every ``(batch, hidden)`` element, one vectorised pass per node (combination and
+activation together) over a cache-sized block of the batch. The backward pass is
+written by hand the same way: one kernel call and one matrix product per step, and the
+recurrent weight's gradient is one matrix product over all steps at the end. The semantics are exactly the eager
 module's (:mod:`nas_env.spaces.zoph_le_rnn`); results agree within float rounding
 (``tests/nas_env/models/test_rnn_fused.py``).
 
 The kernel is compiled on first use with the system C compiler (``$CC``, else ``cc``)
 into ``$NAS_ENV_KERNEL_CACHE`` (default ``~/.cache/nas_env/kernels``), keyed by a
 hash of the source, compiler, flags and architecture, so it is built once per machine
-(about 3 s on a quiet core; an AVX2 and a baseline version of each entry point, picked
-at load time).
+(about 3 s on a quiet core). No ``-march`` flag: an AVX-512, an AVX2 and a baseline
+version of each loop are built and picked at load time, and all three give the same bits
+(no FMA contraction, element-wise IEEE operations only; ``tests/nas_env/models/test_rnn_fused.py``
+compares them, and a ``-march=native`` build).
 With no compiler, :func:`fused_available` is ``False``, :func:`why_unavailable`
 says why, and the cell module silently runs eagerly. Only CPU float32/float64
 tensors take the fused path; CUDA and other dtypes run eagerly.
@@ -42,9 +45,9 @@ from nas_env.spaces.zoph_le_rnn import RNN_ACTIVATIONS, RNN_COMBINATIONS, ZophLe
 __all__ = ["TreeProgram", "build_kernel", "fused_available", "fused_sequence", "why_unavailable"]
 
 _SOURCE = Path(__file__).with_name("rnn_tree_kernel.c")
-_FLAGS = ("-O3", "-fno-trapping-math", "-std=c99", "-shared", "-fPIC")
+_FLAGS = ("-O3", "-fno-trapping-math", "-ffp-contract=off", "-std=c99", "-shared", "-fPIC")
 _DTYPES = {torch.float32: "f32", torch.float64: "f64"}
-_BUFFERS = ("xl", "hp", "d", "c0", "save", "out", "cs", "gh", "g_out", "gc_a", "gc_b", "gxl", "ghp", "work")
+_BUFFERS = ("xl", "bx", "hp", "d", "c0", "save", "out", "cs", "gh", "g_out", "gc_a", "gc_b", "gxl", "ghp", "work")
 
 
 class _Sequence(ctypes.Structure):
@@ -68,15 +71,20 @@ def _load() -> tuple[ctypes.CDLL | None, str]:
     return build_kernel(os.environ.get("CC") or "cc", _cache_dir())
 
 
-def build_kernel(compiler: str, cache_dir: Path) -> tuple[ctypes.CDLL | None, str]:
+def build_kernel(
+    compiler: str, cache_dir: Path, extra_flags: tuple[str, ...] = ()
+) -> tuple[ctypes.CDLL | None, str]:
     """Compile the kernel with ``compiler`` into ``cache_dir`` (unless there already) and load it.
 
-    Returns ``(library, "")``, or ``(None, reason)`` when there is no such compiler or it fails.
+    ``extra_flags`` go after the usual ones (the tests build variants: ``-march=native``, the
+    baseline alone). Returns ``(library, "")``, or ``(None, reason)`` when there is no such
+    compiler or it fails.
     """
     if shutil.which(compiler) is None:
         return None, f"no C compiler: {compiler!r} is not on PATH (set $CC)"
     source = _SOURCE.read_bytes()
-    key = hashlib.sha256(source + " ".join((compiler, *_FLAGS, platform.machine())).encode()).hexdigest()[:16]
+    flags = (*_FLAGS, *extra_flags)
+    key = hashlib.sha256(source + " ".join((compiler, *flags, platform.machine())).encode()).hexdigest()[:16]
     target = Path(cache_dir) / f"rnn_tree_kernel-{key}.so"
     if not target.exists():
         try:
@@ -84,7 +92,7 @@ def build_kernel(compiler: str, cache_dir: Path) -> tuple[ctypes.CDLL | None, st
             fd, tmp = tempfile.mkstemp(suffix=".so", dir=target.parent)
             os.close(fd)
             done = subprocess.run(
-                [compiler, *_FLAGS, "-o", tmp, str(_SOURCE), "-lm"], capture_output=True, text=True, timeout=120
+                [compiler, *flags, "-o", tmp, str(_SOURCE), "-lm"], capture_output=True, text=True, timeout=120
             )
             if done.returncode != 0:
                 os.unlink(tmp)
@@ -157,25 +165,27 @@ def fused_sequence(
     c0: torch.Tensor,
     weight: torch.Tensor,
     bias: torch.Tensor | None,
+    x_bias: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Run the cell over ``x_leaves`` (``(B, T, base*H)``, the leaves' ``W x_t + b``).
+    """Run the cell over ``x_leaves`` (``(B, T, base*H)``, the leaves' ``W x_t``; the kernel adds ``x_bias``).
 
-    ``weight``/``bias`` are the recurrent projection's (``(base*H, H)``, ``(base*H,)``).
+    ``weight``/``bias`` are the recurrent projection's (``(base*H, H)``, ``(base*H,)``), ``x_bias`` the
+    input projection's bias ``b`` (``(base*H,)``; ``None``: none, or already in ``x_leaves``).
     Returns ``(outputs (B, T, H), h_T, c_T)``, differentiable in every tensor argument.
     """
     if x_leaves.shape[1] < 1:
         raise ValueError(f"x_leaves must have at least one time step, got shape {tuple(x_leaves.shape)}")
     grad = torch.is_grad_enabled() and any(
-        t is not None and t.requires_grad for t in (x_leaves, h0, c0, weight, bias)
+        t is not None and t.requires_grad for t in (x_leaves, h0, c0, weight, bias, x_bias)
     )  # without it nothing is saved for backward: one step's scratch is reused
-    return _TreeSequence.apply(x_leaves, h0, c0, weight, bias, program, grad)
+    return _TreeSequence.apply(x_leaves, h0, c0, weight, bias, x_bias, program, grad)
 
 
 class _TreeSequence(torch.autograd.Function):
     """The fused loop: per step one ``mm`` in torch and one two-argument kernel call."""
 
     @staticmethod
-    def forward(ctx, x_leaves, h0, c0, weight, bias, program: TreeProgram, grad: bool):  # type: ignore[override]
+    def forward(ctx, x_leaves, h0, c0, weight, bias, x_bias, program: TreeProgram, grad: bool):  # type: ignore[override]
         lib, _ = _load()
         assert lib is not None
         fwd = getattr(lib, f"tree_forward_step_{_DTYPES[x_leaves.dtype]}")
@@ -184,12 +194,13 @@ class _TreeSequence(torch.autograd.Function):
         H = L // program.base
         kw = {"dtype": x_leaves.dtype}
         d = torch.zeros(L, **kw) if bias is None else bias.detach().contiguous()  # added in the kernel
+        bx = torch.zeros(L, **kw) if x_bias is None else x_bias.detach().contiguous()  # so is b
         hp = torch.empty(T if grad else 1, B, L, **kw)  # U h_{t-1} per step
-        save = torch.empty(T if grad else 1, program.num_nodes + 2, B, H, **kw)
+        save = torch.empty(T if grad else 1, program.num_nodes + 1, B, H, **kw)
         out = torch.empty(B, T, H, **kw)
         cs = torch.empty(T, B, H, **kw)
         h0, c0 = h0.contiguous(), c0.contiguous()
-        seq = program.sequence(B, H, T, grad, xl=x_leaves, hp=hp, d=d, c0=c0, save=save, out=out, cs=cs)
+        seq = program.sequence(B, H, T, grad, xl=x_leaves, bx=bx, hp=hp, d=d, c0=c0, save=save, out=out, cs=cs)
         ref = ctypes.byref(seq)
         hp_views, h_views = hp.unbind(0), out.unbind(1)
         wt = weight.detach().t().contiguous()  # a contiguous (H, base*H) right operand multiplies faster
@@ -198,8 +209,8 @@ class _TreeSequence(torch.autograd.Function):
             fwd(ref, t)
         if grad:
             ctx.save_for_backward(x_leaves, h0, c0, weight, out)
-            ctx.program, ctx.hp, ctx.save, ctx.cs, ctx.d = program, hp, save, cs, d
-            ctx.has_bias = bias is not None
+            ctx.program, ctx.hp, ctx.save, ctx.cs, ctx.d, ctx.bx = program, hp, save, cs, d, bx
+            ctx.has_bias, ctx.has_x_bias = bias is not None, x_bias is not None
         return out, out[:, T - 1].clone(), cs[T - 1].clone()
 
     @staticmethod
@@ -219,8 +230,8 @@ class _TreeSequence(torch.autograd.Function):
         ghp = torch.empty(T, B, L, **kw)
         work = torch.empty(program.num_nodes, B, H, **kw)
         seq = program.sequence(
-            B, H, T, True, xl=x_leaves, hp=ctx.hp, d=ctx.d, c0=c0, save=ctx.save, cs=ctx.cs, gh=gh, g_out=g_out,
-            gc_a=gc_a, gc_b=gc_b, gxl=gxl, ghp=ghp, work=work,
+            B, H, T, True, xl=x_leaves, bx=ctx.bx, hp=ctx.hp, d=ctx.d, c0=c0, save=ctx.save, cs=ctx.cs, gh=gh,
+            g_out=g_out, gc_a=gc_a, gc_b=gc_b, gxl=gxl, ghp=ghp, work=work,
         )
         ref = ctypes.byref(seq)
         ghp_views = ghp.unbind(0)
@@ -236,4 +247,5 @@ class _TreeSequence(torch.autograd.Function):
             g_weight = flat.t().mm(h_prev.reshape(T * B, H))
         if ctx.has_bias and ctx.needs_input_grad[4]:
             g_bias = flat.sum(0)
-        return gxl, gh, g_c0, g_weight, g_bias, None, None
+        g_x_bias = gxl.view(B * T, L).sum(0) if ctx.has_x_bias and ctx.needs_input_grad[5] else None
+        return gxl, gh, g_c0, g_weight, g_bias, g_x_bias, None, None

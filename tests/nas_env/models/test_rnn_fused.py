@@ -46,15 +46,15 @@ def _outputs_and_grads(module, x, h0, c0, fast: bool) -> list[torch.Tensor]:
     return [out, h, c, x.grad, h0.grad, c0.grad] + [p.grad for p in module.parameters()]
 
 
-def _pair(cell: ZophLeRNNCell, dtype: torch.dtype, steps: int, bias: bool = True):
+def _pair(cell: ZophLeRNNCell, dtype: torch.dtype, steps: int, bias: bool = True, eager: bool = True):
+    """Fused and eager results (``eager=False``: the fused ones alone) of one seeded module and input."""
     torch.manual_seed(0)
     module = ZophLeRNNCellModule(cell, 6, 5, bias=bias).to(dtype)
     x = torch.randn(3, steps, 6, dtype=dtype, requires_grad=True)
     h0 = torch.randn(3, 5, dtype=dtype, requires_grad=True)
     c0 = torch.randn(3, 5, dtype=dtype, requires_grad=True)
     fused = _outputs_and_grads(module, x, h0, c0, fast=True)
-    eager = _outputs_and_grads(module, x, h0, c0, fast=False)
-    return fused, eager
+    return fused, _outputs_and_grads(module, x, h0, c0, fast=False) if eager else None
 
 
 def test_kernel_compiles_here():
@@ -95,8 +95,25 @@ def test_backward_passes_gradcheck():
         program = TreeProgram(cell)
         g = torch.Generator().manual_seed(2)
         args = [torch.randn(s, generator=g, dtype=torch.float64, requires_grad=True)
-                for s in ((2, 3, 4 * 3), (2, 3), (2, 3), (4 * 3, 3), (4 * 3,))]
+                for s in ((2, 3, 4 * 3), (2, 3), (2, 3), (4 * 3, 3), (4 * 3,), (4 * 3,))]
         assert torch.autograd.gradcheck(lambda *a, prog=program: fused_sequence(prog, *a), args), str(cell)
+
+
+@pytest.mark.parametrize("flags", [("-DNAS_ENV_KERNEL_BASELINE",), ("-march=native",)], ids=["baseline", "native"])
+def test_kernel_bits_do_not_depend_on_the_instruction_set(flags, tmp_path, monkeypatch):
+    """The library this process loaded (its AVX-512, AVX2 or baseline loops, picked for this CPU) and a
+    build with only the baseline loops, or with ``-march=native``, give the same bits, float32 and float64."""
+    compiler = os.environ.get("CC") or "cc"
+    variant, why = build_kernel(compiler, tmp_path, flags)
+    assert variant is not None, why
+    for dtype in (torch.float32, torch.float64):
+        for _, cell in CELLS[:4]:
+            results = []
+            for lib in (rnn_fused._load()[0], variant):
+                monkeypatch.setattr(rnn_fused, "_load", lambda lib=lib: (lib, ""))
+                results.append(_pair(cell, dtype, 6, eager=False)[0])
+                monkeypatch.undo()
+            assert all(torch.equal(a, b) for a, b in zip(*results)), (str(cell), dtype, flags)
 
 
 @pytest.mark.parametrize("act", ["tanh", "sigmoid", "relu", "identity"])
