@@ -48,12 +48,12 @@ setup(
     include_package_data=True,
     install_requires=[
         "gymnasium>=1.0",
-        "numpy>=1.23",
+        "numpy>=1.23.2",  # the lowest tested (.ci/lowest): the first with Python 3.11 wheels
         "torch>=2.2",
         "tqdm>=4.60",
         "matplotlib>=3.6",  # rendering, reports
         "scikit-learn>=1.2",  # the bundled digits dataset (default for real training)
-        "scipy>=1.9",  # Welch's t-test in the benchmark report (also a scikit-learn dependency)
+        "scipy>=1.9.2",  # Welch's t-test in the benchmark report (also a scikit-learn dependency)
     ],
     extras_require=EXTRAS,
     entry_points={"console_scripts": ["nas-env=nas_env.benchmarks.cli:main"]},
