@@ -92,6 +92,31 @@ def paused_cli(tmp_path: Path) -> Iterator[Callable[..., PausedCLI]]:
             paused.proc.wait()
 
 
+@pytest.fixture
+def user_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str, str], Path]]:
+    """``write(name, source)``: a user's module ``name`` written to ``tmp_path/mods`` (on ``sys.path`` for the test,
+    and the folder to put on ``PYTHONPATH`` for subprocesses); returns the folder. Afterwards the module is
+    forgotten, with the agents it registered (the registry is process-wide; a test pops its own protocols)."""
+    from nas_env.agents.registry import AGENTS
+
+    home = tmp_path / "mods"
+    home.mkdir(exist_ok=True)
+    monkeypatch.syspath_prepend(str(home))
+    names: list[str] = []
+
+    def write(name: str, source: str) -> Path:
+        (home / f"{name}.py").write_text(source, encoding="utf-8")
+        names.append(name)
+        return home
+
+    yield write
+    for name in names:
+        sys.modules.pop(name, None)
+        for key, cls in list(AGENTS.items()):
+            if cls.__module__ == name:
+                del AGENTS[key]
+
+
 @pytest.fixture(scope="module")
 def one_torch_thread() -> Iterator[None]:
     """One intra-op torch thread while a module runs, then the session's setting again: the networks of these tests

@@ -32,10 +32,13 @@ def add_benchmark_parser(subparsers: Any) -> argparse.ArgumentParser:
         f"Protocols: {', '.join(protocol_names())}.",
         formatter_class=HelpFormatter,
     )
-    p.add_argument("--protocol", required=True, help=f"one of {protocol_names()}")
+    p.add_argument("--protocol", required=True,
+                   help=f"one of {protocol_names()}; MODULE:NAME imports your module, which registers NAME with "
+                   "nas_env.benchmarks.register_protocol (docs/02)")
     p.add_argument("--agents", type=csv_list, default=None,
-                   help="comma-separated agent names (default: the protocol's, e.g. the published algorithms for "
-                   f"nb201-*; else {DEFAULT_AGENTS})")
+                   help="comma-separated agent names or specs (default: the protocol's, e.g. the published "
+                   f"algorithms for nb201-*; else {DEFAULT_AGENTS}); your own: MODULE:NAME or MODULE:CLASS, e.g. "
+                   "random,myagent:hill-climb (docs/02)")
     seeds = p.add_mutually_exclusive_group()
     seeds.add_argument("--seeds", type=positive_int, default=None,
                        help="run seeds 0..N-1 (default: the protocol's: 500 for nb201-* as published, 5 for "
