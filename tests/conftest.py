@@ -135,6 +135,7 @@ SLOW = (
     "tests/project/test_tutorials.py", "tests/agents/test_learning.py", "tests/nas_env/executors/",
     "tests/benchmarks/run/test_fault_injection.py", "tests/benchmarks/run/test_resume.py",
     "tests/benchmarks/run/test_resume_training.py", "tests/benchmarks/run/test_user_env.py",
+    "tests/benchmarks/run/test_user_agent_resume.py",
     "tests/benchmarks/cli/test_golden_outputs.py::test_outputs_match_the_manifest",
     "tests/benchmarks/measure/", "tests/benchmarks/report/test_answers.py",
     "tests/benchmarks/report/test_benchmark_report.py", "tests/benchmarks/protocols/test_retrained_protocols.py",

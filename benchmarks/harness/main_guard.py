@@ -52,6 +52,9 @@ def unguarded_main_line() -> str | None:
     path = getattr(main, "__file__", None)
     if main is None or not path:
         return None
+    module = getattr(getattr(main, "__spec__", None), "name", None)
+    if module is not None and (module == "__main__" or module.endswith(".__main__")):
+        return None  # `python -m package`: multiprocessing runs a package's __main__ again in no worker
     frame = _main_frame(sys._getframe(1), vars(main))
     if frame is None:
         return None
