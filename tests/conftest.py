@@ -136,6 +136,7 @@ SLOW = (
     "tests/benchmarks/run/test_fault_injection.py", "tests/benchmarks/run/test_resume.py",
     "tests/benchmarks/run/test_resume_training.py", "tests/benchmarks/run/test_user_env.py",
     "tests/benchmarks/run/test_user_agent_resume.py",
+    "tests/nas_env/envs/test_nbgraph.py::test_every_token_sequence_but_all_skip_is_one_of_the_packages_architectures[cora",
     "tests/benchmarks/cli/test_golden_outputs.py::test_outputs_match_the_manifest",
     "tests/benchmarks/measure/", "tests/benchmarks/report/test_answers.py",
     "tests/benchmarks/report/test_benchmark_report.py", "tests/benchmarks/protocols/test_retrained_protocols.py",

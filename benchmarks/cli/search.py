@@ -101,8 +101,9 @@ def format_summary(summary: dict[str, Any]) -> str:
         rows.append(("table optimum", f"{ref['arch']} ({pct(acc)})"))
         rank = ref.get("best_found_rank")
         if rank:
+            by = rank.get("label") or f"200-epoch {rank['by']}"  # NB201's ranks carry no label
             rows.append(("best found ranks", f"{rank['rank']:,} of {rank['of']:,} in the table "
-                                             f"(top {rank['top_percent']:.2f}% by 200-epoch {rank['by']})"))
+                                             f"(top {rank['top_percent']:.2f}% by {by})"))
     st = summary.get("store")
     if st:
         rows.append(("evaluation store", f"{st['rows']} children stored, {st['hits']} requests served from it "
