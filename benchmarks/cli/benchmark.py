@@ -119,9 +119,10 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
 
 def _print_final_table(out: Path) -> None:
     agg = json.loads((Path(out) / "aggregate.json").read_text(encoding="utf-8"))
-    print(f"{'agent':<14} {'runs':>4}  {'mean ± std':>14}  {'IQM [95% CI]':>24}")
+    w = max([14, *(len(a) for a in agg.get("agents", {}))])  # a user's MODULE:NAME may be longer
+    print(f"{'agent':<{w}} {'runs':>4}  {'mean ± std':>14}  {'IQM [95% CI]':>24}")
     for agent, e in agg.get("agents", {}).items():
         if "mean" not in e:
             continue
-        print(f"{agent:<14} {e['runs']:>4}  {e['mean']:>7.2f} ± {e['std']:<4.2f}  "
+        print(f"{agent:<{w}} {e['runs']:>4}  {e['mean']:>7.2f} ± {e['std']:<4.2f}  "
               f"{e['iqm']:>7.2f} [{e['iqm_ci'][0]:.2f}, {e['iqm_ci'][1]:.2f}]")

@@ -112,3 +112,10 @@ def test_a_module_named_by_a_directory_is_imported_only_when_the_user_names_it(t
     with trusted_modules(["ua_payload"]):
         one_line_error("ua_payload:x")  # named: imported (then it has no such agent)
     assert marker.exists()
+
+
+def test_the_docs_page_shows_the_agent_it_tests():
+    page = (REPO / "docs" / "02_your_own_agent.md").read_text()
+    body = HILLCLIMB[HILLCLIMB.index("@dataclass\nclass HillClimbConfig"):].rstrip("\n")
+    assert f"```python\n{body}\n```" in page
+    assert "--agents random,hillclimb:hill-climb" in page and "nas-env suite" in page
