@@ -10,21 +10,32 @@ An **agent spec** names a registered agent with settings: ``reinforce@lr=0`` is 
 ``lr=0`` (``@key=value`` may repeat; a value is read as JSON where it parses, else as a string:
 ``evolution@variant=nb201``). :func:`make_agent` and :func:`agent_class` accept specs, so a benchmark
 can run "reinforce" next to its no-learning ablation "reinforce@lr=0" under clear names.
+
+**Your own agent by name**: a spec's name may be ``MODULE:NAME`` (a name that ``MODULE`` registers with
+:func:`register_agent`) or ``MODULE:CLASS`` (an :class:`~nas_env.agents.base.Agent` subclass defined in
+``MODULE``), settings too (``myagent:hill-climb@step=2``). :func:`agent_class` imports ``MODULE`` the way
+``--env MODULE:ID`` does (:func:`nas_env.user_modules.import_user_module`: a module named by a directory is imported
+only when the user named it for the command), so the name works in any process -- a benchmark's worker
+processes import the module themselves.
 """
 
 from __future__ import annotations
 
 import importlib
+import inspect
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
+
+from nas_env.user_modules import import_user_module, split_module
 
 if TYPE_CHECKING:
     from nas_env.agents.base import Agent
 
 __all__ = [
-    "AGENTS", "BUILTIN_MODULES", "SPEC_SEPARATOR", "agent_class", "agent_names", "canonical_agent_spec",
-    "check_agent_spec", "make_agent", "parse_agent_spec", "register_agent",
+    "AGENTS", "BUILTIN_MODULES", "SPEC_SEPARATOR", "agent_class", "agent_module", "agent_names",
+    "canonical_agent_spec", "check_agent_spec", "check_agent_specs", "make_agent", "parse_agent_spec",
+    "register_agent",
 ]
 
 #: name -> agent class, filled by :func:`register_agent`
@@ -99,13 +110,67 @@ def canonical_agent_spec(spec: str) -> str:
     return SPEC_SEPARATOR.join([name, *(f"{k}={_setting_text(settings[k])}" for k in sorted(settings))])
 
 
+#: the forms of an agent spec, for error messages
+SPEC_FORMS = ("NAME@key=value, e.g. reinforce@lr=0; your own agent: MODULE:NAME (registered with register_agent) "
+              "or MODULE:CLASS (an Agent subclass), docs/02_your_own_agent.md")
+
+
+def agent_module(spec: str) -> str:
+    """The module a ``MODULE:NAME`` / ``MODULE:CLASS`` agent spec imports (``""`` for a registered name)."""
+    module, sep, _ = str(spec).split(SPEC_SEPARATOR, 1)[0].partition(":")
+    return module if sep else ""
+
+
 def agent_class(name: str) -> type[Agent]:
-    """The agent class registered as ``name`` (or an agent spec's name); ``ValueError`` listing the valid names."""
+    """The agent class of an agent spec: a registered name, or ``MODULE:NAME`` / ``MODULE:CLASS`` (the module is
+    imported, see the module docstring); ``ValueError`` in one line naming what is valid."""
     _load_builtins()
     base = parse_agent_spec(name)[0]
+    module, target = split_module(base, "agent spec", "myagent:hill-climb")
+    if module:
+        return _module_agent(module, target, base)
     if base not in AGENTS:
-        raise ValueError(f"unknown agent {base!r}; valid: {sorted(AGENTS)}")
+        raise ValueError(f"unknown agent {base!r}; valid: {sorted(AGENTS)} (with settings: {SPEC_FORMS})")
     return AGENTS[base]
+
+
+def _module_agent(module: str, target: str, base: str) -> type[Agent]:
+    """``MODULE:CLASS`` (an attribute of the module that is an Agent subclass) or ``MODULE:NAME`` (registered)."""
+    from nas_env.agents.base import Agent
+
+    mod = import_user_module(module, f"agent {base!r}", f"name it with --agents/--agent {base} if you trust "
+                             f"{module!r}")
+    found = getattr(mod, target, None)
+    if isinstance(found, type):
+        if issubclass(found, Agent) and not inspect.isabstract(found):
+            return found
+        if issubclass(found, Agent):
+            raise ValueError(f"agent {base!r}: {module}.{target} is abstract (it lacks "
+                             f"{sorted(getattr(found, '__abstractmethods__', ()))}); valid: an Agent subclass that "
+                             "implements search()")
+        raise ValueError(f"agent {base!r}: {module}.{target} is a class but not an Agent subclass "
+                         f"(nas_env.agents.Agent); valid: an Agent subclass or a name registered with register_agent")
+    if target in AGENTS:
+        return AGENTS[target]
+    if found is not None:
+        raise ValueError(f"agent {base!r}: {module}.{target} is a {type(found).__name__}, not an Agent subclass "
+                         "(nas_env.agents.Agent) or a name registered with register_agent")
+    classes = sorted(k for k, v in vars(mod).items() if isinstance(v, type) and issubclass(v, Agent) and v is not Agent)
+    raise ValueError(f"agent {base!r}: module {module!r} has no Agent class {target!r} and no agent is registered as "
+                     f"{target!r}; Agent classes in {module}: {classes}; registered names: {sorted(AGENTS)}")
+
+
+def check_agent_specs(specs: Sequence[str]) -> None:
+    """``ValueError`` in one line unless every spec resolves (:func:`agent_class`) with only settings of its Config:
+    the one check of a list of ``--agents`` (benchmark, suite) before any run starts. Unknown registered names are
+    named together."""
+    _load_builtins()
+    unknown = [s for s in specs if not split_module(parse_agent_spec(s)[0], "agent spec", "myagent:hill-climb")[0]
+               and parse_agent_spec(s)[0] not in AGENTS]
+    if unknown:
+        raise ValueError(f"unknown agent(s) {unknown}; valid: {sorted(AGENTS)} (with settings: {SPEC_FORMS})")
+    for spec in specs:
+        check_agent_spec(spec)
 
 
 def check_agent_spec(spec: str) -> None:

@@ -12,7 +12,8 @@ Imports flow one way: ``cli -> report -> harness -> protocols -> run -> agents``
 ==========================  ============================================================
 
 The public functions are importable from here: ``run_search``, ``run_benchmark``,
-``get_protocol``, ``build_report``, ``build_run_report``, ``load_run``.
+``get_protocol``, ``build_report``, ``build_run_report``, ``load_run``; and, to define your own protocol
+(``nas-env benchmark --protocol MODULE:NAME``), ``Protocol``, ``PublishedResult`` and ``register_protocol``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ _PUBLIC = {
     "load_run": "nas_env.benchmarks.run.record",
     "run_benchmark": "nas_env.benchmarks.harness.runner",
     "get_protocol": "nas_env.benchmarks.protocols",
+    "register_protocol": "nas_env.benchmarks.protocols",  # your own protocol: --protocol MODULE:NAME
+    "Protocol": "nas_env.benchmarks.protocols",
+    "PublishedResult": "nas_env.benchmarks.protocols",
     "build_report": "nas_env.benchmarks.report",
     "build_run_report": "nas_env.benchmarks.report",
 }

@@ -1,8 +1,9 @@
 """nas-env: neural architecture search as a Gymnasium environment.
 
 ``import nas_env`` registers ``nas_env/NB201-v0``, ``nas_env/Macro-v0``,
-``nas_env/Synthetic-v0``, ``nas_env/ZophLeCNN-v0`` and ``nas_env/ZophLeRNN-v0``
-(torch is imported only by the training envs, when they are made).
+``nas_env/Synthetic-v0``, ``nas_env/ZophLeCNN-v0``, ``nas_env/ZophLeRNN-v0`` and
+``nas_env/NASBenchGraph-v0`` (torch is imported only by the training envs, when they are made;
+NAS-Bench-Graph's tables need ``pip install "nas-env[graph]"`` when it is made).
 """
 
 from nas_env.env import NASEnv

@@ -10,6 +10,7 @@ ENV_IDS: dict[str, str] = {
     "nas_env/Synthetic-v0": "nas_env.envs.synthetic:SyntheticEnv",
     "nas_env/ZophLeCNN-v0": "nas_env.envs.zoph_le_cnn:ZophLeCNNEnv",
     "nas_env/ZophLeRNN-v0": "nas_env.envs.zoph_le_rnn:ZophLeRNNEnv",
+    "nas_env/NASBenchGraph-v0": "nas_env.envs.nbgraph:NASBenchGraphEnv",  # needs nas-env[graph]
 }
 
 

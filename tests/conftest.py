@@ -92,6 +92,31 @@ def paused_cli(tmp_path: Path) -> Iterator[Callable[..., PausedCLI]]:
             paused.proc.wait()
 
 
+@pytest.fixture
+def user_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str, str], Path]]:
+    """``write(name, source)``: a user's module ``name`` written to ``tmp_path/mods`` (on ``sys.path`` for the test,
+    and the folder to put on ``PYTHONPATH`` for subprocesses); returns the folder. Afterwards the module is
+    forgotten, with the agents it registered (the registry is process-wide; a test pops its own protocols)."""
+    from nas_env.agents.registry import AGENTS
+
+    home = tmp_path / "mods"
+    home.mkdir(exist_ok=True)
+    monkeypatch.syspath_prepend(str(home))
+    names: list[str] = []
+
+    def write(name: str, source: str) -> Path:
+        (home / f"{name}.py").write_text(source, encoding="utf-8")
+        names.append(name)
+        return home
+
+    yield write
+    for name in names:
+        sys.modules.pop(name, None)
+        for key, cls in list(AGENTS.items()):
+            if cls.__module__ == name:
+                del AGENTS[key]
+
+
 @pytest.fixture(scope="module")
 def one_torch_thread() -> Iterator[None]:
     """One intra-op torch thread while a module runs, then the session's setting again: the networks of these tests
@@ -110,6 +135,8 @@ SLOW = (
     "tests/project/test_tutorials.py", "tests/agents/test_learning.py", "tests/nas_env/executors/",
     "tests/benchmarks/run/test_fault_injection.py", "tests/benchmarks/run/test_resume.py",
     "tests/benchmarks/run/test_resume_training.py", "tests/benchmarks/run/test_user_env.py",
+    "tests/benchmarks/run/test_user_agent_resume.py",
+    "tests/nas_env/envs/test_nbgraph.py::test_every_token_sequence_but_all_skip_is_one_of_the_packages_architectures[cora",
     "tests/benchmarks/cli/test_golden_outputs.py::test_outputs_match_the_manifest",
     "tests/benchmarks/measure/", "tests/benchmarks/report/test_answers.py",
     "tests/benchmarks/report/test_benchmark_report.py", "tests/benchmarks/protocols/test_retrained_protocols.py",

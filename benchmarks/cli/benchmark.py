@@ -32,10 +32,13 @@ def add_benchmark_parser(subparsers: Any) -> argparse.ArgumentParser:
         f"Protocols: {', '.join(protocol_names())}.",
         formatter_class=HelpFormatter,
     )
-    p.add_argument("--protocol", required=True, help=f"one of {protocol_names()}")
+    p.add_argument("--protocol", required=True,
+                   help=f"one of {protocol_names()}; MODULE:NAME imports your module, which registers NAME with "
+                   "nas_env.benchmarks.register_protocol (docs/02)")
     p.add_argument("--agents", type=csv_list, default=None,
-                   help="comma-separated agent names (default: the protocol's, e.g. the published algorithms for "
-                   f"nb201-*; else {DEFAULT_AGENTS})")
+                   help="comma-separated agent names or specs (default: the protocol's, e.g. the published "
+                   f"algorithms for nb201-*; else {DEFAULT_AGENTS}); your own: MODULE:NAME or MODULE:CLASS, e.g. "
+                   "random,myagent:hill-climb (docs/02)")
     seeds = p.add_mutually_exclusive_group()
     seeds.add_argument("--seeds", type=positive_int, default=None,
                        help="run seeds 0..N-1 (default: the protocol's: 500 for nb201-* as published, 5 for "
@@ -116,9 +119,10 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
 
 def _print_final_table(out: Path) -> None:
     agg = json.loads((Path(out) / "aggregate.json").read_text(encoding="utf-8"))
-    print(f"{'agent':<14} {'runs':>4}  {'mean ± std':>14}  {'IQM [95% CI]':>24}")
+    w = max([14, *(len(a) for a in agg.get("agents", {}))])  # a user's MODULE:NAME may be longer
+    print(f"{'agent':<{w}} {'runs':>4}  {'mean ± std':>14}  {'IQM [95% CI]':>24}")
     for agent, e in agg.get("agents", {}).items():
         if "mean" not in e:
             continue
-        print(f"{agent:<14} {e['runs']:>4}  {e['mean']:>7.2f} ± {e['std']:<4.2f}  "
+        print(f"{agent:<{w}} {e['runs']:>4}  {e['mean']:>7.2f} ± {e['std']:<4.2f}  "
               f"{e['iqm']:>7.2f} [{e['iqm_ci'][0]:.2f}, {e['iqm_ci'][1]:.2f}]")

@@ -27,6 +27,9 @@ def add_report_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--env", action="append", default=[], metavar="MODULE:ID",
                    help="trust the module of this 'module:id' env id (the one the run or benchmark was made with): "
                    "a report imports a module named by a directory only when you name it here (repeatable)")
+    p.add_argument("--protocol", action="append", default=[], metavar="MODULE:NAME",
+                   help="trust the module of this 'module:name' protocol (your own, the one the benchmark was made "
+                   "with): a report imports a module named by a directory only when you name it here")
     p.add_argument("--agents", type=csv_list, default=None,
                    help="only these agents, in this order (benchmark directories only)")
     p.set_defaults(func=cmd_report)
@@ -56,7 +59,7 @@ def cmd_report(args: argparse.Namespace) -> int:
               "`nas-env search` run directory (no nas-env run.json)", file=sys.stderr)
         return 2
     try:
-        path = build_report(args.dir, args.agents, trust=args.env)
+        path = build_report(args.dir, args.agents, trust=[*args.env, *args.protocol])
     except UnsafePathError:
         raise  # nas-env: error: ... (a link in the directory)
     except (FileNotFoundError, ValueError) as exc:

@@ -20,7 +20,10 @@ def add_search_parser(sub: Any) -> argparse.ArgumentParser:
                    help="any Gymnasium id of a nas-env search env, e.g. nas_env/NB201-v0 (see `nas-env envs`), "
                    "or module:id to import your module first, e.g. mymodule:my/Space-v0 (docs/06)")
     s.add_argument("--env-kwargs", type=json_object, default={}, metavar="JSON", help="env keyword arguments")
-    s.add_argument("--agent", required=True, help="agent name (see `nas-env agents`)")
+    s.add_argument("--agent", required=True,
+                   help="agent name or spec (see `nas-env agents`; settings: NAME@key=value), or your own: "
+                   "MODULE:NAME (a name your module registers with register_agent) or MODULE:CLASS (an Agent "
+                   "subclass), e.g. myagent:hill-climb (docs/02)")
     s.add_argument("--agent-kwargs", type=json_object, default={}, metavar="JSON", help="agent hyperparameters")
     s.add_argument("--budget", type=positive_int, default=None, metavar="N", help="number of evaluations")
     s.add_argument("--budget-seconds", type=positive_float, default=None, metavar="S",
@@ -98,8 +101,9 @@ def format_summary(summary: dict[str, Any]) -> str:
         rows.append(("table optimum", f"{ref['arch']} ({pct(acc)})"))
         rank = ref.get("best_found_rank")
         if rank:
+            by = rank.get("label") or f"200-epoch {rank['by']}"  # NB201's ranks carry no label
             rows.append(("best found ranks", f"{rank['rank']:,} of {rank['of']:,} in the table "
-                                             f"(top {rank['top_percent']:.2f}% by 200-epoch {rank['by']})"))
+                                             f"(top {rank['top_percent']:.2f}% by {by})"))
     st = summary.get("store")
     if st:
         rows.append(("evaluation store", f"{st['rows']} children stored, {st['hits']} requests served from it "

@@ -22,6 +22,8 @@ class Job:
     agent: str
     seed: int
     out_dir: str
+    #: modules a worker process imports before the job: those that registered a user's plain-named agent
+    imports: tuple[str, ...] = ()
 
     @property
     def run_path(self) -> Path:
@@ -62,9 +64,10 @@ class JobOutcome:
         )
 
 
-def make_jobs(protocol: Protocol, agents: Sequence[str], seeds: Sequence[int], out: Path | str) -> list[Job]:
-    """All (agent, seed) jobs, seed-major so that every agent progresses together."""
-    return [Job(protocol, a, int(s), str(out)) for s in seeds for a in agents]
+def make_jobs(protocol: Protocol, agents: Sequence[str], seeds: Sequence[int], out: Path | str,
+              imports: Sequence[str] = ()) -> list[Job]:
+    """All (agent, seed) jobs, seed-major so that every agent progresses together (``imports``: :attr:`Job.imports`)."""
+    return [Job(protocol, a, int(s), str(out), tuple(imports)) for s in seeds for a in agents]
 
 
 def outcome_of(job: Job, result: Any, status: str, wall: float) -> JobOutcome:

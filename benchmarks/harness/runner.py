@@ -24,9 +24,11 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from nas_env.agents.registry import agent_names, check_agent_spec, parse_agent_spec
+from nas_env.agents.registry import AGENTS, BUILTIN_MODULES, agent_module, check_agent_specs, parse_agent_spec
 from nas_env.benchmarks.harness.jobs import Job, JobOutcome, make_jobs, outcome_of
+from nas_env.benchmarks.harness.main_guard import check_main_guard, refuse_in_worker_bootstrap
 from nas_env.benchmarks.protocols import Protocol
+from nas_env.benchmarks.protocols.registry import protocol_module
 from nas_env.benchmarks.run.directory import check_benchmark_dir, record_invocation, refuse_links, write_meta
 from nas_env.benchmarks.run.files import check_inside
 from nas_env.benchmarks.run.machine import machine_info
@@ -42,9 +44,18 @@ def run_job(job: Job, progress: bool = False, executor: str = "none") -> JobOutc
     serially: the jobs are the parallelism (nested worker pools would oversubscribe the cores),
     and a run resumed serially must evaluate the way it started (``run_search`` refuses a change).
     """
+    import importlib
+
     from nas_env.benchmarks.run.environment import trusted_modules
 
-    with trusted_modules([job.protocol.env_id]):  # the protocol's module only, never one named by run.json
+    try:  # the modules that registered the user's agents in the parent (a worker process starts without them)
+        for module in job.imports:
+            importlib.import_module(module)
+    except Exception as exc:
+        return JobOutcome(job.agent, job.seed, "failed", error=f"importing {job.imports}: {type(exc).__name__}: {exc}")
+    # the modules of the protocol and the agent the user named, never one named by run.json
+    with trusted_modules([job.protocol.env_id, agent_module(job.agent),
+                          protocol_module(job.protocol.name)]):
         return _run_job(job, progress, executor)
 
 
@@ -86,6 +97,14 @@ def _retrain(job: Job) -> None:
         from nas_env.benchmarks.run.retrain import retrain_top
 
         retrain_top(job.run_path, p.retrain_top, epochs=p.retrain_epochs)
+
+
+def _user_agent_modules(agents: Sequence[str]) -> tuple[str, ...]:
+    """The modules that registered the plain-named agents among ``agents`` outside nas-env (``import myagent`` in
+    a script, then ``run_benchmark(..., ["hill-climb"])``): each worker process imports them before its job.
+    ``__main__`` is left out (a worker runs the script again by itself)."""
+    modules = {AGENTS[parse_agent_spec(a)[0]].__module__ for a in agents if not agent_module(a)}
+    return tuple(sorted(m for m in modules if m not in BUILTIN_MODULES and m not in ("__main__", "__mp_main__")))
 
 
 def check_protocol(protocol: Protocol) -> None:
@@ -140,27 +159,24 @@ def run_benchmark(
     job prints one line (agent, seed, evaluations, simulated time, final
     reported accuracy) above a tqdm bar over jobs.
     """
+    refuse_in_worker_bootstrap()  # a worker running an unguarded script again: one line, no second benchmark
     agents = list(dict.fromkeys(agents))  # one job per run directory: a repeated spec would run it twice at once
-    valid = agent_names()
-    unknown = [a for a in agents if parse_agent_spec(a)[0] not in valid]
-    if unknown:
-        raise ValueError(f"unknown agent(s) {unknown}; valid: {valid} (with settings: NAME@key=value, "
-                         "e.g. reinforce@lr=0)")
-    for a in agents:
-        check_agent_spec(a)
+    check_agent_specs(agents)  # MODULE:NAME / MODULE:CLASS specs import their module here
     if not seeds:
         raise ValueError("no seeds to run")
     out = Path(out)
     check_benchmark_dir(out)
     check_protocol(protocol)
-    out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    jobs = make_jobs(protocol, agents, seeds, out)
+    jobs = make_jobs(protocol, agents, seeds, out, imports=_user_agent_modules(agents))
+    n_workers = (os.cpu_count() or 1) if workers is None else workers
+    if n_workers > 0 and sum(not job.finished for job in jobs) > 1:
+        check_main_guard()  # before anything is written: workers would run an unguarded script's call again
+    out.mkdir(parents=True, exist_ok=True)
     for job in jobs:  # a received benchmark may hold links under runs/: nothing is written through one
         check_inside(job.run_path, out)
         refuse_links(job.run_path)
     write_meta(out, protocol.to_json(), agents, seeds, command, machine_info())
-    n_workers = (os.cpu_count() or 1) if workers is None else workers
 
     from tqdm.auto import tqdm
 

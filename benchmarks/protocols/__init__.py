@@ -12,6 +12,8 @@ One family per file; each registers its protocols there, beside their settings, 
 ``nas_env.benchmarks.protocols.nb201``                    ``nb201-cifar10``, ``nb201-cifar100``,
                                                           ``nb201-imagenet16-120`` (NAS-Bench-201; simulated seconds)
 ``nas_env.benchmarks.protocols.macro``                    ``macro-cifar10`` (NAS-Bench-Macro; evaluations)
+``nas_env.benchmarks.protocols.nbgraph``                  ``nbgraph-cora`` ... ``nbgraph-proteins`` (NAS-Bench-Graph,
+                                                          nine datasets; evaluations; needs ``nas-env[graph]``)
 ``nas_env.benchmarks.protocols.rnn``                      ``rnn-tinyshakespeare``, ``-paper``, ``-shared`` (Figure 6
                                                           on recurrent cells, real training; evaluations)
 ``nas_env.benchmarks.protocols.cnn``                      ``cnn-digits`` (Figure 6 on the CNN space, shared weights,
@@ -28,7 +30,7 @@ Imports flow one way: ``nas_env.benchmarks.harness`` and ``nas_env.benchmarks.re
 """
 
 # the built-in families: each registers its protocols when imported
-from nas_env.benchmarks.protocols import cnn, fixed, macro, nb201, rnn  # noqa: F401
+from nas_env.benchmarks.protocols import cnn, fixed, macro, nb201, nbgraph, rnn  # noqa: F401
 from nas_env.benchmarks.protocols.base import Protocol, PublishedResult
 from nas_env.benchmarks.protocols.registry import (
     PROTOCOLS,

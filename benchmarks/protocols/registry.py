@@ -4,8 +4,13 @@ A protocol family's module registers each of its protocols with one :func:`regis
 the protocol's settings, published numbers and notes (``nb201.py`` registers ``nb201-cifar10`` ...); a
 family whose protocols are named by a prefix and built on demand (``fixed:<env-id>``) registers once with
 :func:`register_protocol_family`. The built-in families are imported by :mod:`nas_env.benchmarks.protocols`,
-so every name is registered before anything looks one up; a user's protocol is registered by importing the
-module that registers it.
+so every name is registered before anything looks one up.
+
+**Your own protocol by name**: a module of yours calls :func:`register_protocol` (``nas_env.benchmarks.
+register_protocol``) at import; ``MODULE:NAME`` (``nas-env benchmark --protocol myproto:my-task``) imports
+``MODULE`` the way ``--env MODULE:ID`` does (:func:`nas_env.user_modules.import_user_module`) and looks ``NAME`` up.
+The protocol is then named ``MODULE:NAME`` (in ``benchmark.json`` and the report), so that a resumed benchmark or a
+rebuilt report finds it again -- importing the module only when the command names it (a directory never does).
 """
 
 from __future__ import annotations
@@ -16,10 +21,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from nas_env.benchmarks.protocols.base import Protocol
+from nas_env.user_modules import import_user_module, split_module
 
 __all__ = [
-    "FAMILIES", "PROTOCOLS", "ProtocolFamily", "get_protocol", "protocol_from_json", "protocol_names",
-    "protocol_names_by_unit", "register_protocol", "register_protocol_family",
+    "FAMILIES", "PROTOCOLS", "ProtocolFamily", "get_protocol", "protocol_from_json", "protocol_module",
+    "protocol_names", "protocol_names_by_unit", "register_protocol", "register_protocol_family",
 ]
 
 #: name -> protocol, filled by :func:`register_protocol`
@@ -67,9 +73,14 @@ def register_protocol_family(family: ProtocolFamily) -> ProtocolFamily:
     return family
 
 
+#: how a user's own protocol is named, in lists of valid names
+USER_FORM = "MODULE:NAME"
+
+
 def protocol_names() -> list[str]:
-    """Valid protocol names (a family stands as ``<prefix><placeholder>``, e.g. ``fixed:<env-id>``)."""
-    return sorted(PROTOCOLS) + [f.prefix + f.placeholder for f in FAMILIES.values()]
+    """Valid protocol names (a family stands as ``<prefix><placeholder>``, e.g. ``fixed:<env-id>``; a user's own as
+    ``MODULE:NAME``)."""
+    return sorted(PROTOCOLS) + [f.prefix + f.placeholder for f in FAMILIES.values()] + [USER_FORM]
 
 
 def protocol_names_by_unit() -> dict[str, list[str]]:
@@ -79,6 +90,7 @@ def protocol_names_by_unit() -> dict[str, list[str]]:
         units.setdefault(PROTOCOLS[name].budget_unit, []).append(name)
     for f in FAMILIES.values():
         units.setdefault(f.unit, []).append(f.prefix + f.placeholder)
+    units.setdefault("the protocol's own unit", []).append(USER_FORM)
     return units
 
 
@@ -110,10 +122,33 @@ def get_protocol(
         if family.check is not None:
             family.check(p)
         return p
-    if name not in PROTOCOLS:
-        raise ValueError(f"unknown protocol {name!r}; valid: {protocol_names()}")
-    p = PROTOCOLS[name]
+    p = _registered(name)
     return p.with_overrides(budget=None if budget is None else p.budget_of(budget), env_kwargs=env_kwargs)
+
+
+def protocol_module(name: str) -> str:
+    """The module a ``MODULE:NAME`` protocol name imports (``""`` for a built-in name or a family's)."""
+    if name in PROTOCOLS or _family(name) is not None:
+        return ""
+    module, sep, _ = str(name).partition(":")
+    return module if sep else ""
+
+
+def _registered(name: str, saved: str = "") -> Protocol:
+    """The registered protocol ``name``, or a user's ``MODULE:NAME`` (its module imported), renamed ``MODULE:NAME``;
+    ``ValueError`` in one line naming what is valid."""
+    if name in PROTOCOLS:
+        return PROTOCOLS[name]
+    module, target = split_module(name, "protocol", "myproto:my-task")
+    if not module:
+        raise ValueError(f"unknown protocol {name!r}{saved}; valid: {protocol_names()} ({USER_FORM}: a protocol your "
+                         "module registers with nas_env.benchmarks.register_protocol)")
+    import_user_module(module, f"protocol {name!r}", f"add --protocol {name} to this command if you trust {module!r}")
+    for key in (target, name):
+        if key in PROTOCOLS:
+            return dataclasses.replace(PROTOCOLS[key], name=name)
+    raise ValueError(f"protocol {name!r}: module {module!r} registers no protocol {target!r} (with "
+                     f"nas_env.benchmarks.register_protocol); registered: {sorted(PROTOCOLS)}")
 
 
 def protocol_from_json(d: Mapping[str, Any]) -> Protocol:
@@ -124,9 +159,7 @@ def protocol_from_json(d: Mapping[str, Any]) -> Protocol:
     if found is not None:
         family, argument = found
         return dataclasses.replace(family.build(argument, d.get("env_kwargs") or {}), budget=budget)
-    if name not in PROTOCOLS:
-        raise ValueError(f"unknown protocol {name!r} in saved benchmark; valid: {protocol_names()}")
-    p = PROTOCOLS[name]
+    p = _registered(name, " in saved benchmark")
     return dataclasses.replace(
         p,
         budget=budget,

@@ -109,13 +109,14 @@ def _safe(name: str) -> bool:
 def agent_dir(spec: str) -> str:
     """The one directory name of an agent spec under ``runs/``, safe whatever the spec: its canonical form
     (:func:`nas_env.agents.registry.canonical_agent_spec`) when that is a plain name (``reinforce``,
-    ``reinforce@lr=0``), else the agent's name and a hash of the canonical form (``nsga2-3f1c0a9b2e4d``):
+    ``reinforce@lr=0``), else the agent's name and a hash of the canonical form (``nsga2-3f1c0a9b2e4d``; a user's
+    ``myagent:hill-climb`` is ``myagent.hill-climb-<hash>``: a colon separates a drive or a host elsewhere):
     never a separator, never ``..``."""
     canonical = canonical_agent_spec(spec)
     if _safe(canonical):
         return canonical
     digest = hashlib.sha256(canonical.encode("utf-8", "surrogateescape")).hexdigest()[:12]
-    name = parse_agent_spec(spec)[0]
+    name = parse_agent_spec(spec)[0].replace(":", ".")
     return f"{name}-{digest}" if _safe(name) and len(name) <= 80 else f"agent-{digest}"
 
 

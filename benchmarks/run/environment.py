@@ -15,13 +15,13 @@ command line, and :func:`check_trusted` refuses any other in one line.
 
 from __future__ import annotations
 
-import importlib
-import sys
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from typing import Any
 
 import gymnasium as gym
+
+from nas_env import user_modules
 
 __all__ = ["check_search_env", "check_trusted", "env_module", "make_env", "resolve_env_id", "trusted_modules"]
 
@@ -29,39 +29,24 @@ _HINT = ("any registered Gymnasium id of a nas-env search env, or 'module:id' to
          "registers it first (docs/06_bring_your_own_space.md)")
 
 
-#: the modules a ``module:id`` may import while a command reads a directory (``None``: no restriction,
-#: the ids come from the caller itself); set by :func:`trusted_modules`
-_TRUSTED: list[frozenset[str] | None] = [None]
-
-
 def env_module(env_id: str) -> str:
     """The module a ``module:id`` env id imports (``""`` for a plain id)."""
     return str(env_id).rpartition(":")[0]
 
 
-@contextmanager
-def trusted_modules(named: Iterable[str]) -> Iterator[None]:
+def trusted_modules(named: Iterable[str]) -> AbstractContextManager[None]:
     """Within the block, a ``module:id`` imports only modules the user named: ``named`` holds ``module:id`` env
-    ids (or bare module names) given on the command line; see :func:`check_trusted`."""
-    trusted = frozenset(env_module(n) or str(n) for n in named)
-    _TRUSTED.append(trusted)
-    try:
-        yield
-    finally:
-        _TRUSTED.pop()
+    ids (or bare module names) given on the command line; see :func:`check_trusted`
+    (:func:`nas_env.user_modules.trusted_modules`, which agent and protocol modules share)."""
+    return user_modules.trusted_modules(env_module(n) or str(n) for n in named)
 
 
 def check_trusted(env_id: str) -> None:
     """Raise ``ValueError`` when ``env_id`` is a ``module:id`` whose module is neither imported already nor
     named by the user (inside :func:`trusted_modules`): importing it would run code named by a directory."""
-    module, trusted = env_module(env_id), _TRUSTED[-1]
-    if not module or trusted is None or module in trusted or module in sys.modules:
-        return
-    raise ValueError(
-        f"env id {env_id!r} recorded in the directory names module {module!r}, and importing it runs its code; "
-        f"nas-env imports a module named by a run or benchmark directory only when you name it: "
-        f"add --env {env_id} to this command if you trust {module!r}"
-    )
+    module = env_module(env_id)
+    user_modules.check_trusted_module(module, f"env id {env_id!r}",
+                                      f"add --env {env_id} to this command if you trust {module!r}")
 
 
 def _nas_ids() -> list[str]:
@@ -85,17 +70,8 @@ def resolve_env_id(env_id: str) -> str:
     if sep:
         if not module or not bare:
             raise ValueError(f"bad env id {env_id!r}: expected 'module:id', e.g. 'mymodule:my/Space-v0'")
-        check_trusted(env_id)
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name is not None and (module == exc.name or module.startswith(exc.name + ".")):
-                raise ValueError(f"cannot import module {module!r} of env id {env_id!r}: {exc} (is its directory "
-                                 "on PYTHONPATH?)") from exc
-            raise ValueError(f"importing module {module!r} of env id {env_id!r} failed: {exc}") from exc
-        except Exception as exc:  # the user's module raised while importing
-            raise ValueError(f"importing module {module!r} of env id {env_id!r} failed: "
-                             f"{type(exc).__name__}: {exc}") from exc
+        user_modules.import_user_module(module, f"env id {env_id!r}",
+                                        f"add --env {env_id} to this command if you trust {module!r}")
     if bare not in gym.registry:
         where = f" (module {module!r} was imported but did not register it)" if sep else ""
         raise ValueError(f"unknown env {bare!r}{where}; valid: {_HINT}; nas_env ids: {_nas_ids()}")

@@ -27,7 +27,10 @@ class RunSpec:
     ==================  =============================================================
     ``env_id``          a registered id, e.g. ``"nas_env/NB201-v0"``
     ``env_kwargs``      keyword arguments of the env
-    ``agent``           a registered agent name (``nas_env.agents.agent_names()``)
+    ``agent``           an agent spec: a registered name (``nas_env.agents.agent_names()``),
+                        settings too (``reinforce@lr=0``), or your own ``MODULE:NAME`` /
+                        ``MODULE:CLASS`` (recorded as given; the module is imported again
+                        only when a command names it)
     ``agent_kwargs``    hyperparameter overrides of the agent's Config
     ``budget``          a :class:`~nas_env.agents.budget.Budget`
     ``seed``            the run's one seed (see :meth:`agents.Agent.run`)

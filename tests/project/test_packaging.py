@@ -55,6 +55,7 @@ OPTIONAL_USERS = {
     "stable_baselines3": ("agents/ppo.py",),
     "sb3_contrib": ("agents/ppo.py",),
     "tensorboard": ("benchmarks/run/callbacks.py",),
+    "nas_bench_graph": ("nas_env/evaluators/nbgraph_table.py",),
 }
 
 

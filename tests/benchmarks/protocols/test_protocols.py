@@ -164,7 +164,8 @@ def test_budget_help_names_each_protocols_unit(capsys):
     assert main(["benchmark", "--help"]) == 0
     text = " ".join(capsys.readouterr().out.split())
     assert "simulated seconds for nb201-cifar10, nb201-cifar100, nb201-imagenet16-120" in text
-    assert "evaluations for cnn-digits, macro-cifar10, rnn-tinyshakespeare," in text and "fixed:<env-id>" in text
+    assert "evaluations for cnn-digits, macro-cifar10, nbgraph-arxiv," in text and "fixed:<env-id>" in text
+    assert "rnn-tinyshakespeare," in text and "the protocol's own unit for MODULE:NAME" in text
     assert get_protocol("nb201-cifar10").budget_unit == "simulated seconds"
     assert {get_protocol(n).budget_unit for n in ("macro-cifar10", "cnn-digits", "fixed:nas_env/NB201-v0")} == {
         "evaluations"}
