@@ -4,7 +4,7 @@ Used by :mod:`nas_env.benchmarks.report.run.report`. Each function draws one PNG
 (:mod:`nas_env.benchmarks.report.style`) and returns its path:
 
 ==============================  ==============================================================
-:func:`plot_rewards`            reward of every evaluated architecture, best so far, rolling mean
+:func:`plot_rewards`            reward of every evaluated architecture, best so far, rolling median
 :func:`plot_token_probabilities`  one heatmap per decision: probability of each choice (rows)
                                 at each saved controller snapshot (columns, by evaluations)
 :func:`plot_controller`         batch mean reward and baseline, entropy per token, P(best arch)
@@ -35,7 +35,7 @@ def plot_rewards(
     title: str,
     path: Path,
 ) -> Path:
-    """Scatter of each evaluation's reward (x = evaluation number, 1-based), best so far and a rolling mean.
+    """Scatter of each evaluation's reward (x = evaluation number, 1-based), best so far and a rolling median.
 
     Args:
         rewards: reward of every evaluation, in order.

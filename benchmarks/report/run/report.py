@@ -6,7 +6,7 @@
 
 =====================================  ===========================================================
 ``DIR/report.md``                      setup, best architecture, first vs last quarter, figures
-``DIR/figures/rewards.png``            reward of every architecture, best so far, rolling mean
+``DIR/figures/rewards.png``            reward of every architecture, best so far, rolling median
 ``DIR/figures/token_probabilities.png``  (REINFORCE) the controller's probability of every choice
                                        of every decision, per snapshot: the policy sharpening
 ``DIR/figures/controller.png``         (REINFORCE) batch reward and baseline, entropy per token,
@@ -186,7 +186,7 @@ def _build_run_report(out: Path | str) -> Path:
                            fig_dir / "rewards.png")
     lines += ["", "## 1. Reward of every architecture", "",
               "Each dot is one evaluated architecture (x: its evaluation number); black: the best reward so far; "
-              "orange: a rolling mean, which rises when the search samples better architectures more often.", "",
+              "orange: a rolling median, which rises when the search samples better architectures more often.", "",
               "![rewards](figures/rewards.png)"]
     # ---- 2. controller
     lines += ["", "## 2. The controller's policy", ""]
