@@ -123,6 +123,7 @@ def test_rewards_text_names_the_rolling_median_the_figure_draws(random_run: Path
 
     from nas_env.benchmarks.report.run import plots
 
-    assert "np.median(rewards[" in inspect.getsource(plots.plot_rewards)  # what the figure draws
+    assert "np.median(rewards[" in inspect.getsource(plots.rolling_median)  # what the figure draws
+    assert "rolling_median(rewards)" in inspect.getsource(plots.plot_rewards)
     report = build_run_report(random_run).read_text()
     assert "orange: a rolling median" in report and "rolling mean" not in report
