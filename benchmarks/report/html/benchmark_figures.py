@@ -60,7 +60,7 @@ def _incumbent_steps(d: ReportData, colors: Mapping[str, str], by_time: bool) ->
             idx = np.flatnonzero(keep)
             x = analysis.total_costs_of(r)[idx] / 3600 if by_time else idx + 1
             out.append(series("step", x, acc[idx], label=agent, color=colors[agent], agent=agent, seed=r.seed,
-                              seeds=True, width=0.8, alpha=0.45))
+                              seeds=True, width=0.8, alpha=0.35))
     return out
 
 

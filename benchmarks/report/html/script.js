@@ -28,7 +28,7 @@
     if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(log ? 0 : 2);
     return String(+v.toPrecision(log ? 2 : 4));
   }
-  const short = (label) => (label || "").replace(/\s*\([^)]*\)\s*$/, "") || "value";
+  const short = (label) => (label || "value").replace(", log scale", "").replace(" (count)", "");
 
   function ticks(lo, hi, log) {
     const out = [];
@@ -219,19 +219,19 @@
     if (spec.note) html("div", "fnote", top, spec.note);
     const host = html("div", "panels", top);
     spec.panels.forEach((p) => drawPanel(fig, p, host));
-    const legend = html("div", "legend", top), seen = new Set();
-    let seeds = false;
-    for (const p of spec.panels) for (const s of p.series) {
-      seeds = seeds || !!s.seeds;
-      const key = s.agent || s.label;
+    const legend = html("div", "legend", top), seen = new Set(), all = [].concat(...spec.panels.map((p) => p.series));
+    const byAgent = new Set(all.map((s) => s.agent).filter((a) => a)).size > 1;  // else: one entry per curve
+    for (const s of all) {
+      const key = byAgent && s.agent ? s.agent : s.label;
       if (s.seeds || s.kind === "band" || seen.has(key)) continue;
       seen.add(key);
       const item = html("span", "item", legend);
       html("i", "", item).style.background = s.color;
-      item.appendChild(document.createTextNode(s.agent ? s.agent : s.label));
-      if (s.agent) { item.dataset.toggle = s.agent; item.title = "click: hide or show " + s.agent; }
-      item.addEventListener("click", () => { if (s.agent) toggle(s.agent); });
+      item.appendChild(document.createTextNode(byAgent && s.agent ? s.agent : s.label));
+      if (byAgent && s.agent) { item.dataset.toggle = s.agent; item.title = "click: hide or show " + s.agent; }
+      item.addEventListener("click", () => { if (byAgent && s.agent) toggle(s.agent); });
     }
+    const seeds = all.some((s) => s.seeds);
     if (seeds) {
       const label = html("label", "", legend), box = html("input", "", label);
       Object.assign(box, { type: "checkbox", checked: !!spec.seeds_shown });
