@@ -46,7 +46,8 @@ setup(
     packages=[*find_packages(include=["nas_env", "nas_env.*"]),
               *(f"nas_env.{name}" for name in find_packages(include=["agents", "agents.*", "benchmarks",
                                                                      "benchmarks.*"]))],
-    package_data={"nas_env": ["data/*.npz", "data/*.txt.gz", "data/README.md", "data/licenses/*.txt", "models/*.c"]},
+    package_data={"nas_env": ["data/*.npz", "data/*.txt.gz", "data/README.md", "data/licenses/*.txt", "models/*.c"],
+                  "nas_env.benchmarks": ["report/html/*.js", "report/html/*.css"]},  # report.html's script, style
     include_package_data=True,
     install_requires=[
         "gymnasium>=1.0",

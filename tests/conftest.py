@@ -141,6 +141,7 @@ SLOW = (
     "tests/benchmarks/measure/", "tests/benchmarks/report/test_answers.py",
     "tests/benchmarks/report/test_benchmark_report.py", "tests/benchmarks/protocols/test_retrained_protocols.py",
     "tests/benchmarks/report/test_definitions.py", "tests/benchmarks/cli/test_cli.py::test_real_subprocess",
+    "tests/benchmarks/report/test_html_report.py",
     "tests/nas_env/envs/test_zoph_le_rnn.py::test_search_through_the_cli",
     "tests/nas_env/test_vector.py::test_vector_env_with_process_executor",
     "tests/nas_env/evaluators/test_image_train.py::test_three_layer_child_learns_digits",

@@ -41,8 +41,7 @@ def add_benchmark_parser(subparsers: Any) -> argparse.ArgumentParser:
                    "random,myagent:hill-climb (docs/02)")
     seeds = p.add_mutually_exclusive_group()
     seeds.add_argument("--seeds", type=positive_int, default=None,
-                       help="run seeds 0..N-1 (default: the protocol's: 500 for nb201-* as published, 5 for "
-                       "rnn-tinyshakespeare* and cnn-digits, else 20)")
+                       help=f"run seeds 0..N-1 (default: the protocol's: {_default_seeds_text()})")
     seeds.add_argument("--seed-list", type=seed_list, default=None, help="explicit seeds, e.g. 3,5,8")
     p.add_argument("--out", type=Path, required=True, help="output directory (reused to resume)")
     units = "; ".join(f"{unit} for {', '.join(names)}" for unit, names in protocol_names_by_unit().items())
@@ -55,6 +54,20 @@ def add_benchmark_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--no-report", action="store_true", help="do not write the report at the end")
     p.set_defaults(func=cmd_benchmark)
     return p
+
+
+def _default_seeds_text() -> str:
+    """Each protocol's default number of seeds, from the protocols themselves ("500 for nb201-cifar10, ...")."""
+    from nas_env.benchmarks.protocols.base import Protocol
+    from nas_env.benchmarks.protocols.registry import PROTOCOLS
+
+    fallback = Protocol.__dataclass_fields__["default_seeds"].default
+    groups: dict[int, list[str]] = {}
+    for name in sorted(PROTOCOLS):
+        groups.setdefault(PROTOCOLS[name].default_seeds, []).append(name)
+    text = "; ".join(f"{n} for {', '.join(names)}" for n, names in sorted(groups.items(), reverse=True)
+                     if n != fallback)
+    return f"{text}; else {fallback}" if text else str(fallback)
 
 
 def agents_and_seeds(args: argparse.Namespace, protocol: Any) -> tuple[list[str], list[int]]:
@@ -119,10 +132,9 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
 
 def _print_final_table(out: Path) -> None:
     agg = json.loads((Path(out) / "aggregate.json").read_text(encoding="utf-8"))
-    w = max([14, *(len(a) for a in agg.get("agents", {}))])  # a user's MODULE:NAME may be longer
-    print(f"{'agent':<{w}} {'runs':>4}  {'mean ± std':>14}  {'IQM [95% CI]':>24}")
-    for agent, e in agg.get("agents", {}).items():
-        if "mean" not in e:
-            continue
-        print(f"{agent:<{w}} {e['runs']:>4}  {e['mean']:>7.2f} ± {e['std']:<4.2f}  "
+    rows = {agent: e for agent, e in agg.get("agents", {}).items() if "mean" in e}
+    width = max([len("agent"), *map(len, rows)])  # a long spec (reinforce-table, reinforce@lr=0) sets the column
+    print(f"{'agent':<{width}} {'runs':>4}  {'mean':>7} ± {'std':<5}  {'IQM':>7} [95% CI]")
+    for agent, e in rows.items():
+        print(f"{agent:<{width}} {e['runs']:>4}  {e['mean']:>7.2f} ± {e['std']:<5.2f}  "
               f"{e['iqm']:>7.2f} [{e['iqm_ci'][0]:.2f}, {e['iqm_ci'][1]:.2f}]")

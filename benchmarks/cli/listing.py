@@ -38,10 +38,12 @@ def _load(entry_point: str) -> Any:
 def cmd_agents(args: argparse.Namespace) -> int:
     from nas_env.agents.registry import agent_class, agent_names
 
-    for name in agent_names():
+    names = agent_names()
+    width = max(map(len, names), default=0)  # the longest name (reinforce-table) sets the column
+    for name in names:
         cls = agent_class(name)
         doc = (cls.__doc__ or "").strip().splitlines()
-        print(f"{name:<14} {doc[0] if doc else ''}")
+        print(f"{name:<{width}}  {doc[0] if doc else ''}")
         if is_dataclass(cls.Config):
             defaults = cls.Config()
             for f in fields(cls.Config):

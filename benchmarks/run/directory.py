@@ -16,7 +16,7 @@ A run directory (``nas-env search --out DIR``; written by :func:`nas_env.benchma
                     on by default for training envs)
 ``tensorboard/``    TensorBoard logs, when asked for
 ``retrain.json``    the finalists re-trained stand-alone (``--retrain-top K``, :mod:`nas_env.benchmarks.run.retrain`)
-``report.md``, ``figures/``  ``nas-env report DIR``'s output: never blocks resuming or extending
+``report.md``, ``report.html``, ``figures/``  ``nas-env report DIR``'s output: never blocks resuming or extending
 ``.lock``           the pid of the process searching the directory, while it searches
 ==================  =====================================================================
 
@@ -66,7 +66,7 @@ RUN_FILES = (
     RUN_JSON, HISTORY, CHECKPOINT, SUMMARY, EXTRAS, STORE_FILE, STORE_FILE + "-wal", STORE_FILE + "-shm", RETRAIN,
 )
 #: what ``nas-env report DIR`` and ``--tensorboard`` may add to a run directory
-REPORT_FILES = ("report.md", "figures", "tensorboard")
+REPORT_FILES = ("report.md", "report.html", "figures", "tensorboard")
 #: the run.json keys that must match for a directory to continue a run; store and batching change
 #: training seeds (see nas_env.cache / nas_env.vector), so they are never mixed either
 IDENTITY_KEYS = ("env_id", "env_kwargs", "agent", "agent_kwargs", "seed", "store", "batched_evaluation")

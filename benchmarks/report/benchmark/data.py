@@ -3,7 +3,8 @@
 :class:`ReportData` is filled in order by :func:`load_report_data` (runs, protocol, reporter),
 :func:`aggregate_finals` (final accuracies and their statistics), the curve analyses of
 :mod:`nas_env.benchmarks.report.benchmark.curves`, and the figures of
-:mod:`nas_env.benchmarks.report.benchmark.report`; :mod:`nas_env.benchmarks.report.benchmark.markdown` only reads it.
+:mod:`nas_env.benchmarks.report.benchmark.report` (``figures``, and in ``series`` the arrays each one draws);
+:mod:`nas_env.benchmarks.report.benchmark.markdown` and :mod:`nas_env.benchmarks.report.html` only read it.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class ReportData:
     finals: dict[str, np.ndarray] = field(default_factory=dict)  # percent, per seed
     aggregate: dict[str, Any] = field(default_factory=dict)
     figures: dict[str, Path] = field(default_factory=dict)
+    series: dict[str, dict[str, Any]] = field(default_factory=dict)  # what each figure draws (report.html)
     notes: list[str] = field(default_factory=list)
 
     @property

@@ -23,6 +23,8 @@ __all__ = [
     "plot_final",
     "plot_time_to_top",
     "plot_topk_difference",
+    "seed_median",
+    "tight_ylim",
 ]
 
 Band = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # x, estimate, low, high
@@ -82,19 +84,26 @@ def plot_anytime(
 
 
 def _tight_ylim(axes: Sequence[plt.Axes], bands: Sequence[Band], extra: Sequence[float] = ()) -> None:
+    """Set :func:`tight_ylim`'s range on ``axes``."""
+    lim = tight_ylim(bands, extra)
+    if lim is not None:
+        for ax in axes:
+            ax.set_ylim(*lim)
+
+
+def tight_ylim(bands: Sequence[Band], extra: Sequence[float] = ()) -> tuple[float, float] | None:
     """Zoom on where the searches end up: from 1.5 points below the lowest final value to the top.
 
     Early, poor incumbents (and a grid search stuck in a corner of the space) are clipped at the bottom;
-    the reference lines (``extra``) always stay in view.
+    the reference lines (``extra``) always stay in view. ``None`` when no band has a final value.
     """
     finals = [float(np.asarray(est)[-1]) for _x, est, _lo, _hi in bands if np.isfinite(np.asarray(est)[-1])]
     if not finals:
-        return
+        return None
     tops = [float(np.nanmax(hi)) for _x, _est, _lo, hi in bands] + [float(v) for v in extra]
     lo, hi = min(finals) - 1.5, max(tops)
     pad = max(0.1, 0.05 * (hi - lo))
-    for ax in axes:
-        ax.set_ylim(lo, hi + pad)
+    return lo, hi + pad
 
 
 @styled
@@ -186,6 +195,19 @@ def plot_time_to_top(
     return save(fig, path)
 
 
+def seed_median(runs: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray] | None:
+    """(x, median over seeds of y): on every x of any seed where every seed is defined (runs end at different
+    counts; each seed's curve interpolated linearly); ``None`` when there is no such x."""
+    if not runs:
+        return None
+    lo, hi = max(x[0] for x, _ in runs), min(x[-1] for x, _ in runs)
+    grid = np.unique(np.concatenate([x for x, _ in runs]))
+    grid = grid[(grid >= lo) & (grid <= hi)]
+    if not grid.size:
+        return None
+    return grid, np.median(np.vstack([np.interp(grid, x, y) for x, y in runs]), axis=0)
+
+
 @styled
 def plot_controller(
     entropy: Mapping[str, Sequence[tuple[np.ndarray, np.ndarray]]],
@@ -202,14 +224,9 @@ def plot_controller(
             c = colors.get(agent)
             for x, y in runs:
                 ax.plot(x, y, color=c, alpha=0.18, lw=0.8)
-            if runs:
-                # median over seeds where every seed is defined (runs end at different counts)
-                lo, hi = max(x[0] for x, _ in runs), min(x[-1] for x, _ in runs)
-                grid = np.unique(np.concatenate([x for x, _ in runs]))
-                grid = grid[(grid >= lo) & (grid <= hi)]
-                if grid.size:
-                    med = np.median(np.vstack([np.interp(grid, x, y) for x, y in runs]), axis=0)
-                    ax.plot(grid, med, color=c, lw=2.2, label=f"{agent} (median of {len(runs)} seeds)")
+            median = seed_median(runs)
+            if median is not None:
+                ax.plot(*median, color=c, lw=2.2, label=f"{agent} (median of {len(runs)} seeds)")
         ax.set_xlabel("architectures evaluated (count)")
         ax.set_ylabel(ylab)
     if uniform_entropy is not None:

@@ -14,6 +14,8 @@
 ``retrained.csv``              protocols with ``retrain_top``: every re-trained finalist of every run
 ``figures/*.png``              anytime curves, final accuracies, top-k vs random, time to top, controller,
                                and the answers' figures (``answer_*.png``)
+``report.html``                the same report in one self-contained page: interactive figures (hover,
+                               agent switches, seeds), sortable tables (:mod:`nas_env.benchmarks.report.html`)
 =============================  ====================================================================
 
 ``report.md`` also has the protocol notes (:mod:`nas_env.benchmarks.report.benchmark.protocol_notes`) and the
@@ -49,6 +51,7 @@ from nas_env.benchmarks.report.benchmark.data import (
 from nas_env.benchmarks.report.benchmark.markdown import markdown
 from nas_env.benchmarks.report.benchmark.protocol_notes import published_comparison
 from nas_env.benchmarks.report.benchmark.retrained import compute_retrained
+from nas_env.benchmarks.report.html import benchmark_figures, write_html_report
 from nas_env.benchmarks.report.style import agent_colors, styled
 from nas_env.benchmarks.run.environment import trusted_modules
 from nas_env.benchmarks.run.files import json_default, safe_mkdir, utf8_text, write_text
@@ -69,26 +72,31 @@ def _figures(d: ReportData) -> None:
     if opt is not None:
         refs["optimum in table"] = 100 * opt[0]
     by_time, by_evals = curves.anytime(d)
+    d.series["anytime"] = {"by_time": by_time, "by_evals": by_evals, "ylabel": ylabel, "refs": refs}
     d.figures["anytime"] = plots.plot_anytime(
         by_time, by_evals, colors, ylabel, f"{d.protocol.name}: incumbent's {label}", fig_dir / "anytime.png",
         refs=refs, budget_hours=(d.protocol.budget.cost_seconds or 0) / 3600 or None)
     pub = [(p.method, p.mean, p.std) for p in d.protocol.published if p.std is not None]
     if d.protocol.retrain_top:
         label = ylabel = "re-trained test accuracy (%)"
+    d.series["final"] = {"ylabel": ylabel, "published": pub, "optimum": None if opt is None else 100 * opt[0]}
     d.figures["final"] = plots.plot_final(d.finals, colors, ylabel, f"{d.protocol.name}: final {label}",
                                           fig_dir / "final.png", pub, None if opt is None else 100 * opt[0])
     topk = curves.topk(d)
     if topk:
+        d.series["topk"] = {"curves": topk}
         d.figures["topk"] = plots.plot_topk_difference(topk, colors, fig_dir / "topk_vs_random.png", BASELINE)
     ttt = curves.time_to_top(d)
     if ttt:
         xlabel = "simulated search time (hours, log scale)" if d.charges_time else "evaluations (count, log scale)"
+        d.series["time_to_top"] = {"curves": ttt, "xlabel": xlabel}
         d.figures["time_to_top"] = plots.plot_time_to_top(ttt, colors, fig_dir / "time_to_top.png", xlabel)
     entropy, prob, without = curves.controller(d)
     d.aggregate["controller_missing"] = without
     if entropy or prob:
+        d.series["controller"] = {"uniform_entropy": curves.uniform_entropy(d.protocol)}
         d.figures["controller"] = plots.plot_controller(entropy, prob, colors, fig_dir / "controller.png",
-                                                        curves.uniform_entropy(d.protocol))
+                                                        d.series["controller"]["uniform_entropy"])
 
 
 @styled
@@ -120,7 +128,9 @@ def _build_report(out: Path | str, agents: Sequence[str] | None) -> Path:
     agg_text = json.dumps(_finite(d.aggregate), indent=2, default=json_default)
     write_text(d.out / "aggregate.json", agg_text)
     path = d.out / "report.md"
-    write_text(path, utf8_text(markdown(d, time.perf_counter() - t0)))
+    text = utf8_text(markdown(d, time.perf_counter() - t0))
+    write_text(path, text)
+    write_html_report(d.out, text, benchmark_figures(d), d.agents, agent_colors(d.agents))
     return path
 
 

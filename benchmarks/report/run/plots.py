@@ -4,7 +4,7 @@ Used by :mod:`nas_env.benchmarks.report.run.report`. Each function draws one PNG
 (:mod:`nas_env.benchmarks.report.style`) and returns its path:
 
 ==============================  ==============================================================
-:func:`plot_rewards`            reward of every evaluated architecture, best so far, rolling mean
+:func:`plot_rewards`            reward of every evaluated architecture, best so far, rolling median
 :func:`plot_token_probabilities`  one heatmap per decision: probability of each choice (rows)
                                 at each saved controller snapshot (columns, by evaluations)
 :func:`plot_controller`         batch mean reward and baseline, entropy per token, P(best arch)
@@ -23,8 +23,29 @@ from matplotlib.transforms import blended_transform_factory
 
 from nas_env.benchmarks.report.style import COLORS, HEATMAP_CMAP, RUN_DPI, plt, save, styled
 
-__all__ = ["plot_architectures", "plot_controller", "plot_rewards", "plot_token_probabilities"]
+__all__ = ["plot_architectures", "plot_controller", "plot_rewards", "plot_token_probabilities", "reward_range",
+           "rolling_median"]
 
+
+def rolling_median(rewards: np.ndarray) -> tuple[np.ndarray, np.ndarray, int] | None:
+    """(x, median of the last ``window`` rewards at x, window): window = max(5, n // 20) evaluations; ``None``
+    for fewer than two windows. x is the 1-based evaluation number (``plot_rewards`` and report.html draw it)."""
+    n = len(rewards)
+    window = max(5, n // 20)
+    if n < 2 * window:
+        return None
+    rolling = np.array([np.median(rewards[i - window + 1:i + 1]) for i in range(window - 1, n)])
+    return np.arange(window, n + 1), rolling, window
+
+
+def reward_range(rewards: np.ndarray) -> tuple[float, float] | None:
+    """The interesting y range of a run's rewards: from a little below the 5th percentile to a little above the
+    best (``None``: all equal); children far below sit on the bottom edge."""
+    lo, hi = float(np.percentile(rewards, 5)), float(np.max(rewards))
+    if hi <= lo:
+        return None
+    pad = 0.08 * (hi - lo)
+    return lo - pad, hi + pad
 
 
 @styled
@@ -35,7 +56,7 @@ def plot_rewards(
     title: str,
     path: Path,
 ) -> Path:
-    """Scatter of each evaluation's reward (x = evaluation number, 1-based), best so far and a rolling mean.
+    """Scatter of each evaluation's reward (x = evaluation number, 1-based), best so far and a rolling median.
 
     Args:
         rewards: reward of every evaluation, in order.
@@ -54,21 +75,20 @@ def plot_rewards(
         ax.scatter(x[~ok], rewards[~ok], s=18, marker="x", color=COLORS["highlight"], lw=1,
                    label=f"failed child ({int((~ok).sum())})")
     ax.step(x, np.maximum.accumulate(rewards), where="post", color=COLORS["ink"], lw=1.8, label="best so far")
-    window = max(5, n // 20)
-    if n >= 2 * window:
-        rolling = np.array([np.median(rewards[i - window + 1:i + 1]) for i in range(window - 1, n)])
-        ax.plot(x[window - 1:], rolling, color=COLORS["trend"], lw=1.6, label=f"rolling median ({window} evaluations)")
+    rolling = rolling_median(rewards)
+    if rolling is not None:
+        rx, ry, window = rolling
+        ax.plot(rx, ry, color=COLORS["trend"], lw=1.6, label=f"rolling median ({window} evaluations)")
     # show the interesting range: children far below the 5th percentile sit on the bottom edge as triangles
-    lo = float(np.percentile(rewards, 5))
-    hi = float(rewards.max())
-    if hi > lo:
-        pad = 0.08 * (hi - lo)
-        floor = lo - pad
+    shown = reward_range(rewards)
+    if shown is not None:
+        floor, top = shown
+        pad = 0.08 * (top - floor) / 1.16  # reward_range's pad
         below = rewards < floor
         if below.any():
             ax.scatter(x[below], np.full(int(below.sum()), floor + 0.25 * pad), marker="v", s=16,
                        color=COLORS["off_scale"], lw=0, label=f"below the shown range ({int(below.sum())})")
-        ax.set_ylim(floor, hi + pad)
+        ax.set_ylim(floor, top)
     ax.set_xlim(0, n + 1)
     ax.set_xlabel("evaluation (architectures evaluated so far)")
     ax.set_ylabel(ylabel)

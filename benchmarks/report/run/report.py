@@ -6,7 +6,7 @@
 
 =====================================  ===========================================================
 ``DIR/report.md``                      setup, best architecture, first vs last quarter, figures
-``DIR/figures/rewards.png``            reward of every architecture, best so far, rolling mean
+``DIR/figures/rewards.png``            reward of every architecture, best so far, rolling median
 ``DIR/figures/token_probabilities.png``  (REINFORCE) the controller's probability of every choice
                                        of every decision, per snapshot: the policy sharpening
 ``DIR/figures/controller.png``         (REINFORCE) batch reward and baseline, entropy per token,
@@ -14,6 +14,8 @@
 ``DIR/figures/top_architectures.png``  the best distinct architectures, drawn
 ``DIR/figures/pareto_front.png``       (nsga2) reward vs cost of every architecture, the
                                        non-dominated ones joined (:mod:`.pareto`)
+``DIR/report.html``                    the same report as one self-contained page, the rewards figure
+                                       interactive (:mod:`nas_env.benchmarks.report.html`)
 =====================================  ===========================================================
 
 The controller figures need the diagnostics the REINFORCE agent saves in ``extras.json``
@@ -34,6 +36,7 @@ import numpy as np
 
 from nas_env.agents.budget import Budget
 from nas_env.agents.history import Evaluation
+from nas_env.benchmarks.report.html import run_figures, write_html_report
 from nas_env.benchmarks.report.run import plots
 from nas_env.benchmarks.report.run.controller import controller_section
 from nas_env.benchmarks.report.run.data import (
@@ -46,7 +49,7 @@ from nas_env.benchmarks.report.run.data import (
     top_architectures,
 )
 from nas_env.benchmarks.report.run.pareto import pareto_section
-from nas_env.benchmarks.report.style import styled
+from nas_env.benchmarks.report.style import agent_colors, styled
 from nas_env.benchmarks.run.environment import trusted_modules
 from nas_env.benchmarks.run.files import safe_mkdir, utf8_text, write_text
 
@@ -182,11 +185,11 @@ def _build_run_report(out: Path | str) -> Path:
     lines = _setup_section(d, ok) + _result_section(d, best, rewards, ok, reward_words)
 
     # ---- 1. rewards
-    plots.plot_rewards(rewards, ok, ylabel, f"{agent} on {env_id} (seed {run.get('seed')}): every architecture",
-                           fig_dir / "rewards.png")
+    rewards_title = f"{agent} on {env_id} (seed {run.get('seed')}): every architecture"
+    plots.plot_rewards(rewards, ok, ylabel, rewards_title, fig_dir / "rewards.png")
     lines += ["", "## 1. Reward of every architecture", "",
               "Each dot is one evaluated architecture (x: its evaluation number); black: the best reward so far; "
-              "orange: a rolling mean, which rises when the search samples better architectures more often.", "",
+              "orange: a rolling median, which rises when the search samples better architectures more often.", "",
               "![rewards](figures/rewards.png)"]
     # ---- 2. controller
     lines += ["", "## 2. The controller's policy", ""]
@@ -200,5 +203,8 @@ def _build_run_report(out: Path | str) -> Path:
         lines += ["", "## 4. Pareto front", ""] + pareto
     lines += ["", f"Report built in {time.perf_counter() - t0:.1f} s."]
     path = d.out / "report.md"
-    write_text(path, utf8_text("\n".join(lines) + "\n"))  # a non-UTF-8 DIR shows as \xff
+    text = utf8_text("\n".join(lines) + "\n")  # a non-UTF-8 DIR shows as \xff
+    write_text(path, text)
+    figures = run_figures(hist, ok, ylabel, rewards_title, agent, run.get("seed"))
+    write_html_report(d.out, text, figures, [agent], agent_colors([agent]))
     return path

@@ -213,3 +213,40 @@ def test_foreign_store_and_unreachable_ray_fail_before_writing(tmp_path, capsys)
     err = capsys.readouterr().err
     assert code == 2 and "cannot reach the Ray cluster at '127.0.0.1:1'" in err
     assert not ray_out.exists()
+
+
+def test_listing_and_final_table_columns_fit_long_agent_names(tmp_path, capsys):
+    """Issue 26: ``reinforce-table`` (15 characters) overflowed the 14-wide name column of ``nas-env agents``
+    and of the table ``nas-env benchmark`` prints at the end."""
+    from nas_env.benchmarks.cli.benchmark import _print_final_table
+
+    assert main(["agents"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if not line.startswith(" ")]
+    starts = {len(line) - len(line.split(maxsplit=1)[1]) for line in rows}
+    assert len(rows) > 5 and len(starts) == 1, rows  # every description starts in the same column
+    entry = {"runs": 2, "mean": 93.5, "std": 0.25, "iqm": 93.5, "iqm_ci": [93.25, 93.75]}
+    agents = {"random": entry, "reinforce-table": entry, "reinforce@lr=0.001": {**entry, "std": 10.125}}
+    (tmp_path / "aggregate.json").write_text(json.dumps({"agents": agents}))
+    _print_final_table(tmp_path)
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == ["agent", *agents]
+    assert len({line.index("runs" if i == 0 else " 2 ") + 4 - 2 * (i > 0) for i, line in enumerate(lines)}) == 1
+    assert len({line.index("±") for line in lines}) == 1 and len({line.index(" [") for line in lines}) == 1, lines
+
+
+def test_benchmark_help_names_every_protocols_default_seeds(capsys):
+    """Issue 26: ``--seeds``' help is derived from the protocols (it left out cnn-digits' 5 when hand-written)."""
+    import re
+
+    from nas_env.benchmarks.protocols.registry import PROTOCOLS
+
+    assert main(["benchmark", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    start = text.index("--seeds SEEDS run seeds")
+    seeds_help = text[start:text.index("--seed-list SEED_LIST", start)]
+    groups = dict(re.findall(r"(\d+) for ([^;)]+)", seeds_help))
+    named = {name.strip(): int(n) for n, names in groups.items() for name in names.split(",")}
+    other = int(re.findall(r"else (\d+)", seeds_help)[0])
+    for name, protocol in PROTOCOLS.items():
+        assert named.get(name, other) == protocol.default_seeds, (name, seeds_help)
+    assert "nb201-cifar10" in named and "cnn-digits" in named  # listed by name, not by a pattern

@@ -14,6 +14,7 @@ their power: a different architecture changes the skeleton, a different table en
 far more than the tolerance. The manifest must not move unless an output changes on purpose:
 regenerate with ``NAS_ENV_REGEN_GOLDEN=1 python -m pytest tests/benchmarks/cli/test_golden_outputs.py`` and say why in
 the commit. Figures are checked for presence only (their bytes depend on the matplotlib version).
+``report.html`` is normalised as ``report.md`` is (its lines' text without tags), its embedded pictures removed.
 Module paths printed in text are written without the ``nas_env.`` namespace of issue 21
 (``python -m nas_env.benchmarks.measure.x`` and ``python -m benchmarks.measure.x`` hash alike).
 """
@@ -54,6 +55,12 @@ VOLATILE = {"wall_seconds", "total_wall_seconds", "versions", "machine", "argv",
 MEASURED = {"cost_seconds", "total_cost_seconds", "simulated_hours"}
 VOLATILE_LINE = re.compile(r"^(Generated |- \*\*(Wall time|Machine|Versions|Command)|\| (wall time|command) |"
                            r"wall seconds|cost hours|\d+ of \d+ runs finished|report: |Report built in )")
+#: the same lines in report.html, matched on their text with the tags removed (issue 26)
+VOLATILE_HTML = re.compile(r"^(Generated |(Wall time|Machine|Versions|Command)\b|(wall time|command)\b|"
+                           r"Report built in )")
+TAG = re.compile(r"<[^>]*>")
+#: a picture embedded in report.html: its bytes depend on the matplotlib version, like the PNG files'
+PNG_DATA = re.compile(r"data:image/png;base64,[A-Za-z0-9+/=]+")
 
 #: relative tolerance of full-precision floats (see the module docstring)
 REL_TOL = 1e-5
@@ -88,7 +95,11 @@ def normalise(path: Path, tmp: str, measured: bool) -> str:
         keep = [i for i, name in enumerate(rows[0]) if "wall" not in name] if rows else []
         return "\n".join(",".join(r[i] for i in keep) for r in rows)
     text = MODULE_PATH.sub(r"\1.", text.replace(tmp, "<tmp>"))
-    lines = [x for x in text.splitlines() if not VOLATILE_LINE.match(x.strip())]
+    if path.suffix == ".html":
+        text = PNG_DATA.sub("data:image/png;base64,<png>", text)
+        lines = [x for x in text.splitlines() if not VOLATILE_HTML.match(TAG.sub(" ", x).strip())]
+    else:
+        lines = [x for x in text.splitlines() if not VOLATILE_LINE.match(x.strip())]
     if measured:  # measured seconds and hours of real training
         lines = [re.sub(r"\d+\.\d+ (h|s)\b", "<t>", x) for x in lines]
     return "\n".join(lines)

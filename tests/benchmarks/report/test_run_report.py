@@ -115,3 +115,15 @@ def test_report_reads_history_by_the_one_rule(tmp_path: Path, random_run: Path) 
     (run / "history.jsonl").write_text("")
     with pytest.raises(ValueError, match="no evaluations"):
         build_run_report(run)
+
+
+def test_rewards_text_names_the_rolling_median_the_figure_draws(random_run: Path) -> None:
+    """Issue 26: the text said "rolling mean" where ``plot_rewards`` draws a rolling median."""
+    import inspect
+
+    from nas_env.benchmarks.report.run import plots
+
+    assert "np.median(rewards[" in inspect.getsource(plots.rolling_median)  # what the figure draws
+    assert "rolling_median(rewards)" in inspect.getsource(plots.plot_rewards)
+    report = build_run_report(random_run).read_text()
+    assert "orange: a rolling median" in report and "rolling mean" not in report

@@ -26,7 +26,7 @@ def test_report_never_blocks_resuming_or_extending(tmp_path, capsys):
     assert (out / "report.md").is_file() and (out / "figures").is_dir()
     assert search(out, 40) == 0, capsys.readouterr().err
     assert json.loads((out / "summary.json").read_text())["num_evaluations"] == 40
-    assert (out / "report.md").is_file()  # the user's report is left where it was
+    assert (out / "report.md").is_file() and (out / "report.html").is_file()  # the report is left where it was
 
 
 def test_store_inside_the_run_is_recorded_relative_so_moved_or_respelled_runs_resume(tmp_path, monkeypatch, capsys):
