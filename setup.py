@@ -14,13 +14,13 @@ EXTRAS = {
     "sb3": ["stable-baselines3>=2.3", "sb3-contrib>=2.3"],
     "ray": ["ray>=2.9"],
     "tensorboard": ["tensorboard>=2.10"],
-    "optuna": ["optuna>=3.4"],  # the tpe and nsga2 agents (ask/tell)
+    "optuna": ["optuna>=3.4", "optuna-dashboard>=0.15"],  # tpe, nsga2 (ask/tell); nas-env export --optuna
     "integrations": ["tianshou>=2.0"],
     # RLlib's own dependencies, listed here because `ray[rllib]` pins gymnasium==1.2.2 (we test with 1.4)
     "rllib": ["ray>=2.60", "dm-tree", "lz4", "pyarrow>=17", "pydantic>=2.5,<3", "ormsgpack>=1.7",
               "tensorboardX>=1.9", "scipy", "pyyaml", "pandas", "fsspec", "requests"],
     "torchrl": ["torchrl>=0.14", "tensordict>=0.14"],
-    "notebooks": ["nbclient>=0.10", "nbformat>=5", "ipykernel>=6"],
+    "notebooks": ["nbclient>=0.10", "nbformat>=5", "ipykernel>=6", "jupytext>=1.16"],
     "graph": ["nas-bench-graph>=1.4"],  # nas_env/NASBenchGraph-v0: the package's own tables (Apache-2.0)
     # selenium drives report.html's browser test in headless Chromium (apt install chromium chromium-driver)
     "dev": ["pytest>=7", "hypothesis>=6", "ruff>=0.5", "selenium>=4.10"],

@@ -1,126 +1,178 @@
-"""Build the Jupyter notebooks of the six tutorials from their two sources of truth.
+"""Build each tutorial's notebook and page from its one source.
 
-Each ``docs/notebooks/NN_name.ipynb`` is generated, never edited: its prose is the page
-``docs/NN_name.md`` (one Markdown cell per ``##`` section, links rewritten for the
-notebook's folder) and its code is the companion script ``docs/tutorials/NN_name.py``
-(one cell per top-level function or class, imports together, without the command-line
-block), followed by a cell that runs ``main(quick=QUICK)``. Edit the page or the script,
-then regenerate:
+A tutorial is one file, ``docs/tutorials/NN_name.py``, in Jupytext's percent format: Markdown cells
+(``# %% [markdown]``) of prose and code cells (``# %%``) in reading order. It is a plain Python script too
+(``python docs/tutorials/NN_name.py`` runs it top to bottom; the prose is comments). From it:
 
-    python docs/make_notebooks.py            # writes docs/notebooks/*.ipynb
-    python docs/make_notebooks.py --check    # exit 1 if a notebook is out of date (the tests do this)
+=================================  ===================================================================
+``docs/notebooks/NN_name.ipynb``   the notebook, executed: every cell's printed output and figures
+                                   stored under it; its first code cell installs nas-env in a hosted
+                                   notebook and does nothing where ``nas_env`` already imports
+``docs/NN_name.md``                the page: the same prose and code, each code cell's printed output
+                                   below it (figures: in the notebook)
+=================================  ===================================================================
 
-The notebooks open in Jupyter or Colab in an environment where nas-env is installed
-(``pip install -e ".[all]"`` from a checkout).
+Edit the source, then regenerate (this executes the tutorials, each in a fresh kernel, in a temporary
+working directory)::
+
+    python docs/make_notebooks.py              # all tutorials
+    python docs/make_notebooks.py 01 04        # those whose names start so
+    python docs/make_notebooks.py --check      # exit 1 if a notebook's cells or a page differ from its source
+
+Needs ``jupytext``, ``nbformat``, ``nbclient`` and ``ipykernel`` (``pip install -e ".[notebooks]"``).
 """
 
 from __future__ import annotations
 
 import argparse
-import ast
 import re
 import sys
+import tempfile
 from pathlib import Path
+from typing import Any
 
+import jupytext
 import nbformat
 
 DOCS = Path(__file__).resolve().parent
 TUTORIALS = DOCS / "tutorials"
 NOTEBOOKS = DOCS / "notebooks"
-LINK = re.compile(r"\]\(([^)#][^)]*)\)")
 KERNEL = {"display_name": "Python 3", "language": "python", "name": "python3"}
-
-
-def page_cells(page: str) -> list[str]:
-    """The page split at its ``##`` headings, with relative links rewritten from ``docs/`` to ``docs/notebooks/``."""
-
-    def relink(match: re.Match[str]) -> str:
-        target = match.group(1)
-        return match.group(0) if target.startswith(("http://", "https://")) else f"](../{target})"
-
-    text = LINK.sub(relink, page.strip())
-    return [part.strip() for part in re.split(r"\n(?=## )", text) if part.strip()]
-
-
-def _is_main_block(node: ast.stmt) -> bool:
-    return isinstance(node, ast.If) and "__name__" in ast.unparse(node.test)
-
-
-def script_cells(source: str) -> tuple[str, list[str]]:
-    """The script's docstring and its code cells: imports in one cell, each other top-level statement in its own
-    (with the comment lines right above it), the ``if __name__ == "__main__":`` block left out."""
-    tree = ast.parse(source)
-    lines = source.splitlines()
-    body = list(tree.body)
-    docstring = ast.get_docstring(tree) or ""
-    if docstring:
-        body = body[1:]
-    starts = []
-    for node in body:
-        first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", []))]) - 1
-        while first > 0 and lines[first - 1].lstrip().startswith("#"):
-            first -= 1
-        starts.append(first)
-    groups: list[list[int]] = []  # consecutive imports form one group, every other statement its own
-    for i, node in enumerate(body):
-        is_import = isinstance(node, ast.Import | ast.ImportFrom)
-        if is_import and groups and isinstance(body[groups[-1][-1]], ast.Import | ast.ImportFrom):
-            groups[-1].append(i)
-        else:
-            groups.append([i])
-    cells = []
-    for group in groups:
-        if _is_main_block(body[group[0]]):
-            continue
-        end = starts[group[-1] + 1] if group[-1] + 1 < len(body) else len(lines)
-        cells.append("\n".join(lines[starts[group[0]]:end]).strip())
-    return docstring, cells
-
-
-def build(stem: str) -> nbformat.NotebookNode:
-    """The notebook of tutorial ``stem`` (e.g. ``"01_environment_in_five_minutes"``)."""
-    page = (DOCS / f"{stem}.md").read_text(encoding="utf-8")
-    docstring, code = script_cells((TUTORIALS / f"{stem}.py").read_text(encoding="utf-8"))
-    banner = (f"*Generated by `docs/make_notebooks.py` from [`docs/{stem}.md`](../{stem}.md) and "
-              f"[`docs/tutorials/{stem}.py`](../tutorials/{stem}.py): edit those, not this notebook.*")
-    markdown = [*page_cells(page), banner, "## The companion script\n\n" + docstring]
-    run = ("QUICK = True  # the small settings the test suite runs; False for the full-size run of the page\n"
-           "result = main(quick=QUICK)")
-    cells = [nbformat.v4.new_markdown_cell(m) for m in markdown]
-    cells += [nbformat.v4.new_code_cell(c) for c in code]
-    cells += [nbformat.v4.new_markdown_cell("## Run it"), nbformat.v4.new_code_cell(run)]
-    for i, cell in enumerate(cells):
-        cell["id"] = f"cell-{i:02d}"  # stable ids: regenerating gives the same file
-    nb = nbformat.v4.new_notebook(cells=cells)
-    nb.metadata["kernelspec"] = KERNEL
-    nb.metadata["language_info"] = {"name": "python"}
-    return nb
+#: the tag of the install cell (the first code cell of every tutorial)
+INSTALL_TAG = "install"
+#: a relative Markdown link (the source's links are relative to docs/, the notebook's to docs/notebooks/)
+LINK = re.compile(r"\]\((?!https?://|#|mailto:)([^)]+)\)")
+BANNER = ("<!-- Generated by docs/make_notebooks.py from docs/tutorials/{stem}.py (its one source): edit that file, "
+          "then run python docs/make_notebooks.py -->\n\n")
 
 
 def stems() -> list[str]:
     return sorted(p.stem for p in TUTORIALS.glob("[0-9][0-9]_*.py"))
 
 
-def render(stem: str) -> str:
-    return nbformat.writes(build(stem)) + "\n"
+def source_notebook(stem: str) -> nbformat.NotebookNode:
+    """The tutorial's cells, read from its source, without outputs; stable ids and metadata."""
+    nb = jupytext.read(TUTORIALS / f"{stem}.py", fmt="py:percent")
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{i:02d}"
+        if cell.cell_type == "markdown":
+            cell.source = LINK.sub(lambda m: f"](../{m.group(1)})", cell.source)
+        cell["metadata"] = {k: v for k, v in cell.get("metadata", {}).items() if k == "tags"}
+    nb.metadata = {"kernelspec": dict(KERNEL), "language_info": {"name": "python"}}
+    return nb
+
+
+def execute(nb: nbformat.NotebookNode, cwd: Path, timeout: int = 600) -> nbformat.NotebookNode:
+    """Run ``nb`` on a fresh kernel in ``cwd``, from its first cell; ``CellExecutionError`` if a cell fails."""
+    import nbclient
+
+    client = nbclient.NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                                     resources={"metadata": {"path": str(cwd)}})
+    client.execute()
+    for cell in nb.cells:
+        cell["metadata"] = {k: v for k, v in cell.get("metadata", {}).items() if k == "tags"}
+    nb.metadata = {"kernelspec": dict(KERNEL), "language_info": {"name": "python"}}
+    return nb
+
+
+def printed(cell: Any) -> str:
+    """The text a code cell printed (stdout) and returned (``text/plain`` of its result)."""
+    parts = []
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "stream" and out.get("name") == "stdout":
+            parts.append(out.get("text", ""))
+        elif out.get("output_type") == "execute_result":
+            parts.append(out.get("data", {}).get("text/plain", "") + "\n")
+    return "".join(parts)
+
+
+def structure(nb: nbformat.NotebookNode) -> list[list[str]]:
+    """Per code cell, the kinds of its outputs in order: ``stdout`` (consecutive ones merged), ``result``,
+    ``image/png`` ... (stderr left out: warnings depend on the installed versions)."""
+    kinds: list[list[str]] = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        mine: list[str] = []
+        for out in cell.get("outputs", []):
+            kind = out.get("output_type")
+            if kind == "stream":
+                if out.get("name") == "stdout" and (not mine or mine[-1] != "stdout"):
+                    mine.append("stdout")
+            elif kind == "execute_result":
+                mine.append("result")
+            elif kind == "display_data":
+                mine.append(" ".join(sorted(k for k in out.get("data", {}) if k != "text/plain")) or "text/plain")
+            elif kind == "error":
+                mine.append("error")
+        kinds.append(mine)
+    return kinds
+
+
+def page(stem: str, nb: nbformat.NotebookNode) -> str:
+    """The Markdown page of an executed notebook (see the module docstring)."""
+    parts = [BANNER.format(stem=stem).rstrip("\n")]
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":  # links back from docs/notebooks/ to docs/
+            parts.append(LINK.sub(lambda m: f"]({m.group(1).removeprefix('../')})", cell.source.strip()))
+        elif cell.cell_type == "code" and INSTALL_TAG not in cell.get("metadata", {}).get("tags", []):
+            parts.append(f"```python\n{cell.source.strip()}\n```")
+            text = printed(cell).rstrip()
+            if text:
+                parts.append(f"```text\n{text}\n```")
+            figures = sum(1 for out in cell.get("outputs", []) if "image/png" in out.get("data", {}))
+            if figures:
+                parts.append(f"*({figures} figure{'s' if figures > 1 else ''} drawn here: see "
+                             f"[the notebook](notebooks/{stem}.ipynb))*")
+    return "\n\n".join(parts) + "\n"
+
+
+def render(nb: nbformat.NotebookNode) -> str:
+    return nbformat.writes(nb) + "\n"
+
+
+def stale(stem: str) -> list[str]:
+    """What differs from the source: the stored notebook's cells, or its page."""
+    path = NOTEBOOKS / f"{stem}.ipynb"
+    if not path.exists():
+        return [str(path)]
+    stored = nbformat.read(path, as_version=4)
+    source = source_notebook(stem)
+    cells = [(c.cell_type, c.source, c.get("metadata", {}).get("tags", [])) for c in stored.cells]
+    wanted = [(c.cell_type, c.source, c.get("metadata", {}).get("tags", [])) for c in source.cells]
+    out = [str(path)] if cells != wanted or any(c.cell_type == "code" and c.execution_count is None
+                                                for c in stored.cells) else []
+    page_path = DOCS / f"{stem}.md"
+    if not page_path.exists() or page_path.read_text(encoding="utf-8") != page(stem, stored):
+        out.append(str(page_path))
+    return out
+
+
+def build(stem: str) -> nbformat.NotebookNode:
+    """Execute the tutorial's source in a temporary directory; write its notebook and its page."""
+    with tempfile.TemporaryDirectory(prefix=f"nas_env_{stem[:2]}_") as cwd:
+        nb = execute(source_notebook(stem), Path(cwd))
+    NOTEBOOKS.mkdir(exist_ok=True)
+    (NOTEBOOKS / f"{stem}.ipynb").write_text(render(nb), encoding="utf-8")
+    (DOCS / f"{stem}.md").write_text(page(stem, nb), encoding="utf-8")
+    return nb
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--check", action="store_true", help="only check that the notebooks are up to date")
+    parser.add_argument("only", nargs="*", help="tutorials whose names start so (default: all)")
+    parser.add_argument("--check", action="store_true", help="only check that notebooks and pages are up to date")
     args = parser.parse_args(argv)
-    stale = []
-    for stem in stems():
-        path, text = NOTEBOOKS / f"{stem}.ipynb", render(stem)
-        if args.check:
-            if not path.exists() or path.read_text(encoding="utf-8") != text:
-                stale.append(str(path))
-        else:
-            path.parent.mkdir(exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-    if stale:
-        print(f"out of date (run python docs/make_notebooks.py): {', '.join(stale)}", file=sys.stderr)
-        return 1
+    chosen = [s for s in stems() if not args.only or s.startswith(tuple(args.only))]
+    if args.check:
+        bad = [p for stem in chosen for p in stale(stem)]
+        if bad:
+            print(f"out of date (run python docs/make_notebooks.py): {', '.join(bad)}", file=sys.stderr)
+            return 1
+        return 0
+    for stem in chosen:
+        build(stem)
+        print(f"wrote docs/notebooks/{stem}.ipynb and docs/{stem}.md")
     return 0
 
 

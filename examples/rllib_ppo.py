@@ -121,10 +121,15 @@ def main(iterations: int = 20, seed: int = 0, num_env_runners: int = 1, batch_si
     print(f"RLlib PPO: {iterations} iterations, {steps} env steps, {episodes} architectures, "
           f"{invalid} masked actions taken (0: masks honoured)")
     print(f"mean return per iteration: {' '.join(f'{r:.3f}' for r in returns)}")
+    n = max(1, len(returns) // 4)  # the first and the last quarter of training
+    first, last = sum(returns[:n]) / n, sum(returns[-n:]) / n
+    print(f"mean reward of the first {n} iterations: {first:.4f}")
+    print(f"mean reward of the last  {n} iterations: {last:.4f}")
     print(f"best reward: {best_reward:.4f}")
     print(f"greedy policy's architecture: {greedy_arch}  (reward {greedy_reward:.4f})")
     return {"iterations": iterations, "env_steps": steps, "episodes": episodes, "invalid": invalid,
-            "returns": returns, "best_reward": best_reward, "greedy_arch": greedy_arch,
+            "returns": returns, "first_mean": first, "last_mean": last, "best_reward": best_reward,
+            "greedy_arch": greedy_arch,
             "greedy_reward": greedy_reward, "greedy_invalid": greedy_invalid}
 
 

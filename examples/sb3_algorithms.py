@@ -22,6 +22,7 @@ import math
 from typing import Any
 
 import gymnasium as gym
+import numpy as np
 from stable_baselines3 import A2C, DQN, PPO
 from stable_baselines3.common.base_class import BaseAlgorithm
 
@@ -62,6 +63,14 @@ class BestArchitecture(gym.Wrapper):
                 self.best_reward, self.best_info = float(reward), info
         return obs, reward, terminated, truncated, info
 
+def first_and_last(rewards: list[float]) -> tuple[int, float, float]:
+    """Mean reward of the first and of the last quarter of training's episodes (what learning looks like)."""
+    n = max(1, len(rewards) // 4)
+    first, last = float(np.mean(rewards[:n])), float(np.mean(rewards[-n:]))
+    print(f"mean reward of the first {n} episodes: {first:.4f}")
+    print(f"mean reward of the last  {n} episodes: {last:.4f}")
+    return n, first, last
+
 
 def greedy_architecture(model: BaseAlgorithm, env: gym.Env, seed: int) -> tuple[str, float]:
     """Play one episode with the policy's most likely action at every step."""
@@ -87,6 +96,7 @@ def main(algo: str = "ppo", total_timesteps: int = 30_000, seed: int = 0, verbos
     best = env.best_info
     greedy_arch, greedy_reward = greedy_architecture(model, gym.make("nas_env/NB201-v0"), seed)
     print(f"{algo.upper()}: {len(env.episode_rewards)} architectures evaluated in {total_timesteps} steps")
+    n, first, last = first_and_last(env.episode_rewards)
     print(f"best architecture: {best['arch']}")
     print(f"  validation accuracy (reward) {env.best_reward:.4f}, test accuracy {best['metrics']['test_accuracy']:.4f}")
     print(f"greedy policy's architecture: {greedy_arch} (reward {greedy_reward:.4f})")
@@ -95,6 +105,9 @@ def main(algo: str = "ppo", total_timesteps: int = 30_000, seed: int = 0, verbos
         "best_reward": env.best_reward,
         "best_test_accuracy": best["metrics"]["test_accuracy"],
         "episodes": len(env.episode_rewards),
+        "episode_rewards": env.episode_rewards,
+        "first_mean": first,
+        "last_mean": last,
         "greedy_arch": greedy_arch,
     }
 

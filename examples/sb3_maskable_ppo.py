@@ -76,6 +76,14 @@ class BestArchitecture(gym.Wrapper):
                 self.best_reward, self.best_arch = float(reward), info["arch"]
         return obs, reward, terminated, truncated, info
 
+def first_and_last(rewards: list[float]) -> tuple[int, float, float]:
+    """Mean reward of the first and of the last quarter of training's episodes (what learning looks like)."""
+    n = max(1, len(rewards) // 4)
+    first, last = float(np.mean(rewards[:n])), float(np.mean(rewards[-n:]))
+    print(f"mean reward of the first {n} episodes: {first:.4f}")
+    print(f"mean reward of the last  {n} episodes: {last:.4f}")
+    return n, first, last
+
 
 def main(total_timesteps: int = 20_000, seed: int = 0, verbose: int = 0) -> dict[str, Any]:
     """Train MaskablePPO, then print the best architecture seen and the greedy policy's architecture."""
@@ -96,6 +104,7 @@ def main(total_timesteps: int = 20_000, seed: int = 0, verbose: int = 0) -> dict
 
     greedy_arch, greedy_reward = greedy_architecture(model, make_env(), seed)
     print(f"MaskablePPO: {total_timesteps} steps, {env.invalid} masked actions taken (0: the masks were honoured)")
+    n, first, last = first_and_last(env.episode_rewards)
     print(f"best architecture: {env.best_arch}  (proxy reward {env.best_reward:.4f})")
     print(f"greedy policy's architecture: {greedy_arch}  (proxy reward {greedy_reward:.4f})")
     return {
@@ -105,6 +114,8 @@ def main(total_timesteps: int = 20_000, seed: int = 0, verbose: int = 0) -> dict
         "greedy_arch": greedy_arch,
         "greedy_reward": greedy_reward,
         "episode_rewards": env.episode_rewards,
+        "first_mean": first,
+        "last_mean": last,
     }
 
 

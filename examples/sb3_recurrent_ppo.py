@@ -27,11 +27,13 @@ class BestArchitecture(gym.Wrapper):
     def __init__(self, env: gym.Env):
         super().__init__(env)
         self.best_reward, self.best_info, self.episodes = -math.inf, {}, 0
+        self.episode_rewards: list[float] = []
 
     def step(self, action: Any):  # type: ignore[override]
         obs, reward, terminated, truncated, info = self.env.step(action)
         if terminated or truncated:
             self.episodes += 1
+            self.episode_rewards.append(float(reward))
             if info.get("arch") is not None and reward > self.best_reward:
                 self.best_reward, self.best_info = float(reward), info
         return obs, reward, terminated, truncated, info
@@ -59,6 +61,14 @@ def make_env() -> gym.Env:
     """
     return gym.wrappers.FlattenObservation(gym.make("nas_env/NB201-v0", dataset="cifar10", fidelity=200))
 
+def first_and_last(rewards: list[float]) -> tuple[int, float, float]:
+    """Mean reward of the first and of the last quarter of training's episodes (what learning looks like)."""
+    n = max(1, len(rewards) // 4)
+    first, last = float(np.mean(rewards[:n])), float(np.mean(rewards[-n:]))
+    print(f"mean reward of the first {n} episodes: {first:.4f}")
+    print(f"mean reward of the last  {n} episodes: {last:.4f}")
+    return n, first, last
+
 
 def main(total_timesteps: int = 30_000, seed: int = 0, verbose: int = 0) -> dict[str, Any]:
     """Train RecurrentPPO on NB201 (CIFAR-10, 200 epochs) and print the best cell found."""
@@ -81,6 +91,7 @@ def main(total_timesteps: int = 30_000, seed: int = 0, verbose: int = 0) -> dict
     best = env.best_info
     greedy_arch, greedy_reward = greedy_architecture(model, make_env(), seed)
     print(f"RecurrentPPO: {env.episodes} architectures evaluated in {total_timesteps} steps")
+    n, first, last = first_and_last(env.episode_rewards)
     print(f"best architecture: {best['arch']}")
     print(f"  validation accuracy (reward) {env.best_reward:.4f}, test accuracy {best['metrics']['test_accuracy']:.4f}")
     print(f"greedy policy's architecture: {greedy_arch} (reward {greedy_reward:.4f})")
@@ -88,6 +99,9 @@ def main(total_timesteps: int = 30_000, seed: int = 0, verbose: int = 0) -> dict
         "best_arch": best["arch"],
         "best_reward": env.best_reward,
         "episodes": env.episodes,
+        "episode_rewards": env.episode_rewards,
+        "first_mean": first,
+        "last_mean": last,
         "greedy_arch": greedy_arch,
     }
 

@@ -48,14 +48,16 @@ def proxy_accuracy(arch: ZophLeCNNArch) -> float:
 class BestArchitecture(gym.Wrapper):
     """Remembers the best architecture of any finished episode and counts masked actions taken."""
 
-    def __init__(self, env: gym.Env):
+    def __init__(self, env: gym.Env, log: list[float] | None = None):
         super().__init__(env)
         self.best_reward, self.best_arch, self.episodes, self.invalid = -math.inf, None, 0, 0
+        self.log = [] if log is None else log  # every episode's reward, in the order they end (shared by envs)
 
     def step(self, action: Any):  # type: ignore[override]
         obs, reward, terminated, truncated, info = self.env.step(action)
         if terminated or truncated:
             self.episodes += 1
+            self.log.append(float(reward))
             self.invalid += "invalid_action" in info
             if info.get("arch") is not None and reward > self.best_reward:
                 self.best_reward, self.best_arch = float(reward), info["arch"]
@@ -80,8 +82,9 @@ class DropInfo(gym.Wrapper):
         return obs, reward, terminated, truncated, {}
 
 
-def make_env(name: str) -> gym.Env:
-    """``"cnn"``: Zoph & Le grammar + proxy reward (masked actions); ``"nb201"``: the NB201 table."""
+def make_env(name: str, log: list[float] | None = None) -> gym.Env:
+    """``"cnn"``: Zoph & Le grammar + proxy reward (masked actions); ``"nb201"``: the NB201 table. ``log``
+    collects every episode's reward."""
     if name == "cnn":
         base: gym.Env = NASEnv(ZophLeCNNSpace(num_layers=3, predict_stride=True), proxy_accuracy)
     elif name == "nb201":
@@ -89,7 +92,7 @@ def make_env(name: str) -> gym.Env:
     else:
         raise ValueError(f"env must be 'cnn' or 'nb201', got {name!r}")
     # the recorder reads the full info; Tianshou then sees {"obs": ..., "mask": ...} and an empty info
-    return MaskedObservation(DropInfo(BestArchitecture(base)), obs_key="obs", mask_key="mask")
+    return MaskedObservation(DropInfo(BestArchitecture(base, log)), obs_key="obs", mask_key="mask")
 
 
 class QNet(nn.Module):
@@ -108,12 +111,21 @@ class QNet(nn.Module):
         x = torch.as_tensor(np.asarray(obs), dtype=torch.long)
         return self.net(nn.functional.one_hot(x, self.num_classes).flatten(1).float()), state
 
+def first_and_last(rewards: list[float]) -> tuple[int, float, float]:
+    """Mean reward of the first and of the last quarter of training's episodes (what learning looks like)."""
+    n = max(1, len(rewards) // 4)
+    first, last = float(np.mean(rewards[:n])), float(np.mean(rewards[-n:]))
+    print(f"mean reward of the first {n} episodes: {first:.4f}")
+    print(f"mean reward of the last  {n} episodes: {last:.4f}")
+    return n, first, last
+
 
 def main(total_timesteps: int = 20_000, seed: int = 0, env: str = "cnn", num_envs: int = 4) -> dict[str, Any]:
     """Train DQN with masks, then print the best architecture found and the greedy policy's one."""
     np.random.seed(seed)
     torch.manual_seed(seed)
-    envs = [make_env(env) for _ in range(num_envs)]
+    episode_rewards: list[float] = []  # the envs step one after another: this is the order episodes end
+    envs = [make_env(env, episode_rewards) for _ in range(num_envs)]
     recorders = [e.env.env for e in envs]  # the BestArchitecture wrappers
     train_envs = DummyVectorEnv([lambda e=e: e for e in envs])
     train_envs.seed(seed)
@@ -166,6 +178,7 @@ def main(total_timesteps: int = 20_000, seed: int = 0, env: str = "cnn", num_env
     episodes = sum(r.episodes for r in recorders)
     invalid = sum(r.invalid for r in recorders)
     print(f"Tianshou DQN: {episodes} architectures, {invalid} masked actions taken (0: masks honoured)")
+    n, first, last = first_and_last(episode_rewards)
     print(f"best architecture: {best.best_arch}  (reward {best.best_reward:.4f})")
     print(f"greedy policy's architecture: {greedy_arch}  (reward {reward:.4f})")
     return {
@@ -173,6 +186,9 @@ def main(total_timesteps: int = 20_000, seed: int = 0, env: str = "cnn", num_env
         "best_reward": best.best_reward,
         "episodes": episodes,
         "invalid": invalid,
+        "episode_rewards": episode_rewards,
+        "first_mean": first,
+        "last_mean": last,
         "greedy_arch": greedy_arch,
         "greedy_reward": float(reward),
     }

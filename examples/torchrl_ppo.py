@@ -93,6 +93,14 @@ def greedy_architecture(actor: ProbabilisticActor, seed: int) -> tuple[str, floa
         env.rollout(max_steps=100, policy=actor)
     return str(recorder.best_arch), float(recorder.episode_rewards[-1]), recorder.invalid > 0
 
+def first_and_last(rewards: list[float]) -> tuple[int, float, float]:
+    """Mean reward of the first and of the last quarter of training's episodes (what learning looks like)."""
+    n = max(1, len(rewards) // 4)
+    first, last = float(np.mean(rewards[:n])), float(np.mean(rewards[-n:]))
+    print(f"mean reward of the first {n} episodes: {first:.4f}")
+    print(f"mean reward of the last  {n} episodes: {last:.4f}")
+    return n, first, last
+
 
 def main(total_frames: int = 12_000, seed: int = 0, frames_per_batch: int = 600, num_epochs: int = 4,
          lr: float = 3e-3) -> dict[str, Any]:
@@ -128,10 +136,12 @@ def main(total_frames: int = 12_000, seed: int = 0, frames_per_batch: int = 600,
     rewards = recorder.episode_rewards
     print(f"TorchRL PPO: {len(rewards)} architectures, {recorder.invalid} masked actions taken (0: masks honoured)")
     print(f"mean reward per batch: {' '.join(f'{r:.3f}' for r in batch_means)}")
+    n, first, last = first_and_last(rewards)
     print(f"best architecture: {recorder.best_arch}  (reward {recorder.best_reward:.4f})")
     print(f"greedy policy's architecture: {greedy_arch}  (reward {greedy_reward:.4f})")
     return {"episodes": len(rewards), "invalid": recorder.invalid, "batch_means": batch_means,
-            "episode_rewards": rewards, "best_arch": recorder.best_arch, "best_reward": recorder.best_reward,
+            "episode_rewards": rewards, "first_mean": first, "last_mean": last,
+            "best_arch": recorder.best_arch, "best_reward": recorder.best_reward,
             "greedy_arch": greedy_arch, "greedy_reward": greedy_reward, "greedy_invalid": greedy_invalid}
 
 

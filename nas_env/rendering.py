@@ -67,10 +67,7 @@ def render_text(space: SearchSpace, tokens: Sequence[int], decision: Decision | 
 
 
 def _figure(width: float, height: float):  # type: ignore[no-untyped-def]
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # drawn by an Agg canvas of its own: the user's backend is left alone
 
     fig = Figure(figsize=(width, height), dpi=100)
     ax = fig.add_axes((0, 0, 1, 1))

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import functools
 import io
+import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 import matplotlib
 
-matplotlib.use("Agg")
+if "matplotlib.pyplot" not in sys.modules:  # headless reports; a backend the user chose (a notebook's) stays
+    matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from nas_env.benchmarks.run.files import atomic_write  # noqa: E402

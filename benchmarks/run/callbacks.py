@@ -1,4 +1,5 @@
-"""Callbacks of a search run, each ``cb(evaluation, tracker)``: progress bar, TensorBoard.
+"""Callbacks of a search run, each ``cb(evaluation, tracker)``: progress bar, TensorBoard (its own module,
+:mod:`nas_env.benchmarks.run.tensorboard`, re-exported here).
 
 The callback that persists each evaluation is ``history.jsonl``'s owner, :class:`nas_env.agents.history.HistoryWriter`.
 """
@@ -6,13 +7,11 @@ The callback that persists each evaluation is ``history.jsonl``'s owner, :class:
 from __future__ import annotations
 
 import sys
-from pathlib import Path
-from typing import Any
 
-from nas_env.agents.base import Agent
 from nas_env.agents.budget import Budget
 from nas_env.agents.history import Evaluation
 from nas_env.agents.tracker import SearchTracker
+from nas_env.benchmarks.run.tensorboard import TensorBoardLogger
 
 __all__ = ["ProgressBar", "TensorBoardLogger"]
 
@@ -43,31 +42,3 @@ class ProgressBar:
 
     def close(self) -> None:
         self.bar.close()
-
-
-class TensorBoardLogger:
-    """Logs reward and best-so-far per evaluation, and a policy-learning agent's per-update diagnostics."""
-
-    def __init__(self, log_dir: Path | str, agent: Agent):
-        try:
-            import tensorboard  # noqa: F401
-            from torch.utils.tensorboard import SummaryWriter
-        except ImportError as exc:
-            raise ValueError(f"--tensorboard needs the tensorboard package: pip install tensorboard ({exc})") from exc
-        self.writer: Any = SummaryWriter(log_dir=str(log_dir))
-        self.agent = agent
-        self._logged = 0
-
-    def __call__(self, ev: Evaluation, tracker: SearchTracker) -> None:
-        self.writer.add_scalar("search/reward", ev.reward, ev.index)
-        self.writer.add_scalar("search/best_reward", ev.best_reward, ev.index)
-        diag = self.agent.diagnostics
-        if diag is not None:
-            for log in diag.updates[self._logged:]:
-                self.writer.add_scalar("policy/entropy_per_token", log.entropy_per_token, log.evaluations)
-                self.writer.add_scalar("policy/baseline", log.baseline, log.evaluations)
-                self.writer.add_scalar("policy/mean_reward", log.mean_reward, log.evaluations)
-            self._logged = len(diag)
-
-    def close(self) -> None:
-        self.writer.close()

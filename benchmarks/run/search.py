@@ -126,8 +126,8 @@ class SearchRun:
                     f"executor {executor!r} cannot evaluate {spec.env_id} with {type(evaluator).__name__}: its "
                     "children share weights that live in the search process; valid: 'auto' or 'none'"
                 )
-            self.tensorboard = None if options.tensorboard is None else TensorBoardLogger(options.tensorboard,
-                                                                                           self.agent)
+            self.tensorboard = None if options.tensorboard is None else TensorBoardLogger(
+                options.tensorboard, self.agent, getattr(self.env.unwrapped, "space", None))
             self.table = ranked_table(self.env)
             self.record = spec.to_run_json(directory.recorded_path(store_path, out_dir), batched=executor != "none")
             directory.check_out_dir(out_dir, self.record)  # refused before the lock creates out_dir

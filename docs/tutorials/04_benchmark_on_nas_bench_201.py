@@ -1,71 +1,176 @@
-"""Tutorial 4: benchmark on NAS-Bench-201 and read the report (companion of docs/04_benchmark_on_nas_bench_201.md).
+# %% [markdown]
+# # 4. Benchmark on NAS-Bench-201 and read the report
+#
+# Source: [`tutorials/04_benchmark_on_nas_bench_201.py`](tutorials/04_benchmark_on_nas_bench_201.py), one file
+# that is this page, [its notebook](notebooks/04_benchmark_on_nas_bench_201.ipynb) and a script
+# (`python docs/tutorials/04_benchmark_on_nas_bench_201.py`: 2 seeds in this process, some seconds).
+#
+# A single search says little: the same method with another seed can land anywhere in a wide range. A
+# benchmark runs every method under **one protocol** over **many seeds** and compares distributions. The
+# command line does it in one go:
+#
+# ```bash
+# nas-env benchmark --protocol nb201-cifar10 --agents random,evolution,reinforce --seeds 20 --out bench/
+# nas-env report bench/          # rebuilds bench/report.md from the saved histories (e.g. with --agents)
+# ```
 
-Runs the NAS-Bench-201 protocol for random search, regularized evolution and REINFORCE over a
-few seeds -- the same thing as
+# %% tags=["install"]
+# Setup: installs nas-env in a hosted notebook (Colab, Binder, ...); where nas_env already imports, nothing.
+# NAS_ENV_PIP says what to install: "nas-env", a wheel, a git URL or the path of a checkout.
+import importlib
+import importlib.util
+import os
+import subprocess
+import sys
 
-    nas-env benchmark --protocol nb201-cifar10 --agents random,evolution,reinforce --seeds 5 --out DIR
+if importlib.util.find_spec("nas_env") is None:
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", os.environ.get("NAS_ENV_PIP", "nas-env")],
+                   check=True)
+    importlib.invalidate_caches()
 
--- then prints the final table and the headline numbers of each section of DIR/report.md.
+# %% [markdown]
+# Below, the same two steps as library calls (`run_benchmark` from `nas_env.benchmarks.harness.runner` and
+# `build_report` from `nas_env.benchmarks.report`, both also importable from `nas_env.benchmarks`), with 2 seeds
+# so that it runs in seconds here; the numbers mean nothing with 2 seeds (the real 20-seed numbers are at the
+# end). Runs are processes in parallel (`--workers`, default: all cores; `workers=0` runs them in this process);
+# the directory is resumable: finished runs are skipped, interrupted ones resume from their checkpoint.
+# Everything lands in the benchmark directory: `report.md`, `figures/*.png`, `summary.csv` (one row per agent x
+# seed), `aggregate.json`, the curve CSVs, and every run's history under `runs/<agent>/seed<k>/`.
 
-    python docs/tutorials/04_benchmark_on_nas_bench_201.py --out-dir bench/           # 5 seeds, ~15 s
-    python docs/tutorials/04_benchmark_on_nas_bench_201.py --quick                     # 2 seeds
-"""
-
-from __future__ import annotations
-
-import argparse
+# %%
 import json
 import re
 import tempfile
 from pathlib import Path
 
+import matplotlib.pyplot as plt
+from matplotlib.image import imread
+
 from nas_env.benchmarks import build_report, get_protocol, run_benchmark
 
-AGENTS = ["random", "evolution", "reinforce"]
+AGENTS, SEEDS = ["random", "evolution", "reinforce"], [0, 1]
+out = Path(tempfile.mkdtemp(prefix="nas_env_tutorial04_"))  # the benchmark directory
+protocol = get_protocol("nb201-cifar10")  # reward, cost, budget, what is reported: see the report
+outcomes = run_benchmark(protocol, AGENTS, SEEDS, out, workers=0, progress=False,
+                         command=f"nas-env benchmark --protocol nb201-cifar10 --agents {','.join(AGENTS)} "
+                                 f"--seeds {len(SEEDS)} --out bench")
+assert all(o.status != "failed" for o in outcomes), [o.line() for o in outcomes]
+report = build_report(out)  # what `nas-env report DIR` does
+print(f"{len(outcomes)} runs; {report.relative_to(out)}, {len(list((out / 'figures').glob('*.png')))} figures")
 
+# %% [markdown]
+# What to look at first: the final table (from `aggregate.json`), the report's sections and figures:
 
-def run(out: Path, seeds: list[int], workers: int | None) -> Path:
-    """The body of ``nas-env benchmark``: every (agent, seed) run, then the report; returns report.md."""
-    protocol = get_protocol("nb201-cifar10")  # reward, cost, budget, what is reported: see the report
-    outcomes = run_benchmark(protocol, AGENTS, seeds, out, workers=workers, progress=False,
-                             command=f"nas-env benchmark --protocol nb201-cifar10 --agents {','.join(AGENTS)} "
-                                     f"--seeds {len(seeds)} --out {out}")
-    failed = [o for o in outcomes if o.status == "failed"]
-    if failed:
-        raise RuntimeError(f"{len(failed)} runs failed: {[o.line() for o in failed]}")
-    return build_report(out)  # what `nas-env report DIR` does
+# %%
+agg = json.loads((out / "aggregate.json").read_text())
+print(f"{'agent':<10} {'runs':>4}  {'mean ± std':>14}  {'IQM [95% CI]':>22}  P(> random)")
+for agent, e in agg["agents"].items():
+    poi = (e.get("probability_of_improvement_over") or {}).get("random")
+    poi_text = f"{poi['value']:.2f} [{poi['ci_low']:.2f}, {poi['ci_high']:.2f}]" if poi else "—"
+    print(f"{agent:<10} {e['runs']:>4}  {e['mean']:>7.2f} ± {e['std']:<4.2f}  "
+          f"{e['iqm']:>7.2f} [{e['iqm_ci'][0]:.2f}, {e['iqm_ci'][1]:.2f}]  {poi_text}")
+sections = re.findall(r"^## (.+)$", (out / "report.md").read_text(), flags=re.M)
+print("report sections:", " | ".join(sections))
+figures = sorted(p.name for p in (out / "figures").glob("*.png"))
+print("figures:", ", ".join(figures))
 
+# %% [markdown]
+# Two of the report's figures: anytime performance (section 2) and the top-k curves against random search
+# (section 3, the paper's Figure 6):
 
-def read(out: Path) -> dict:
-    """Print what to look at first: the final IQM table, P(improvement), and the report's sections."""
-    agg = json.loads((out / "aggregate.json").read_text())
-    print(f"{'agent':<10} {'runs':>4}  {'mean ± std':>14}  {'IQM [95% CI]':>22}  P(> random)")
-    for agent, e in agg["agents"].items():
-        poi = (e.get("probability_of_improvement_over") or {}).get("random")
-        poi_text = f"{poi['value']:.2f} [{poi['ci_low']:.2f}, {poi['ci_high']:.2f}]" if poi else "—"
-        print(f"{agent:<10} {e['runs']:>4}  {e['mean']:>7.2f} ± {e['std']:<4.2f}  "
-              f"{e['iqm']:>7.2f} [{e['iqm_ci'][0]:.2f}, {e['iqm_ci'][1]:.2f}]  {poi_text}")
-    report = (out / "report.md").read_text()
-    sections = re.findall(r"^## (.+)$", report, flags=re.M)
-    print("report sections:", " | ".join(sections))
-    figures = sorted(p.name for p in (out / "figures").glob("*.png"))
-    print("figures:", ", ".join(figures))
-    return {"aggregate": agg, "sections": sections, "figures": figures}
+# %%
+shown = [name for name in ("anytime.png", "topk_vs_random.png") if (out / "figures" / name).exists()]
+fig, axes = plt.subplots(len(shown), 1, figsize=(12, 4.5 * len(shown)), squeeze=False)
+for ax, name in zip(axes[:, 0], shown):
+    ax.imshow(imread(out / "figures" / name))
+    ax.set_title(name)
+    ax.axis("off")
+fig.tight_layout()
+plt.show()
 
+# %% [markdown]
+# ## Reading `report.md`, section by section
+#
+# **Setup and protocol.** The command, machine, versions and seeds, then the protocol table. For
+# `nb201-cifar10` it follows NAS-Bench-201 (Dong & Yang, ICLR 2020): the reward is the 12-epoch validation
+# accuracy on CIFAR-10, each evaluation is *charged* its tabulated 12-epoch training time, the budget is 12,000
+# simulated seconds (so a method that prefers cheap architectures gets more evaluations: look at the
+# "evaluations (mean)" column), and what is reported at the end is the **200-epoch test accuracy** of the
+# architecture with the best reward, never something the search could see. Agent hyperparameters that differ
+# from the defaults are listed (REINFORCE uses Adam lr 0.03 here, tuned on seeds 1000..1079: with about 25
+# updates per run, the paper's 0.0006 would leave the controller uniform; `reinforce@lr=0.0006` runs the paper's
+# rate as its own row). The **protocol notes** list every remaining difference from NAS-Bench-201's protocol,
+# each with its measured effect, and compare the rows that run NAS-Bench-201's own algorithms (`evolution` as
+# REA, `reinforce-table` as REINFORCE, `random` as RS) with the published numbers.
+#
+# **1. Final results.** One number per run (the final test accuracy), aggregated per agent:
+#
+# - *mean ± std* for comparison with the published table (NAS-Bench-201 reports mean ± std over 500 runs;
+#   their rows are printed in italics);
+# - *IQM [95% CI]*: the **interquartile mean** (the mean of the middle 50% of runs: robust to a few lucky or
+#   broken seeds, more efficient than the median) with a **stratified bootstrap** confidence interval (Agarwal
+#   et al., NeurIPS 2021). Overlapping intervals mean "no evidence of a difference with this many seeds";
+# - *P(> random)*: the **probability of improvement**, P(X > Y) + ½ P(X = Y) for a random run X of the agent
+#   and a random run Y of random search. 0.5 = no better; its CI excluding 0.5 is the evidence. The pairwise
+#   table below it compares every pair.
+#
+# **2. Anytime performance.** The incumbent's test accuracy against simulated search time and against
+# evaluations: IQM over seeds with a bootstrap band. Lindauer & Hutter's checklist asks for this: a method
+# that wins at the end may lose for most of the budget.
+#
+# **3. Top-k vs random search (Zoph & Le, Figure 6).** The paper's own evidence that the controller learns:
+# the average reward of the top-1, top-5 and top-15 distinct architectures found so far, minus random
+# search's, against architectures sampled. Top-1 measures luck as much as learning; a rising top-15 gap
+# means the policy keeps finding *many* good architectures.
+#
+# **4. Time to a top architecture.** How many evaluations (and simulated hours) until the run first
+# evaluates a top-1% or top-0.1% architecture of the whole space, median [Q1, Q3] over seeds, with "not
+# found" for runs that never do.
+#
+# **5. How much does the controller learn?** For agents that save diagnostics (REINFORCE): entropy per token
+# and the probability of the run's best architecture over time. For one run in detail,
+# `nas-env report runs/<agent>/seed<k>` draws the token-probability heatmap of that run.
+#
+# **6. The paper's questions, answered.** In sentences with numbers, each next to its figure: how much search
+# until an agent's *final answer* (its best-reward architecture so far) is top-1% / top-0.1%, as a ratio to
+# random and grid search with a bootstrap CI; what learning adds over the no-learning ablation
+# (`reinforce@lr=0`, when it is among the agents); what Figure 6's "average of top models" is and why it can
+# only rise; how `params` is counted, with an accuracy-vs-parameters scatter.
 
-def main(quick: bool = False, out_dir: str | Path | None = None, workers: int | None = None) -> dict:
-    """Benchmark (2 seeds with ``quick``, else 5) into ``out_dir`` (a temporary directory by default)."""
-    out = Path(out_dir) if out_dir is not None else Path(tempfile.mkdtemp(prefix="nas_env_tutorial04_"))
-    seeds = [0, 1] if quick else [0, 1, 2, 3, 4]
-    report = run(out, seeds, workers)
-    print(f"report: {report}")
-    return {"report": report, **read(out)}
-
-
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="2 seeds instead of 5")
-    parser.add_argument("--out-dir", default=None, help="benchmark directory (default: a temp dir)")
-    parser.add_argument("--workers", type=int, default=None, help="worker processes (0 = in this process)")
-    args = parser.parse_args()
-    main(quick=args.quick, out_dir=args.out_dir, workers=args.workers)
+# %% [markdown]
+# ## Real numbers: 20 seeds
+#
+# From a 20-seed run on this project's development machine (Linux x86_64, **2 CPUs**, Python 3.11.7, torch
+# 2.13.0+cpu, gymnasium 1.4.0; 64 s of wall time with 2 worker processes for all 100 runs), made with
+#
+# ```bash
+# nas-env benchmark --protocol nb201-cifar10 --agents random,evolution,reinforce,maskable-ppo,grid --seeds 20 --out bench20
+# ```
+#
+# the final table (200-epoch CIFAR-10 test accuracy, %, of each run's best-reward architecture):
+#
+# | agent | runs | evaluations (mean) | simulated h (mean) | mean ± std | IQM [95% CI] | median | P(> random) [95% CI] |
+# |---|---|---|---|---|---|---|---|
+# | random | 20 | 108.2 | 3.32 | 93.77 ± 0.29 | 93.78 [93.65, 93.91] | 93.78 | — |
+# | evolution | 20 | 101.9 | 3.32 | 93.93 ± 0.42 | 94.01 [93.83, 94.17] | 94.01 | 0.68 [0.51, 0.85] |
+# | reinforce | 20 | 92.6 | 3.31 | 93.95 ± 0.31 | 93.93 [93.79, 94.14] | 93.88 | 0.67 [0.49, 0.83] |
+# | maskable-ppo | 20 | 98.7 | 3.31 | 93.86 ± 0.39 | 93.88 [93.71, 94.10] | 93.85 | 0.60 [0.42, 0.78] |
+# | grid | 20 | 166.0 | 3.32 | 92.44 ± 0.00 | 92.44 [92.44, 92.44] | 92.44 | 0.00 [0.00, 0.00] |
+# | *REA (published: NAS-Bench-201 (ICLR 2020), 500 runs)* | | | | 93.92 ± 0.30 | | | |
+# | *REINFORCE (published: NAS-Bench-201 (ICLR 2020), 500 runs)* | | | | 93.85 ± 0.37 | | | |
+# | *RS (published: NAS-Bench-201 (ICLR 2020), 500 runs)* | | | | 93.70 ± 0.36 | | | |
+# | *BOHB (published: NAS-Bench-201 (ICLR 2020), 500 runs)* | | | | 93.61 ± 0.52 | | | |
+# | *best in space (published: NAS-Bench-201 (ICLR 2020))* | | | | 94.37 | | | |
+#
+# How to read it: evolution and REINFORCE land close to their published means (93.93 vs 93.92, 93.95 vs
+# 93.85) and above random search (93.77 vs 93.70 published). Their IQM intervals overlap random's, and the
+# lower ends of P(> random) sit at 0.51 and 0.49: with 20 seeds the evidence that they beat random search is
+# borderline for evolution and absent for REINFORCE at 95%, which is exactly why NAS-Bench-201 used 500 runs.
+# Sections 3 and 4 of the same report show the difference more clearly: after the same number of sampled
+# architectures, evolution's and REINFORCE's top-15 averages are 2.7 and 1.4 percentage points above random's
+# (CIs excluding 0), and REINFORCE finds a top-1% architecture in 19 of 20 runs (median 37 evaluations) against
+# random's 12 of 20 (median 55). Grid search enumerates the space in a fixed order and never gets past its
+# first, poor corner within the budget: a reminder that "a baseline" must be a sensible one.
+#
+# The 2-seed run above prints the same table; with two seeds the intervals are meaningless, which is the point
+# of running 20.

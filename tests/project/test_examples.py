@@ -1,5 +1,7 @@
 """examples/*.py on tiny budgets, each checked for something that can go wrong.
 
+* learning shown: every example that trains an agent prints the mean reward of the first and of the last quarter
+  of its training (:func:`assert_prints_learning`);
 * learning: the mean reward of the last episodes beats the first episodes and random search
   (same seed, same number of architectures): ``cleanrl_ppo`` on NB201, ``sb3_maskable_ppo`` on its proxy;
 * determinism: the same seed gives exactly the same result twice (every example, one per test);
@@ -55,6 +57,15 @@ def assert_nb201_reward(arch: str, reward: float, test_accuracy: float | None = 
         assert test_accuracy == table.test200[row]
 
 
+def assert_prints_learning(printed: str, out: dict[str, Any], rewards: list[float], unit: str = "episodes") -> None:
+    """The example printed the mean reward of the first and of the last quarter of ``rewards`` (its training)."""
+    n = max(1, len(rewards) // 4)
+    first, last = float(np.mean(rewards[:n])), float(np.mean(rewards[-n:]))
+    assert f"mean reward of the first {n} {unit}: {first:.4f}\n" in printed, printed
+    assert f"mean reward of the last  {n} {unit}: {last:.4f}\n" in printed, printed
+    assert (out["first_mean"], out["last_mean"]) == pytest.approx((first, last))
+
+
 def random_search_rewards(env: gym.Env, n: int, seed: int) -> list[float]:
     """``n`` architectures drawn uniformly over the valid tokens: the baseline a learner has to beat."""
     rng = np.random.default_rng(seed)
@@ -73,8 +84,10 @@ def random_search_rewards(env: gym.Env, n: int, seed: int) -> list[float]:
 # ---------------------------------------------------------------- cleanrl_ppo.py (no extra needed)
 def test_cleanrl_ppo_learns_on_nb201() -> None:
     """256 cells (8 PPO updates): the last 64 beat the first 64 and random search's 256."""
-    out, _ = run_quietly(load_example("cleanrl_ppo").main, total_timesteps=1536, seed=0, report_episodes=64)
+    out, printed = run_quietly(load_example("cleanrl_ppo").main, total_timesteps=1536, seed=0, report_episodes=64)
     assert out["episodes"] == 256
+    assert f"mean reward of the first 64 episodes: {out['first_mean']:.4f}\n" in printed
+    assert f"mean reward of the last  64 episodes: {out['last_mean']:.4f}\n" in printed
     random_mean = float(np.mean(random_search_rewards(gym.make("nas_env/NB201-v0"), 256, seed=0)))
     assert out["last_mean"] > out["first_mean"] + 0.02  # measured: 0.830 -> 0.895
     assert out["last_mean"] > random_mean + 0.03  # measured: random search 0.840
@@ -138,6 +151,8 @@ def test_sb3_algorithms_deterministic_and_table_rewards(algo: str, steps: int) -
     assert_nb201_reward(out["best_arch"], out["best_reward"], out["best_test_accuracy"])
     NB201Table.row(out["greedy_arch"])  # the greedy policy's cell is a NAS-Bench-201 cell
     assert f"best architecture: {out['best_arch']}\n" in printed
+    assert len(out["episode_rewards"]) == steps // 6
+    assert_prints_learning(printed, out, out["episode_rewards"])
 
 
 def test_sb3_algorithms_rejects_unknown_algo() -> None:
@@ -151,8 +166,9 @@ def test_sb3_maskable_ppo_learns_and_honours_masks() -> None:
     """160 children (8 updates) on the masked Zoph & Le grammar: the last 40 beat the first 40 and random search."""
     pytest.importorskip("sb3_contrib")
     example = load_example("sb3_maskable_ppo")
-    out, _ = run_quietly(example.main, total_timesteps=2400, seed=0)
+    out, printed = run_quietly(example.main, total_timesteps=2400, seed=0)
     rewards = out["episode_rewards"]
+    assert_prints_learning(printed, out, rewards)
     assert len(rewards) == 160 and out["invalid"] == 0  # masked actions are never sampled
     first, last = np.mean(rewards[:40]), np.mean(rewards[-40:])
     random_mean = np.mean(random_search_rewards(example.make_env(), 160, seed=0))
@@ -166,10 +182,11 @@ def test_sb3_maskable_ppo_learns_and_honours_masks() -> None:
 def test_sb3_recurrent_ppo_deterministic_and_table_rewards() -> None:
     pytest.importorskip("sb3_contrib")
     main = load_example("sb3_recurrent_ppo").main
-    out, _ = run_quietly(main, total_timesteps=240, seed=0)
+    out, printed = run_quietly(main, total_timesteps=240, seed=0)
     again, _ = run_quietly(main, total_timesteps=240, seed=0)
     assert out == again
-    assert out["episodes"] == 40
+    assert out["episodes"] == 40 == len(out["episode_rewards"])
+    assert_prints_learning(printed, out, out["episode_rewards"])
     assert_nb201_reward(out["best_arch"], out["best_reward"])
     NB201Table.row(out["greedy_arch"])
 
@@ -179,9 +196,11 @@ def test_sb3_recurrent_ppo_deterministic_and_table_rewards() -> None:
 def test_tianshou_dqn_masks_and_determinism() -> None:
     pytest.importorskip("tianshou")
     main = load_example("tianshou_dqn").main
-    out, _ = run_quietly(main, total_timesteps=400, seed=0, env="cnn", num_envs=2)
+    out, printed = run_quietly(main, total_timesteps=400, seed=0, env="cnn", num_envs=2)
     again, _ = run_quietly(main, total_timesteps=400, seed=0, env="cnn", num_envs=2)
     assert out == again
+    assert len(out["episode_rewards"]) == out["episodes"] and max(out["episode_rewards"]) == out["best_reward"]
+    assert_prints_learning(printed, out, out["episode_rewards"])
     assert out["invalid"] == 0  # masks reach the policy through obs.mask (greedy and epsilon-greedy)
     assert out["episodes"] >= 400 // 15 - 2
     assert out["best_arch"].count("|") == 2
@@ -220,6 +239,7 @@ def test_rllib_ppo_trains_with_masks_on_env_runners() -> None:
     assert out["returns"][1] > out["returns"][0]  # measured: 0.452 -> 0.554
     assert 0 < out["best_reward"] < 1
     assert "0 masked actions taken" in printed
+    assert_prints_learning(printed, out, out["returns"], unit="iterations")
 
 
 # ---------------------------------------------------------------- torchrl_ppo.py
@@ -233,6 +253,7 @@ def test_torchrl_ppo_learns_with_a_masked_categorical() -> None:
     assert out["best_reward"] == max(out["episode_rewards"]) and out["best_arch"].count("|") == 2
     assert out["greedy_arch"].count("|") == 2 and out["greedy_reward"] > 0
     assert f"best architecture: {out['best_arch']}" in printed
+    assert_prints_learning(printed, out, out["episode_rewards"])
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,8 @@ from pathlib import Path
 from tests.helpers import REPO
 
 FLOORS = ["nas_env", "nas_env.agents", "nas_env.benchmarks.run", "nas_env.benchmarks.protocols",
-          "nas_env.benchmarks.harness", "nas_env.benchmarks.report", "nas_env.benchmarks.cli",
+          "nas_env.benchmarks.harness", "nas_env.benchmarks.report", "nas_env.benchmarks.export",
+          "nas_env.benchmarks.cli",
           "nas_env.benchmarks.measure"]
 #: the repository folder of each installed package (setup.py's package_dir)
 FOLDERS = {"nas_env": "nas_env", "agents": "nas_env.agents", "benchmarks": "nas_env.benchmarks"}

@@ -50,11 +50,12 @@ def test_version_is_one_source(capsys: pytest.CaptureFixture[str]) -> None:
 #: the only modules that may import each optional package (an extra's feature), always inside a function or a
 #: module that nothing on the core path imports
 OPTIONAL_USERS = {
-    "optuna": ("agents/optuna_agent.py", "agents/optuna_state.py"),
+    "optuna": ("agents/optuna_agent.py", "agents/optuna_state.py", "benchmarks/export/optuna_storage.py"),
+    "sqlalchemy": ("benchmarks/export/optuna_storage.py",),  # Optuna's own dependency (its RDB storage)
     "ray": ("nas_env/executors/ray_executor.py", "benchmarks/measure/parallel_scaling.py"),
     "stable_baselines3": ("agents/ppo.py",),
     "sb3_contrib": ("agents/ppo.py",),
-    "tensorboard": ("benchmarks/run/callbacks.py",),
+    "tensorboard": ("benchmarks/run/tensorboard.py",),
     "nas_bench_graph": ("nas_env/evaluators/nbgraph_table.py",),
 }
 

@@ -1,17 +1,20 @@
-"""The tutorials under docs/ run as written (their companion scripts, quick settings), link correctly, and
-tutorial 3's code quotes still match the code."""
+"""The tutorials under docs/ run as written (each source, docs/tutorials/NN_name.py, run as a script), link
+correctly, and tutorial 3's code quotes still match the code."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import re
+import runpy
 import textwrap
 from pathlib import Path
-from types import ModuleType
+from typing import Any
 
 import numpy as np
 import pytest
 
-from tests.helpers import BEST_NB201_CELL, REPO, load_script
+from tests.helpers import BEST_NB201_CELL, REPO
 
 ROOT = REPO
 DOCS = ROOT / "docs"
@@ -19,65 +22,111 @@ TUTORIALS = DOCS / "tutorials"
 QUOTE = re.compile(r"```python\n# ((?:agents|nas_env|benchmarks)/[\w/]+\.py):(\d+)(?:-(\d+))?\n(.*?)```", re.S)
 
 
-def load_tutorial(stem: str) -> ModuleType:
-    return load_script(TUTORIALS / f"{stem}.py", f"nas_env_tutorial_{stem}")
+def run_tutorial(stem: str, cwd: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[dict[str, Any], str]:
+    """Run the tutorial's source top to bottom as a script in ``cwd``: its globals and what it printed."""
+    monkeypatch.chdir(cwd)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        namespace = runpy.run_path(str(TUTORIALS / f"{stem}.py"), run_name="__main__")
+    return namespace, out.getvalue()
 
 
-def test_01_environment_in_five_minutes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    pytest.importorskip("matplotlib")
-    out = load_tutorial("01_environment_in_five_minutes").main(quick=True, out_dir=tmp_path)
-    assert out["arch"] == BEST_NB201_CELL
-    assert len(out["pngs"]) == 4
-    from matplotlib.image import imread
-
-    for png in out["pngs"]:
-        image = imread(png)
-        assert image.ndim == 3 and image.shape[0] > 100 and image.shape[1] > 100
+def test_01_environment_in_five_minutes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ns, text = run_tutorial("01_environment_in_five_minutes", tmp_path, monkeypatch)
+    assert ns["info"]["arch"] == BEST_NB201_CELL
+    assert len(ns["images"]) == 4
+    for image in ns["images"].values():
+        assert image.ndim == 3 and image.shape[0] > 100 and image.shape[1] > 100 and image.dtype == np.uint8
         assert np.ptp(image) > 0  # not a blank picture
-    text = capsys.readouterr().out
+    assert len(ns["fig"].axes) == 4  # shown in the notebook, not saved to /tmp
     assert "masked action -> True 0.0 invalid" in text
     assert "ArchitectureAction: MultiDiscrete([5 5 5 5 5 5])" in text
+    assert "layer0/stride" in text  # the stride decisions exist: predict_stride=True
+    assert list(tmp_path.iterdir()) == []  # nothing written
 
 
-def test_02_your_own_agent() -> None:
-    results = load_tutorial("02_your_own_agent").main(quick=True)
-    assert set(results) == {"epsilon-greedy", "random"}
-    assert all(len(v) == 2 and all(0.8 < r < 1.0 for r in v) for v in results.values())
+def test_01_says_the_stride_mask_needs_predict_stride() -> None:
+    source = (TUTORIALS / "01_environment_in_five_minutes.py").read_text()
+    masks = source[source.index("# ## Masks"):source.index("# ## Rendering")]
+    assert "**with `predict_stride=True`**" in masks
+    assert "ZophLeCNNSpace(num_layers=2, predict_stride=True)" in masks
 
 
-def test_02_prints_the_comparison_its_page_shows(capsys: pytest.CaptureFixture[str]) -> None:
-    """The full comparison (5 seeds x 300 cells) prints exactly the table on the page, and the tutorial's agent
-    beats random search there, as the page says."""
+def test_02_your_own_agent_prints_the_comparison_its_page_shows(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The comparison (5 seeds x 300 cells) prints exactly the table on the generated page, and the tutorial's
+    agent beats random search there, as the page says."""
+    ns, text = run_tutorial("02_your_own_agent", tmp_path, monkeypatch)
     page = (DOCS / "02_your_own_agent.md").read_text()
     (shown,) = re.findall(r"```text\n(NB201 CIFAR-10, 300 cells per run.*?)```", page, flags=re.S)
-    results = load_tutorial("02_your_own_agent").main()
-    assert capsys.readouterr().out == shown
-    assert {label: len(v) for label, v in results.items()} == {"epsilon-greedy": 5, "random": 5}
-    assert np.mean(results["epsilon-greedy"]) > np.mean(results["random"])
+    assert shown in text
+    assert {label: len(v) for label, v in ns["results"].items()} == {"epsilon-greedy": 5, "random": 5}
+    assert np.mean(ns["results"]["epsilon-greedy"]) > np.mean(ns["results"]["random"])
+    assert all(0.8 < r < 1.0 for v in ns["results"].values() for r in v)
 
 
-def test_06_bring_your_own_space() -> None:
-    pytest.importorskip("sklearn")
-    out = load_tutorial("06_bring_your_own_space").main(quick=True)
-    rewards = [r for r, _ in out["trained"]]
+def test_03_controller_equation_by_equation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ns, text = run_tutorial("03_controller_equation_by_equation", tmp_path, monkeypatch)
+    assert len(ns["out"].tokens) == 4
+    assert abs(float(ns["p_sigmoid"]) - float(ns["p_softmax"])) < 1e-6
+    assert all(0.3 < p < 0.7 for _, p in ns["skips"])
+    before, after, best, worst = ns["before"], ns["after"], ns["best"], ns["worst"]
+    assert after[best] > before[best]  # the rewarded architecture rose
+    assert after[worst] < before[worst]
+    entropy, prob_best = ns["diag"]["entropy_per_token"], ns["snaps"]["prob_best"]
+    assert entropy[-1] < entropy[0] - 0.1
+    assert prob_best[-1] > 10 * prob_best[0]
+
+
+def test_04_benchmark_on_nas_bench_201(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ns, text = run_tutorial("04_benchmark_on_nas_bench_201", tmp_path, monkeypatch)
+    assert ns["report"].exists()
+    assert set(ns["agg"]["agents"]) == {"random", "evolution", "reinforce"}
+    assert all(e["runs"] == 2 for e in ns["agg"]["agents"].values())
+    assert "1. Final results" in ns["sections"] and "anytime.png" in ns["figures"]
+    assert ns["shown"] == ["anytime.png", "topk_vs_random.png"]
+    page = (DOCS / "04_benchmark_on_nas_bench_201.md").read_text()
+    assert "nas-env benchmark --protocol nb201-cifar10" in page and "| reinforce | 20 |" in page
+
+
+def test_05_real_nas_on_digits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ns, text = run_tutorial("05_real_nas_on_digits", tmp_path, monkeypatch)
+    for agent in ("reinforce", "random"):
+        r = ns["results"][agent]
+        assert r["n"] == 8 and 0.0 <= r["first"] <= 1.0 and r["store"]  # the evaluation store is on by default
+    assert ns["rerun"] < 5.0  # a finished run is read back, not retrained
+    assert "token_probabilities.png" in ns["report"].read_text()
+    assert str(ns["out"]) not in text  # the page shows no temporary path
+
+
+def test_06_bring_your_own_space(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ns, text = run_tutorial("06_bring_your_own_space", tmp_path, monkeypatch)
+    rewards = [r for r, _ in ns["trained"]]
     # real (tiny) training: a poor configuration may score low, but every score is an accuracy
-    # and the best of three configurations learns digits
-    assert len(rewards) == 3 and all(0.0 <= r <= 1.0 for r in rewards) and max(rewards) > 0.8
-    space = out["chain_env"].space
+    # and the best of six configurations learns digits
+    assert len(rewards) == 6 and all(0.0 <= r <= 1.0 for r in rewards) and max(rewards) > 0.8
+    space = ns["chain_env"].space
     assert space.size() == 120
     assert {len(t) for t in space.enumerate()} == {2, 3, 4, 5}
+    assert "gymnasium.utils.env_checker.check_env: passed" in text
+    assert "MetricsError: table entry 'op=conv3x3,width=16': metrics['params'] = 1.2" in text
 
 
-def test_every_tutorial_script_has_a_page_and_vice_versa() -> None:
-    scripts = {p.stem for p in TUTORIALS.glob("[0-9][0-9]_*.py")}
+def test_every_tutorial_has_one_source_and_a_generated_page() -> None:
+    sources = {p.stem for p in TUTORIALS.glob("[0-9][0-9]_*.py")}
     pages = {p.stem for p in DOCS.glob("[0-9][0-9]_*.md")}
-    assert scripts == pages
-    for stem in pages:
-        assert f"tutorials/{stem}.py" in (DOCS / f"{stem}.md").read_text(), f"{stem}.md must link its script"
+    assert sources == pages and len(sources) == 6
+    for stem in sources:
+        source = (TUTORIALS / f"{stem}.py").read_text()
+        assert source.startswith("# %% [markdown]\n# # "), f"{stem}: a jupytext percent source opens with its title"
+        assert '# %% tags=["install"]' in source
+        assert f"tutorials/{stem}.py" in source and f"notebooks/{stem}.ipynb" in source
+        assert (DOCS / f"{stem}.md").read_text().startswith("<!-- Generated by docs/make_notebooks.py")
 
 
 def test_docs_links_resolve() -> None:
-    for page in [DOCS / "README.md", DOCS / "integrations.md", *DOCS.glob("[0-9][0-9]_*.md")]:
+    for page in [DOCS / "README.md", DOCS / "integrations.md", DOCS / "browsing_runs.md",
+                 *DOCS.glob("[0-9][0-9]_*.md")]:
         for target in re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", page.read_text()):
             if target.startswith(("http://", "https://")):
                 continue
@@ -85,10 +134,12 @@ def test_docs_links_resolve() -> None:
 
 
 def test_03_quotes_match_the_source() -> None:
-    """Every ``# file:a-b`` block of tutorial 3 is lines a..b of that file (common indentation removed)."""
-    page = (DOCS / "03_controller_equation_by_equation.md").read_text()
+    """Every ``# file:a-b`` block of tutorial 3 (its source, and so its page) is lines a..b of that file."""
+    page = (TUTORIALS / "03_controller_equation_by_equation.py").read_text()
+    page = "\n".join(line[2:] if line.startswith("# ") else line.lstrip("#") for line in page.splitlines())
     quotes = QUOTE.findall(page)
     assert len(quotes) >= 12
+    assert QUOTE.findall((DOCS / "03_controller_equation_by_equation.md").read_text()) == quotes
     files = {f for f, *_ in quotes}
     assert files == {"agents/controller.py", "agents/reinforce.py"}
     for path, a, b, body in quotes:
@@ -99,44 +150,7 @@ def test_03_quotes_match_the_source() -> None:
             first = body.strip("\n").splitlines()[0].strip()
             found = [i + 1 for i, line in enumerate(source) if line.strip() == first]
             pytest.fail(f"docs/03 quotes {path}:{a}-{b or a}, which no longer matches; its first line "
-                        f"{first!r} is now at line(s) {found}: update the page")
-
-
-def test_03_controller_equation_by_equation() -> None:
-    out = load_tutorial("03_controller_equation_by_equation").main(quick=True)
-    sampled = out["sampled"]
-    assert len(sampled["tokens"]) == 4
-    assert abs(out["anchor"]["sigmoid"] - out["anchor"]["softmax"]) < 1e-6
-    assert all(0.3 < p < 0.7 for _, p in out["anchor"]["skips"])
-    step = out["step"]
-    assert step["after"][step["best"]] > step["before"][step["best"]]  # the rewarded architecture rose
-    assert step["after"][step["worst"]] < step["before"][step["worst"]]
-    run = out["run"]
-    assert run["entropy"][-1] < run["entropy"][0] - 0.1
-    assert run["prob_best"][-1] > 10 * run["prob_best"][0]
-
-
-def test_04_benchmark_on_nas_bench_201(tmp_path: Path) -> None:
-    pytest.importorskip("matplotlib")
-    out = load_tutorial("04_benchmark_on_nas_bench_201").main(quick=True, out_dir=tmp_path, workers=0)
-    assert out["report"].exists()
-    assert set(out["aggregate"]["agents"]) == {"random", "evolution", "reinforce"}
-    assert all(e["runs"] == 2 for e in out["aggregate"]["agents"].values())
-    assert "1. Final results" in out["sections"] and "anytime.png" in out["figures"]
-    page = (DOCS / "04_benchmark_on_nas_bench_201.md").read_text()
-    assert "nas-env benchmark --protocol nb201-cifar10" in page and "| reinforce | 20 |" in page
-
-
-def test_05_real_nas_on_digits(tmp_path: Path) -> None:
-    pytest.importorskip("sklearn")
-    pytest.importorskip("matplotlib")
-    out = load_tutorial("05_real_nas_on_digits").main(quick=True, out_dir=tmp_path)
-    for agent in ("reinforce", "random"):
-        assert out[agent]["n"] == 8 and 0.0 <= out[agent]["first"] <= 1.0
-        assert (tmp_path / agent / "evaluations.sqlite").exists()  # the evaluation store is on by default
-    assert out["rerun_seconds"] < 5.0  # a finished run is read back, not retrained
-    report = out["report"].read_text()
-    assert "token_probabilities.png" in report
+                        f"{first!r} is now at line(s) {found}: update docs/tutorials/03's source")
 
 
 def test_docs_index_lists_every_tutorial() -> None:
