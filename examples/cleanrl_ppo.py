@@ -6,6 +6,7 @@ to design NAS-Bench-201 cells (``nas_env/NB201-v0``) and prints the mean reward 
 the first and the last ``report_episodes`` architectures, so you can see it learn.
 Any nas_env id works (``--env-id nas_env/Synthetic-v0``); masks come from
 ``info["action_mask"]``, which the vector env stacks into a ``(num_envs, n)`` array.
+Needs gymnasium >= 1.1 (same-step autoreset of the vector env).
 
     python examples/cleanrl_ppo.py
     python examples/cleanrl_ppo.py --total-timesteps 120000 --seed 1

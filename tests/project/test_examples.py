@@ -82,6 +82,12 @@ def random_search_rewards(env: gym.Env, n: int, seed: int) -> list[float]:
 
 
 # ---------------------------------------------------------------- cleanrl_ppo.py (no extra needed)
+#: the example steps its vector env with same-step autoreset, which gymnasium has from 1.1 (1.0 is allowed: .ci/lowest)
+needs_same_step_autoreset = pytest.mark.skipif(not hasattr(gym.vector, "AutoresetMode"),
+                                               reason="examples/cleanrl_ppo.py needs gymnasium >= 1.1")
+
+
+@needs_same_step_autoreset
 def test_cleanrl_ppo_learns_on_nb201() -> None:
     """256 cells (8 PPO updates): the last 64 beat the first 64 and random search's 256."""
     out, printed = run_quietly(load_example("cleanrl_ppo").main, total_timesteps=1536, seed=0, report_episodes=64)
@@ -94,6 +100,7 @@ def test_cleanrl_ppo_learns_on_nb201() -> None:
     assert_nb201_reward(out["best_arch"], out["best_reward"])
 
 
+@needs_same_step_autoreset
 def test_cleanrl_ppo_is_deterministic() -> None:
     main = load_example("cleanrl_ppo").main
     first, _ = run_quietly(main, total_timesteps=576, seed=3, report_episodes=16)
@@ -103,6 +110,7 @@ def test_cleanrl_ppo_is_deterministic() -> None:
     assert other != first  # the seed is used
 
 
+@needs_same_step_autoreset
 def test_cleanrl_ppo_command_line_is_main() -> None:
     """``python examples/cleanrl_ppo.py --flag value`` runs ``main`` with those values (bools included)."""
     path = str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")
@@ -123,6 +131,7 @@ def test_cleanrl_ppo_command_line_is_main() -> None:
     assert "mean reward of the last  16 episodes" in proc.stdout and "best architecture: |" in proc.stdout
 
 
+@needs_same_step_autoreset
 def test_cleanrl_ppo_masks_on_a_masked_space() -> None:
     """On the Zoph & Le grammar (stride and skip tokens mask actions) no masked action is ever taken."""
     pytest.importorskip("sb3_contrib")  # make_env lives in the MaskablePPO example
