@@ -28,7 +28,12 @@ from typing import Any
 
 from nas_env.evaluators.base import Evaluator, failure_metrics
 
-__all__ = ["Executor", "InProcessExecutor", "Request", "safe_evaluate"]
+__all__ = ["Executor", "ExecutorError", "InProcessExecutor", "Request", "safe_evaluate"]
+
+
+class ExecutorError(RuntimeError):
+    """The executor itself cannot go on (e.g. no worker process starts): the search stops with one line, and
+    rerunning the same command continues it."""
 
 
 @dataclass(frozen=True)
