@@ -5,6 +5,8 @@
 (torch is imported only by the training envs, when they are made).
 """
 
+# first: in the nas-env command's own process, Ctrl-C while it imports prints one line (nas_env/interrupt.py)
+from nas_env import interrupt as _interrupt  # noqa: F401
 from nas_env.env import NASEnv
 from nas_env.evaluators import (
     Evaluator,
