@@ -20,7 +20,8 @@ table ``evaluations``   one row per finished evaluation
 ``fidelity``            JSON of the fidelity (``null`` when the evaluator has none)
 ``seed``                training seed (integer)
 ``status``              ``ok``, the child's failure status (served like ``ok``: the child's own
-                        fault), or ``retry``: the machine failed it (worker killed, timeout);
+                        fault: it does not build, it diverges), or ``retry``: the machine failed it
+                        (worker killed, memory refused, a timeout; metrics with ``transient``);
                         served as a miss and replaced by the next result
 ``metrics``             JSON of the metrics dict
 ``cost_seconds``        the evaluation's cost

@@ -119,6 +119,7 @@ SLOW = (
     "tests/nas_env/evaluators/test_image_train.py::test_three_layer_child_learns_digits",
     "tests/nas_env/test_store_robustness.py::test_many_processes_create_one_new_store_at_once",
     "tests/benchmarks/cli/test_interrupt.py",
+    "tests/nas_env/evaluators/test_failure_kinds.py::test_an_allocation_the_machine_refused_is_trained_again",
 )
 
 
