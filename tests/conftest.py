@@ -108,7 +108,8 @@ def one_torch_thread() -> Iterator[None]:
 SLOW = (
     "tests/project/test_examples.py", "tests/project/test_notebooks.py", "tests/project/test_install_namespace.py",
     "tests/project/test_tutorials.py", "tests/agents/test_learning.py", "tests/nas_env/executors/",
-    "tests/benchmarks/run/test_fault_injection.py", "tests/benchmarks/run/test_resume.py",
+    "tests/benchmarks/run/test_fault_injection.py", "tests/benchmarks/run/test_fault_injection_machine.py",
+    "tests/benchmarks/run/test_resume.py",
     "tests/benchmarks/run/test_resume_training.py", "tests/benchmarks/run/test_user_env.py",
     "tests/benchmarks/cli/test_golden_outputs.py::test_outputs_match_the_manifest",
     "tests/benchmarks/measure/", "tests/benchmarks/report/test_answers.py",
