@@ -6,6 +6,8 @@
 NAS-Bench-Graph's tables need ``pip install "nas-env[graph]"`` when it is made).
 """
 
+# first: in the nas-env command's own process, Ctrl-C while it imports prints one line (nas_env/interrupt.py)
+from nas_env import interrupt as _interrupt  # noqa: F401
 from nas_env.env import NASEnv
 from nas_env.evaluators import (
     Evaluator,

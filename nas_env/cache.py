@@ -103,18 +103,20 @@ class CachedEvaluator(Evaluator):
 
 
 def attach_store(env: gym.Env, path: str | os.PathLike, num_seeds: int = 1, claimant: str | None = None,
-                 claim_ttl: float = DEFAULT_TTL) -> EvaluationStore:
+                 claim_ttl: float = DEFAULT_TTL, timeout: float = 30.0) -> EvaluationStore:
     """Put ``env``'s evaluator behind a store at ``path`` (created or reopened); returns the store.
 
     ``claimant`` and ``claim_ttl`` are the store's claims of children in training (:mod:`nas_env.claims`):
     pass a stable ``claimant`` (a run directory) so that a resumed run takes its own claims over at once.
+    ``timeout``: seconds to wait for the store while another process holds it locked (the store's wait).
 
     Reopening a store made for another space or evaluator configuration raises
     :class:`nas_env.store.StoreError`.
     """
     base = env.unwrapped
     inner = base.evaluator.inner if isinstance(base.evaluator, CachedEvaluator) else base.evaluator
-    store = EvaluationStore(path, base.space.config(), inner.config(), claim_ttl=claim_ttl, owner=claimant)
+    store = EvaluationStore(path, base.space.config(), inner.config(), timeout=timeout, claim_ttl=claim_ttl,
+                            owner=claimant)
     base.evaluator = CachedEvaluator(inner, store, num_seeds)
     base.evaluator.owner = weakref.ref(base)  # env.close() closes the store (copies that share it do not)
     return store

@@ -22,8 +22,10 @@ import socket
 import sqlite3
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
+from nas_env.store_access import StoreAccess
 from nas_env.validation import check_real
 
 __all__ = ["CLAIMS_DDL", "DEFAULT_TTL", "Claims", "default_owner"]
@@ -49,11 +51,14 @@ def _fidelity_json(fidelity: Any) -> str:
 
 
 class Claims:
-    """The claims of one owner in the store at ``conn`` (the store's connection; see the module docstring)."""
+    """The claims of one owner in the store at ``conn`` (the store's connection; see the module docstring).
+    ``access`` runs each operation (waits for a busy store, turns failures into ``StoreError``)."""
 
     def __init__(self, conn: sqlite3.Connection, path: str, ttl: float = DEFAULT_TTL, owner: str | None = None,
-                 timeout: float = 30.0):
-        self._conn, self._path, self._timeout = conn, path, timeout
+                 access: StoreAccess | None = None):
+        self._conn, self._path = conn, path
+        self._access = access or StoreAccess(Path(path), 30.0)
+        self._timeout = self._access.wait
         self.ttl = check_real("claim ttl (seconds)", ttl, low=0, low_open=True)
         self.owner = owner or default_owner()
         self._stop = threading.Event()
@@ -62,6 +67,12 @@ class Claims:
     def claim(self, arch: str, fidelity: Any, seed: int) -> bool:
         """Claim a child for training: false when its result exists or another owner holds a live claim."""
         key = (arch, _fidelity_json(fidelity), int(seed))
+        if self._access.call(lambda: self._claim(key), "claiming a child to train"):
+            self._start_heartbeat()
+            return True
+        return False
+
+    def _claim(self, key: tuple[str, str, int]) -> bool:
         now = time.time()
         with self._conn:
             self._conn.execute("BEGIN IMMEDIATE")
@@ -77,14 +88,16 @@ class Claims:
             self._conn.execute(
                 "INSERT INTO claims VALUES (?, ?, ?, ?, ?) ON CONFLICT (arch, fidelity, seed) DO UPDATE SET "
                 "owner = excluded.owner, expires = excluded.expires", (*key, self.owner, now + self.ttl))
-        self._start_heartbeat()
         return True
 
     def release(self, arch: str, fidelity: Any, seed: int) -> None:
-        """Give a claim up without a result (the training was abandoned)."""
-        with self._conn:
-            self._conn.execute("DELETE FROM claims WHERE arch = ? AND fidelity = ? AND seed = ? AND owner = ?",
-                               (arch, _fidelity_json(fidelity), int(seed), self.owner))
+        """Give a claim up without a result (the training was abandoned; it expires anyway if this fails)."""
+        try:
+            with self._conn:
+                self._conn.execute("DELETE FROM claims WHERE arch = ? AND fidelity = ? AND seed = ? AND owner = ?",
+                                   (arch, _fidelity_json(fidelity), int(seed), self.owner))
+        except sqlite3.Error:
+            pass
 
     def held(self) -> int:
         """How many live claims this owner holds."""

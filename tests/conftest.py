@@ -133,7 +133,8 @@ def one_torch_thread() -> Iterator[None]:
 SLOW = (
     "tests/project/test_examples.py", "tests/project/test_notebooks.py", "tests/project/test_install_namespace.py",
     "tests/project/test_tutorials.py", "tests/agents/test_learning.py", "tests/nas_env/executors/",
-    "tests/benchmarks/run/test_fault_injection.py", "tests/benchmarks/run/test_resume.py",
+    "tests/benchmarks/run/test_fault_injection.py", "tests/benchmarks/run/test_fault_injection_machine.py",
+    "tests/benchmarks/run/test_resume.py",
     "tests/benchmarks/run/test_resume_training.py", "tests/benchmarks/run/test_user_env.py",
     "tests/benchmarks/run/test_user_agent_resume.py",
     "tests/nas_env/envs/test_nbgraph.py::test_every_token_sequence_but_all_skip_is_one_of_the_packages_architectures[cora",
@@ -147,6 +148,8 @@ SLOW = (
     "tests/nas_env/evaluators/test_image_train.py::test_three_layer_child_learns_digits",
     "tests/nas_env/test_store_robustness.py::test_many_processes_create_one_new_store_at_once",
     "tests/benchmarks/export/test_dashboard.py",
+    "tests/benchmarks/cli/test_interrupt.py",
+    "tests/nas_env/evaluators/test_failure_kinds.py::test_an_allocation_the_machine_refused_is_trained_again",
 )
 
 

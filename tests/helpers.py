@@ -6,18 +6,21 @@ repository root on ``sys.path`` and names each test module by its dotted path (`
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import json
+import os
 import pkgutil
+import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-__all__ = ["BEST_NB201_CELL", "REPO", "jsonl_records", "load_script", "play", "resolve", "wait_for"]
+__all__ = ["BEST_NB201_CELL", "REPO", "jsonl_records", "load_script", "play", "resolve", "tiny_filesystem", "wait_for"]
 
 #: the repository root (tests/ is one of its folders)
 REPO = Path(__file__).resolve().parents[1]
@@ -85,3 +88,26 @@ def resolve(dotted: str) -> Any:
                 raise AttributeError(f"{dotted}: no {name!r}")
         return obj
     raise ModuleNotFoundError(dotted)
+
+
+@contextlib.contextmanager
+def tiny_filesystem(folder: Path, size: str) -> Iterator[Callable[[str], None]]:
+    """A real file system of ``size`` (tmpfs, e.g. ``"256k"``) mounted on ``folder`` while the block runs; yields
+    ``remount(options)`` (e.g. ``"ro"``, ``"size=8m"``). Skips the test where this process may not mount (not root,
+    no CAP_SYS_ADMIN, not Linux)."""
+    import pytest
+
+    folder.mkdir(parents=True, exist_ok=True)
+    if not sys.platform.startswith("linux") or os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root on Linux")
+    mount = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True)
+    if mount.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mount.stderr.decode().strip()}")
+
+    def remount(options: str) -> None:
+        subprocess.run(["mount", "-o", f"remount,{options}", str(folder)], check=True, capture_output=True)
+
+    try:
+        yield remount
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], capture_output=True)

@@ -21,19 +21,21 @@ import argparse
 import errno
 import sys
 from collections.abc import Sequence
+from typing import Any
 
-from nas_env.benchmarks.cli.benchmark import add_benchmark_parser
+from nas_env import interrupt
 from nas_env.benchmarks.cli.errors import CLIError
-from nas_env.benchmarks.cli.export import add_export_parser
-from nas_env.benchmarks.cli.listing import add_listing_parsers
-from nas_env.benchmarks.cli.report import add_report_parser
-from nas_env.benchmarks.cli.search import add_search_parser, format_summary
 
 __all__ = ["CLIError", "build_parser", "format_summary", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
     from nas_env import __version__
+    from nas_env.benchmarks.cli.benchmark import add_benchmark_parser
+    from nas_env.benchmarks.cli.export import add_export_parser
+    from nas_env.benchmarks.cli.listing import add_listing_parsers
+    from nas_env.benchmarks.cli.report import add_report_parser
+    from nas_env.benchmarks.cli.search import add_search_parser
 
     parser = argparse.ArgumentParser(prog="nas-env", description="Neural architecture search as a Gymnasium env.")
     parser.add_argument("--version", action="version", version=f"nas-env {__version__}")
@@ -48,8 +50,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``nas-env`` console script; returns the exit status."""
+    """Entry point of the ``nas-env`` console script; returns the exit status.
+
+    Ctrl-C prints one line and returns 130 (:mod:`nas_env.interrupt`): while the subcommands are imported and the
+    arguments parsed it exits at once; a subcommand gets ``KeyboardInterrupt`` to clean up. Called with no
+    ``argv`` (the process's own command) it leaves Ctrl-C exiting at once with the line until the process ends;
+    called with ``argv`` (a program or a test calling it) it restores the program's ``SIGINT`` handler.
+    """
+    previous = interrupt.guard()
+    try:
+        return _main(argv)
+    finally:
+        if argv is not None:
+            interrupt.restore(previous)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     from nas_env.data.tables import TableFileError
+    from nas_env.executors.base import ExecutorError
     from nas_env.store import StoreError
 
     parser = build_parser()
@@ -58,16 +76,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse printed its message (usage errors: status 2)
         return int(exc.code or 0)
     try:
-        return int(args.func(args) or 0)
-    except (CLIError, ValueError, ImportError, ConnectionError, StoreError, TableFileError) as exc:
+        with interrupt.raising():
+            return int(args.func(args) or 0)
+    except (CLIError, ValueError, ImportError, ConnectionError, StoreError, TableFileError, ExecutorError) as exc:
         print(f"nas-env: error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:  # the file system refused (missing, read-only, full): not a bug, one line
         print(f"nas-env: error: {os_error_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("nas-env: interrupted; rerun the same command to continue", file=sys.stderr)
-        return 130
+        print(interrupt.LINE, file=sys.stderr)
+        return interrupt.INTERRUPTED
 
 
 def os_error_line(exc: OSError) -> str:
@@ -77,3 +96,13 @@ def os_error_line(exc: OSError) -> str:
         text += ("; the run directory is consistent up to its last checkpoint: free some space and "
                  "rerun the same command to continue")
     return text
+
+
+def __getattr__(name: str) -> Any:
+    """``format_summary`` (from :mod:`.search`), imported on first use: importing this package stays light, so
+    that the command's Ctrl-C handling is in place before the heavy imports."""
+    if name == "format_summary":
+        from nas_env.benchmarks.cli.search import format_summary
+
+        return format_summary
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

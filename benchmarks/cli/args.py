@@ -13,7 +13,8 @@ from typing import Any
 
 from nas_env.validation import argparse_type, check_int, check_int_list, check_real
 
-__all__ = ["HelpFormatter", "csv_list", "json_object", "positive_float", "positive_int", "seed_list"]
+__all__ = ["HelpFormatter", "csv_list", "json_object", "non_negative_float", "positive_float", "positive_int",
+           "seed_list"]
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -43,6 +44,8 @@ def json_object(text: str) -> dict[str, Any]:
 positive_int = argparse_type(int, check_int, low=1)
 #: a finite number > 0
 positive_float = argparse_type(float, check_real, low=0, low_open=True)
+#: a finite number >= 0
+non_negative_float = argparse_type(float, check_real, low=0)
 
 
 def csv_list(text: str) -> list[str]:

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from nas_env.benchmarks.cli.args import json_object, positive_float, positive_int
+from nas_env.benchmarks.cli.args import json_object, non_negative_float, positive_float, positive_int
 from nas_env.benchmarks.cli.errors import CLIError
 from nas_env.benchmarks.run.spec import EXECUTOR_CHOICES
 
@@ -38,6 +38,9 @@ def add_search_parser(sub: Any) -> argparse.ArgumentParser:
                    help="worker processes or Ray actors (default: CPU cores)")
     s.add_argument("--store", default="auto", metavar="auto|on|off|PATH",
                    help="SQLite evaluation store (auto: on for training envs, in DIR/evaluations.sqlite)")
+    s.add_argument("--store-wait", type=non_negative_float, default=30.0, metavar="S",
+                   help="seconds to wait for the store while another process holds it locked (default 30); "
+                   "past it the run stops and rerunning the same command continues it")
     s.add_argument("--ray-address", default=None, metavar="HOST:PORT", help="Ray cluster for --executor ray")
     s.add_argument("--retrain-top", type=positive_int, default=None, metavar="K",
                    help="after the search, train its K best architectures from scratch with the stand-alone "
@@ -60,7 +63,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     run_search(
         args.env, args.env_kwargs, args.agent, args.agent_kwargs, budget, args.seed, Path(args.out),
         progress=not args.no_progress, tensorboard=args.tensorboard, executor=args.executor,
-        workers=args.workers, store=_store_arg(args.store), ray_address=args.ray_address,
+        workers=args.workers, store=_store_arg(args.store), ray_address=args.ray_address, store_wait=args.store_wait,
     )
     summary = json.loads((Path(args.out) / "summary.json").read_text(encoding="utf-8"))
     print(format_summary(summary))

@@ -59,6 +59,7 @@ def run_search(
     workers: int | None = None,
     store: str | Path | bool = "auto",
     ray_address: str | None = None,
+    store_wait: float = 30.0,
 ) -> SearchResult:
     """Run (or resume) one search and write its run directory (see the module docstring).
 
@@ -71,7 +72,7 @@ def run_search(
     """
     spec = RunSpec(env_id, env_kwargs or {}, agent, agent_kwargs or {}, Budget.from_value(budget), seed)
     options = RunOptions(progress, tuple(callbacks), tensorboard, checkpoint_interval_s, executor, workers, store,
-                         ray_address)
+                         ray_address, store_wait)
     run = SearchRun.open(spec, Path(out_dir), options)
     try:
         try:
@@ -144,7 +145,7 @@ class SearchRun:
 
                 # claims of children in training carry the run directory: a resumed run takes its own over
                 claimant = f"{socket.gethostname()}:{os.path.abspath(out_dir)}"
-                self.store = attach_store(self.env, store_path, claimant=claimant)
+                self.store = attach_store(self.env, store_path, claimant=claimant, timeout=options.store_wait)
         except BaseException:
             self.close()
             self.release()

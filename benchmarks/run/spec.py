@@ -11,7 +11,7 @@ from typing import Any
 from nas_env.agents.budget import Budget
 from nas_env.agents.history import Evaluation
 from nas_env.agents.tracker import SearchTracker
-from nas_env.validation import check_choice, check_int
+from nas_env.validation import check_choice, check_int, check_real
 
 __all__ = ["EXECUTOR_CHOICES", "MAX_SEED", "RunOptions", "RunSpec"]
 
@@ -87,6 +87,8 @@ class RunOptions:
     ``store``                   ``"auto"`` (on for training envs), True, False, or a path
                                 to a shared store file (default ``DIR/evaluations.sqlite``)
     ``ray_address``             Ray cluster address for ``executor="ray"``
+    ``store_wait``              seconds to wait for a store another process holds locked
+                                (saying so on stderr); past it the run stops with one line
     ==========================  ======================================================
     """
 
@@ -98,6 +100,8 @@ class RunOptions:
     workers: int | None = None
     store: str | Path | bool = "auto"
     ray_address: str | None = None
+    store_wait: float = 30.0
 
     def __post_init__(self) -> None:
         check_choice("executor", self.executor, EXECUTOR_CHOICES)
+        check_real("store_wait (seconds)", self.store_wait, low=0)

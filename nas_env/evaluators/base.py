@@ -47,10 +47,11 @@ from nas_env.evaluators.contract import (
     check_metrics,
     check_seconds,
 )
+from nas_env.failures import machine_failure
 from nas_env.validation import check_choice
 
-__all__ = ["RENAMED_ARGUMENTS", "Evaluator", "as_generator", "failure_metrics", "make_metrics", "reject_renamed",
-           "user_metrics"]
+__all__ = ["RENAMED_ARGUMENTS", "Evaluator", "as_generator", "failure_metrics", "machine_failure", "make_metrics",
+           "reject_renamed", "user_metrics"]
 
 #: evaluator arguments renamed since nas-env 0.1 (old -> new): the old name fails, naming the new one
 RENAMED_ARGUMENTS: dict[str, str] = {"test_accuracy": "evaluate_test"}

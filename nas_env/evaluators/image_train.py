@@ -46,6 +46,24 @@ __all__ = ["REWARD_METRICS", "TrainEvaluator"]
 REWARD_METRICS: tuple[str, ...] = ("final", "max_last5")
 
 
+#: what :func:`nas_env.models.build_model` is given besides the builder options: by the search and by the dataset
+BUILDER_ARGUMENTS = ("arch", "num_classes", "in_channels", "image_size")
+
+
+def _check_model_options(options: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``model_options`` as a dict; ``ValueError`` naming keys that collide with the builder's other arguments
+    (Python would say "got multiple values for argument" in every child instead)."""
+    if options is None:
+        return {}
+    if not isinstance(options, Mapping):
+        raise ValueError(f"model_options must be a dict of builder options, got {type(options).__name__} {options!r}")
+    taken = [k for k in options if k in BUILDER_ARGUMENTS]
+    if taken:
+        raise ValueError(f"model_options {taken} collide with what the child's builder is given by the dataset "
+                         "(num_classes, in_channels, image_size) and the search (arch); remove them from model_options")
+    return dict(options)
+
+
 class TrainEvaluator(StandaloneEvaluator):
     """Train each child for ``fidelity`` epochs and report its validation accuracy.
 
@@ -113,7 +131,7 @@ class TrainEvaluator(StandaloneEvaluator):
         self.max_train_seconds = check_real("max_train_seconds", max_train_seconds, low=0, low_open=True,
                                             optional=True)
         self.reward_metric = check_choice("reward_metric", reward_metric, REWARD_METRICS)
-        self.model_options = dict(model_options or {})
+        self.model_options = _check_model_options(model_options)
         self.count_flops = bool(count_flops)
         self.channels_last = check_bool("channels_last", channels_last)
         self.default_fidelity = self.epochs

@@ -3,7 +3,10 @@
 :class:`StandaloneEvaluator` (``image_train.TrainEvaluator``, ``lm_train.LMTrainEvaluator``) builds and
 trains a fresh child per evaluation inside :func:`~nas_env.training.child.run_child` and turns what
 happened into metrics: an exception is status ``"failed"``, a trainer's ``"timeout"``/``"diverged"``
-is that status, else the subclass's metrics. :class:`WeightSharingEvaluator`
+is that status, else the subclass's metrics. Whose failure: the child's (it does not build, it
+diverges) is its result; the machine's (memory refused, ``max_train_seconds`` run out: the
+same child trains on a freer machine) carries ``transient=True``, so that an evaluation store
+keeps it as ``retry`` and trains the child again on the next query. :class:`WeightSharingEvaluator`
 (``image_shared.SharedWeightEvaluator``, ``lm_shared.SharedWeightLMEvaluator``) keeps one model for the
 whole search: its first evaluation warms the weights up, every evaluation is numbered, and its
 ``state_dict`` travels with a run's checkpoint. A subclass fills in the family's part (its data, model,
@@ -24,6 +27,11 @@ from nas_env.training.child import child_seed, deterministic, machine_args, run_
 from nas_env.validation import check_int
 
 __all__ = ["StandaloneEvaluator", "TrainingEvaluator", "WeightSharingEvaluator"]
+
+
+def _machine(failed: bool) -> dict[str, bool]:
+    """``transient=True`` for a failure of the machine (:mod:`nas_env.executors.base`), nothing for the child's."""
+    return {"transient": True} if failed else {}
 
 
 class TrainingEvaluator(Evaluator):
@@ -106,14 +114,15 @@ class StandaloneEvaluator(TrainingEvaluator):
             device=self.device, seed=int_seed, num_threads=self.num_threads,
         )
         if run.error is not None:
-            return failure_metrics("failed", run.error, cost_seconds=run.seconds, **sizes, **self.no_scores, **common)
+            return failure_metrics("failed", run.error, cost_seconds=run.seconds, **sizes, **self.no_scores, **common,
+                                   **_machine(run.machine))
         result = run.result
         assert result is not None  # no error: train() returned
         progress = self._progress(result)
         if result.status != "ok":
             return failure_metrics(
                 result.status, result.error or result.status, cost_seconds=result.seconds,
-                **sizes, **self.no_scores, **progress, **common,
+                **sizes, **self.no_scores, **progress, **common, **_machine(result.status == "timeout"),
             )
         return self._metrics(result, sizes, progress, common)
 

@@ -1,6 +1,6 @@
 """Executors: evaluate many children at once (in process, local processes, Ray)."""
 
-from nas_env.executors.base import Executor, InProcessExecutor, Request, safe_evaluate
+from nas_env.executors.base import Executor, ExecutorError, InProcessExecutor, Request, safe_evaluate
 from nas_env.executors.process import ProcessExecutor
 from nas_env.validation import check_choice
 
@@ -19,4 +19,5 @@ def make_executor(kind: str, evaluator, **kwargs) -> Executor:  # type: ignore[n
     return RayExecutor(evaluator, **kwargs)
 
 
-__all__ = ["EXECUTORS", "Executor", "InProcessExecutor", "ProcessExecutor", "Request", "make_executor", "safe_evaluate"]
+__all__ = ["EXECUTORS", "Executor", "ExecutorError", "InProcessExecutor", "ProcessExecutor", "Request", "make_executor",
+           "safe_evaluate"]

@@ -15,8 +15,9 @@ starts), then :class:`Request` objects. :meth:`Executor.run` yields
 result the moment it exists. A child that times out, crashes its worker or
 raises is a *result* with a failure status; the executor itself only raises for
 misuse. Failures the *machine* caused (a worker killed, e.g. by the OOM killer, a
-timeout under load) carry ``transient=True``: the run's history keeps them, and an
-evaluation store records them as ``retry`` so that later runs train the child again.
+timeout under load, memory refused: :func:`~nas_env.failures.machine_failure`) carry
+``transient=True``: the run's history keeps them, and an evaluation store records them as
+``retry`` so that later runs train the child again.
 """
 
 from __future__ import annotations
@@ -27,8 +28,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from nas_env.evaluators.base import Evaluator, failure_metrics
+from nas_env.failures import machine_failure
 
-__all__ = ["Executor", "InProcessExecutor", "Request", "safe_evaluate"]
+__all__ = ["Executor", "ExecutorError", "InProcessExecutor", "Request", "safe_evaluate"]
+
+
+class ExecutorError(RuntimeError):
+    """The executor itself cannot go on (e.g. no worker process starts): the search stops with one line, and
+    rerunning the same command continues it."""
 
 
 @dataclass(frozen=True)
@@ -45,7 +52,8 @@ def safe_evaluate(evaluator: Evaluator, request: Request) -> dict[str, Any]:
     try:
         return evaluator.evaluate(request.arch, fidelity=request.fidelity, seed=request.seed)
     except Exception as exc:  # an evaluator bug must not end the search
-        return failure_metrics("failed", f"{type(exc).__name__}: {exc}")
+        return failure_metrics("failed", f"{type(exc).__name__}: {exc}",
+                               **({"transient": True} if machine_failure(exc) else {}))
 
 
 class Executor(ABC):

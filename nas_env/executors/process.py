@@ -13,11 +13,21 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from nas_env.evaluators.base import Evaluator, failure_metrics
-from nas_env.executors.base import Executor, Request, safe_evaluate
+from nas_env.executors.base import Executor, ExecutorError, Request, safe_evaluate
 from nas_env.executors.lifeline import die_with_parent, ignore_sigint, sigint_ignored
 from nas_env.validation import check_int, check_real
 
-__all__ = ["ProcessExecutor"]
+__all__ = ["START_ATTEMPTS", "ProcessExecutor"]
+
+#: starts of a worker process in a row (each new one after the last died while starting) before the executor
+#: gives up with :class:`~nas_env.executors.base.ExecutorError`
+START_ATTEMPTS = 3
+#: seconds a starting worker has to report ready
+START_SECONDS = 120
+
+
+class _StartFailed(Exception):
+    """One worker process died (or hung) while starting."""
 
 
 def _worker_main(conn: Connection, evaluator: Evaluator, num_threads: int | None, parent_pid: int | None = None,
@@ -76,7 +86,9 @@ class ProcessExecutor(Executor):
         timeout: wall-clock seconds per child, enforced by killing the worker
             (status ``"timeout"``, not retried). ``None`` = no limit.
         max_retries: how often a child whose worker *died* (killed, segfault, OOM)
-            is started again before it is recorded as ``"failed"``.
+            is started again before it is recorded as ``"failed"``. A worker that dies while it
+            starts is started again, up to :data:`START_ATTEMPTS` times in a row; then
+            :class:`~nas_env.executors.base.ExecutorError` (one line: rerun to continue).
         start_method: multiprocessing start method (``"spawn"`` is safe with torch).
     """
 
@@ -114,6 +126,16 @@ class ProcessExecutor(Executor):
 
     # --------------------------------------------------------------- workers
     def _start_worker(self) -> _Worker:
+        """A new worker, started again if it dies while starting (a machine failure: the OOM killer, a kill)."""
+        for _ in range(START_ATTEMPTS):
+            try:
+                return self._spawn_worker()
+            except _StartFailed as exc:
+                last = str(exc)
+        raise ExecutorError(f"could not start a worker process: {START_ATTEMPTS} starts in a row failed (the last: "
+                            f"{last}); the search stopped: rerun the same command to continue")
+
+    def _spawn_worker(self) -> _Worker:
         parent, child = self._ctx.Pipe()
         main_thread = threading.current_thread() is threading.main_thread()
         proc = self._ctx.Process(
@@ -124,10 +146,20 @@ class ProcessExecutor(Executor):
             proc.start()
         child.close()
         worker = _Worker(proc, parent)
-        if not parent.poll(120):
-            proc.kill()
-            raise RuntimeError("a worker process did not start within 120 s")
-        tag, worker.pid = parent.recv()
+        try:
+            if not parent.poll(START_SECONDS):
+                raise _StartFailed(f"worker pid {proc.pid} did not start within {START_SECONDS} s")
+            try:
+                tag, worker.pid = parent.recv()
+            except (EOFError, OSError) as exc:  # it died before it reported ready
+                proc.join(5)
+                raise _StartFailed(f"worker pid {proc.pid} died while starting (exit code {proc.exitcode})") from exc
+        except BaseException:  # (Ctrl-C included) no half-started worker is left behind
+            if proc.is_alive():
+                proc.kill()
+            proc.join(5)
+            parent.close()
+            raise
         return worker
 
     def _ensure_workers(self) -> None:
@@ -169,7 +201,10 @@ class ProcessExecutor(Executor):
                     tasks[next_id] = task
                     w.task = next_id
                     w.deadline = None if self.timeout is None else time.monotonic() + self.timeout
-                    w.conn.send((next_id, task.request))
+                    try:
+                        w.conn.send((next_id, task.request))
+                    except OSError:  # it died after it started: seen below (its sentinel), and the child retried
+                        pass
                     next_id += 1
             busy = [w for w in self._workers if w.task is not None]
             deadlines = [w.deadline for w in busy if w.deadline is not None]

@@ -8,10 +8,18 @@ Children are dispatched with ``actor.evaluate.remote`` and collected with
 is recorded as ``"timeout"``. Actors are spread over the cluster's nodes (``SPREAD``);
 a replacement is placed on a live node, and each child's metrics name the Ray node
 that trained it (``metrics["node_id"]``).
+
+Ray on this machine (no ``address``): the executor starts it without the dashboard and without
+forwarding Ray's own logs to the search's output, and watches it: if its raylet dies mid-run
+(killed, out of memory) the search stops with one line (:class:`~nas_env.executors.base.ExecutorError`:
+rerun the same command to continue) and the actors are ended; if the search itself is killed,
+:func:`~nas_env.executors.lifeline.reap_descendants_on_exit` ends Ray's agents and actors.
 """
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import time
 from collections import deque
@@ -20,9 +28,13 @@ from typing import Any
 from urllib.parse import urlparse
 
 from nas_env.evaluators.base import Evaluator, failure_metrics
-from nas_env.executors.base import Executor, Request, safe_evaluate
+from nas_env.executors.base import Executor, ExecutorError, Request, safe_evaluate
+from nas_env.executors.lifeline import reap_descendants_on_exit
 
 __all__ = ["RayExecutor", "check_ray_address"]
+
+#: seconds between two checks that a local Ray cluster's raylet still runs
+CHECK_SECONDS = 1.0
 
 
 def _import_ray() -> Any:
@@ -104,9 +116,15 @@ class RayExecutor(Executor):
             evaluator.data  # noqa: B018  materialise a lazily loaded dataset so it is shipped once, below
         if address is not None:
             check_ray_address(address)
+        self._raylet: Any = None  # the local raylet's process, when this executor started Ray here
         if not ray.is_initialized():
-            ray.init(address=address, ignore_reinit_error=True, logging_level="ERROR",
-                     include_dashboard=False, **(init_kwargs or {}))
+            local = address is None
+            ray.init(address=address, ignore_reinit_error=True, logging_level="ERROR", include_dashboard=False,
+                     **({"log_to_driver": False} if local else {}), **(init_kwargs or {}))
+            if local:
+                reap_descendants_on_exit()  # a SIGKILLed search leaves no Ray process behind
+                self._raylet = _local_raylet(ray)
+                _quiet_raylet_death(ray)  # reported in one line by _check_raylet
         self._ray = ray
         self.evaluator = evaluator
         self.num_cpus, self.num_gpus = num_cpus, num_gpus
@@ -117,7 +135,7 @@ class RayExecutor(Executor):
         self._evaluator_ref = ray.put(evaluator)
         self._actor_cls = ray.remote(_EvalActor)
         self._actors: list[Any] = [self._new_actor() for _ in range(self.num_workers)]
-        ray.get([a.pid.remote() for a in self._actors])  # wait until every actor is up
+        self._pids = dict(zip(self._actors, ray.get([a.pid.remote() for a in self._actors])))  # every actor is up
         self.restarts = 0
 
     def _new_actor(self) -> Any:
@@ -145,11 +163,12 @@ class RayExecutor(Executor):
                 i, req, tries = pending.popleft()
                 ref = actor.evaluate.remote(req)
                 inflight[ref] = (actor, i, req, tries + 1, time.monotonic())
-            wait_for = None
+            wait_for = None if self._raylet is None else CHECK_SECONDS
             if self.timeout is not None:
                 oldest = min(t0 for *_, t0 in inflight.values())
-                wait_for = max(0.0, oldest + self.timeout - time.monotonic())
+                wait_for = min(wait_for or float("inf"), max(0.0, oldest + self.timeout - time.monotonic()))
             done, _ = ray.wait(list(inflight), num_returns=1, timeout=wait_for)
+            self._check_raylet()
             for ref in done:
                 actor, i, req, tries, _ = inflight.pop(ref)
                 try:
@@ -185,7 +204,8 @@ class RayExecutor(Executor):
         for attempt in range(self.max_retries + 1):
             new = self._new_actor()
             try:
-                self._ray.get(new.pid.remote())  # started: its start-up does not count against a child's timeout
+                # started: its start-up does not count against a child's timeout
+                self._pids[new] = self._get_checked(new.pid.remote())
                 break
             except self._ray.exceptions.RayActorError:
                 # placed on a node that had just died before the cluster noticed: place it again
@@ -193,13 +213,64 @@ class RayExecutor(Executor):
                     raise
                 time.sleep(1.0)
         self._actors[self._actors.index(actor)] = new
+        self._pids.pop(actor, None)
         self.restarts += 1
         return new
 
+    # --------------------------------------------------------- local Ray
+    def _check_raylet(self) -> None:
+        """``ExecutorError`` (one line) if the raylet of the Ray this executor started here has died."""
+        if self._raylet is None or self._raylet.poll() is None:
+            return
+        code = self._raylet.returncode
+        self.close()
+        raise ExecutorError(f"Ray's raylet on this machine (pid {self._raylet.pid}) died (exit code {code}; "
+                            "killed, or out of memory?); the search stopped: rerun the same command to continue")
+
+    def _get_checked(self, ref: Any) -> Any:
+        """``ray.get(ref)``, checking the local raylet every second meanwhile (a dead one never answers)."""
+        while True:
+            done, _ = self._ray.wait([ref], timeout=None if self._raylet is None else CHECK_SECONDS)
+            self._check_raylet()
+            if done:
+                return self._ray.get(ref)
+
     def close(self) -> None:
+        """End the actors (by pid when the local raylet is gone: Ray cannot reach them then)."""
+        dead = self._raylet is not None and self._raylet.poll() is not None
         for a in self._actors:
             try:
-                self._ray.kill(a)
+                if dead:
+                    os.kill(self._pids[a], signal.SIGKILL)
+                else:
+                    self._ray.kill(a)
             except Exception:
                 pass
-        self._actors = []
+        self._actors, self._pids = [], {}
+
+
+def _quiet_raylet_death(ray: Any) -> None:
+    """Drop the driver's print of Ray's "Raylet is terminated ... Last 20 lines of the Raylet logs" (its agents
+    publish it when the raylet dies): the executor says it in one line. Every other message is printed as before."""
+    worker = getattr(getattr(ray, "_private", None), "worker", None)
+    show = getattr(worker, "print_to_stdstream", None)
+    if show is None or getattr(show, "nas_env_quiet", False):
+        return
+
+    def print_to_stdstream(data: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(data, dict) and data.get("pid") == "raylet" and \
+                any(str(line).startswith("Raylet is terminated") for line in data.get("lines") or []):
+            return None
+        return show(data, *args, **kwargs)
+
+    print_to_stdstream.nas_env_quiet = True  # type: ignore[attr-defined]
+    worker.print_to_stdstream = print_to_stdstream
+
+
+def _local_raylet(ray: Any) -> Any:
+    """The raylet process (a ``subprocess.Popen``) of the Ray that ``ray.init()`` started here, or ``None``."""
+    try:
+        node = ray._private.worker._global_node
+        return node.all_processes[ray._private.ray_constants.PROCESS_TYPE_RAYLET][0].process
+    except (AttributeError, KeyError, IndexError, TypeError):  # another Ray version: not watched
+        return None

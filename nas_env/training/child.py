@@ -18,6 +18,7 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 import torch
 
+from nas_env.failures import machine_failure
 from nas_env.validation import check_int
 
 __all__ = [
@@ -112,11 +113,14 @@ class ChildRun(Generic[R]):
         result: what ``train`` returned; ``None`` when it raised.
         error: :func:`error_text` of the exception ``train`` raised; ``None`` when it returned.
         seconds: wall seconds from the start of ``train`` to its return or exception.
+        machine: the exception was the machine's failure, not the child's (memory refused:
+            :func:`~nas_env.failures.machine_failure`).
     """
 
     result: R | None
     error: str | None
     seconds: float
+    machine: bool = False
 
 
 def run_child(
@@ -126,7 +130,8 @@ def run_child(
 
     ``train`` runs with ``num_threads`` intra-op threads (``None``: unchanged) under
     :func:`deterministic` with ``seed``. An ``Exception`` it raises (a bad child: too-small
-    feature maps, out of memory, ...) becomes ``ChildRun.error`` after freeing the CUDA cache;
+    feature maps; or the machine's failure: out of memory, ``ChildRun.machine``) becomes
+    ``ChildRun.error`` after freeing the CUDA cache;
     anything else (``KeyboardInterrupt``) propagates. The thread count, RNG and determinism
     settings are restored either way.
     """
@@ -138,5 +143,5 @@ def run_child(
         except Exception as e:  # a bad child is a result, never a crash of the search
             if device.type == "cuda":
                 torch.cuda.empty_cache()
-            return ChildRun(None, error_text(e), time.perf_counter() - start)
+            return ChildRun(None, error_text(e), time.perf_counter() - start, machine_failure(e))
         return ChildRun(result, None, time.perf_counter() - start)

@@ -46,6 +46,11 @@ def test_every_family_speaks_one_vocabulary_and_its_env_default_is_one_of_its_ba
      "unknown train_kwargs ['steps'] for backend='train'; valid: ["),
     ("nas_env/ZophLeRNN-v0", {**RNN, "backend": "shared", "train_kwargs": {"dataset": "ptb"}},
      "train_kwargs ['dataset'] repeat the env's own arguments with backend='shared'"),
+    ("nas_env/ZophLeCNN-v0", {**CNN, "train_kwargs": {"lr": 0.01}},  # issue 22: not "got multiple values for 'lr'"
+     "train_kwargs ['lr'] repeat the env's own arguments with backend='train'; set them on the env"),
+    ("nas_env/NB201-v0", {"backend": "train", "train_kwargs": {"model_options": {"num_classes": 3, "channels": 8}}},
+     "model_options ['num_classes'] collide with what the child's builder is given by the dataset (num_classes, "
+     "in_channels, image_size) and the search (arch); remove them from model_options"),
 ])
 def test_bad_backend_arguments_name_the_value_and_what_is_valid(env_id, kwargs, message):
     with pytest.raises(ValueError) as err:
