@@ -28,10 +28,11 @@ from nas_env.benchmarks.run.retrain import read_retrain
 __all__ = ["compute_retrained", "retrained_markdown"]
 
 
-def _topk_means(retrain: dict[str, Any]) -> dict[int, float]:
-    """Mean stand-alone reward (%) of the k best-ranked re-trained finalists (NaN if fewer; a failed one: NaN)."""
+def _topk_means(retrain: dict[str, Any], scale: float) -> dict[int, float]:
+    """Mean stand-alone reward (x ``scale``: percent for a fraction) of the k best-ranked re-trained finalists
+    (NaN if fewer; a failed one: NaN)."""
     vals = [c.get("standalone_reward") for c in sorted(retrain.get("children", []), key=lambda c: c["rank"])]
-    vals = [np.nan if v is None else 100.0 * v for v in vals]
+    vals = [np.nan if v is None else scale * v for v in vals]
     return {k: float(np.mean(vals[:k])) if len(vals) >= k else float("nan") for k in TOPK}
 
 
@@ -45,22 +46,18 @@ def _epochs(n: int | None) -> str:
     return "the env's epochs" if n is None else f"{n} epoch{'s' if n != 1 else ''}"
 
 
-def _pct(x: float) -> str:
-    return f"{x:.2f}" if np.isfinite(x) else "n/a"
-
-
 def compute_retrained(d: ReportData) -> None:
     """Per-run top-k re-trained means, differences from random search, ``retrained.csv`` (module docstring)."""
     if not d.protocol.retrain_top:
         return
-    rows, per_agent = [], {}
+    rows, per_agent, u = [], {}, d.units
     for agent in d.agents:
         means = []
         for r in d.runs[agent]:
             retrain = read_retrain(r.path)
             if not retrain:
                 continue
-            means.append(_topk_means(retrain))
+            means.append(_topk_means(retrain, u.scale))
             rows += [{"agent": agent, "seed": r.seed, "rank": c["rank"], "arch": c["arch"],
                       "search_reward": c["search_reward"], "final_weights_reward": c.get("final_weights_reward"),
                       "standalone_reward": c.get("standalone_reward"),
@@ -70,7 +67,7 @@ def compute_retrained(d: ReportData) -> None:
             per_agent[agent] = {k: np.array([m[k] for m in means]) for k in TOPK}
     write_csv(d.out / "retrained.csv", rows)
     out: dict[str, Any] = {"runs": {a: len(v[TOPK[0]]) for a, v in per_agent.items()},
-                           "topk_mean_percent": {a: {str(k): _mean(v[k]) for k in TOPK}
+                           f"topk_mean_{u.mean_key}": {a: {str(k): _mean(v[k]) for k in TOPK}
                                                  for a, v in per_agent.items()},
                            "difference_vs_random": {str(k): {} for k in TOPK}}
     if BASELINE in per_agent:
@@ -81,7 +78,7 @@ def compute_retrained(d: ReportData) -> None:
                     continue
                 est, lo, hi = stats.bootstrap_difference_band(a, b, reps=BAND_REPS, seed=10 * j + k)
                 out["difference_vs_random"][str(k)][agent] = {"samples": d.protocol.retrain_top,
-                                                              "difference_pp": float(est[0]),
+                                                              u.difference_key: float(est[0]),
                                                               "ci": [float(lo[0]), float(hi[0])]}
     d.aggregate["retrained"] = out
 
@@ -91,24 +88,24 @@ def retrained_markdown(d: ReportData, verdicts: Callable[[ReportData, dict], lis
     r = d.aggregate.get("retrained")
     if not d.protocol.retrain_top or r is None:
         return []
-    p = d.protocol
+    p, u = d.protocol, d.units
     lines = ["## 3b. Re-trained finalists (the final numbers)\n"]
     add = lines.append
     add(f"After each run, its {p.retrain_top} best distinct architectures (a shared-weight run: under its final "
         f"shared weights) were re-trained stand-alone from scratch ({_epochs(p.retrain_epochs)}, seed "
-        "0). Top-k = mean stand-alone reward (%; the env's reward of the re-trained child, e.g. its validation "
+        f"0). Top-k = mean stand-alone reward ({u.unit}; the env's reward of the re-trained child, e.g. its validation "
         "accuracy) of a run's k best-ranked finalists; the final result of section 1 is the test accuracy of its "
         "finalist with the best stand-alone reward. "
         f"Δ = difference from `{BASELINE}` over seeds, 95% bootstrap interval (seeds resampled in both agents). "
         "Data: `retrained.csv`.\n")
-    add("| agent | runs | " + " | ".join(f"top-{k} re-trained reward (%)" for k in TOPK) + " | "
-        + " | ".join(f"top-{k} Δ [95% CI] (pp)" for k in TOPK) + " |")
+    add("| agent | runs | " + " | ".join(u.head(f"top-{k} re-trained reward") for k in TOPK) + " | "
+        + " | ".join(u.diff_head(f"top-{k} Δ [95% CI]") for k in TOPK) + " |")
     add("|---" * (2 + 2 * len(TOPK)) + "|")
     diff = r["difference_vs_random"]
-    for a, means in r["topk_mean_percent"].items():
-        cells = [_pct(means[str(k)]) for k in TOPK]
-        cells += [f"{diff[str(k)][a]['difference_pp']:+.2f} [{diff[str(k)][a]['ci'][0]:+.2f}, "
-                  f"{diff[str(k)][a]['ci'][1]:+.2f}]" if a in diff[str(k)] else "—" for k in TOPK]
+    for a, means in r[f"topk_mean_{u.mean_key}"].items():
+        cells = [u.fmt(means[str(k)]) for k in TOPK]
+        cells += [f"{u.fmt(diff[str(k)][a][u.difference_key], True)} [{u.fmt(diff[str(k)][a]['ci'][0], True)}, "
+                  f"{u.fmt(diff[str(k)][a]['ci'][1], True)}]" if a in diff[str(k)] else "—" for k in TOPK]
         add(f"| {a} | {r['runs'][a]} | " + " | ".join(cells) + " |")
     add("")
     lines += [f"- On re-trained numbers, {t}" for t in verdicts(d, diff)]
