@@ -43,7 +43,7 @@ from nas_env.training.dataset_files import (
 )
 from nas_env.validation import check_real
 
-__all__ = ["DATASETS", "Dataset", "check_dataset_name", "load_dataset"]
+__all__ = ["DATASETS", "TEST_SIZES", "Dataset", "check_dataset_name", "load_dataset"]
 
 
 @dataclass(frozen=True)
@@ -113,6 +113,10 @@ DATASETS: dict[str, tuple[Callable[[str | None, bool], RawData], float]] = {
     "fashion_mnist_14": (read_fashion_mnist_14, 0.1),
     "cifar10": (read_cifar10, 0.1),
 }
+
+
+#: images in each dataset's test split (what one test accuracy is measured on; tested against the loaded data)
+TEST_SIZES: dict[str, int] = {"digits": 359, "fashion_mnist": 10_000, "fashion_mnist_14": 10_000, "cifar10": 10_000}
 
 
 def check_dataset_name(name: str) -> str:

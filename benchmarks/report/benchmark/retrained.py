@@ -23,7 +23,9 @@ import numpy as np
 
 from nas_env.benchmarks.report import stats
 from nas_env.benchmarks.report.benchmark.data import BAND_REPS, BASELINE, TOPK, ReportData, write_csv
-from nas_env.benchmarks.run.retrain import read_retrain
+from nas_env.benchmarks.report.binomial import wilson_interval
+from nas_env.benchmarks.run.retrain import read_retrain, retrained_pick
+from nas_env.training.datasets import TEST_SIZES, check_dataset_name
 
 __all__ = ["compute_retrained", "retrained_markdown"]
 
@@ -80,7 +82,25 @@ def compute_retrained(d: ReportData) -> None:
                 out["difference_vs_random"][str(k)][agent] = {"samples": d.protocol.retrain_top,
                                                               u.difference_key: float(est[0]),
                                                               "ci": [float(lo[0]), float(hi[0])]}
+    n_test = _test_images(d)
+    if n_test is not None:
+        out["test_images"] = n_test
+        out["pick_test_accuracy_wilson95"] = {
+            a: [{"seed": r.seed, "accuracy": pick["standalone_test_accuracy"],
+                 "interval": list(wilson_interval(pick["standalone_test_accuracy"], n_test))}
+                for r in d.runs[a] if (pick := retrained_pick(r.path)) and pick.get("standalone_test_accuracy")
+                is not None] for a in d.agents}
     d.aggregate["retrained"] = out
+
+
+def _test_images(d: ReportData) -> int | None:
+    """Test images of the protocol's image dataset (``None``: not an image dataset we know)."""
+    if "ZophLeCNN" not in d.protocol.env_id and "dataset" not in d.protocol.env_kwargs:
+        return None
+    try:
+        return TEST_SIZES.get(check_dataset_name(str(d.protocol.env_kwargs.get("dataset", "digits"))))
+    except ValueError:
+        return None
 
 
 def retrained_markdown(d: ReportData, verdicts: Callable[[ReportData, dict], list[str]]) -> list[str]:
@@ -110,4 +130,17 @@ def retrained_markdown(d: ReportData, verdicts: Callable[[ReportData, dict], lis
     add("")
     lines += [f"- On re-trained numbers, {t}" for t in verdicts(d, diff)]
     add("")
+    wilson = r.get("pick_test_accuracy_wilson95")
+    if wilson:
+        n = r["test_images"]
+        add(f"Test accuracy of each run's pick on the {n:,} test images (one image = {100 / n:.2f} pp), with its 95% "
+            "Wilson interval: what another test sample of that size could give. The bootstrap intervals over seeds "
+            "above do not contain it (every run is tested on the same images).\n")
+        add("| agent | pick's test accuracy per seed (%) [95% Wilson] |")
+        add("|---|---|")
+        for a, picks in wilson.items():
+            cells = "; ".join(f"{p['seed']}: {100 * p['accuracy']:.2f} [{100 * p['interval'][0]:.2f}, "
+                              f"{100 * p['interval'][1]:.2f}]" for p in picks)
+            add(f"| {a} | {cells or '—'} |")
+        add("")
     return lines
