@@ -41,7 +41,9 @@ def add_benchmark_parser(subparsers: Any) -> argparse.ArgumentParser:
                    "random,myagent:hill-climb (docs/02)")
     seeds = p.add_mutually_exclusive_group()
     seeds.add_argument("--seeds", type=positive_int, default=None,
-                       help=f"run seeds 0..N-1 (default: the protocol's: {_default_seeds_text()})")
+                       help="run N seeds from the protocol's first seed: 0..N-1, or 100..99+N for the "
+                       "real-training protocols (rnn-*, cnn-*), whose settings were tuned on seeds below 100 "
+                       f"(default N: the protocol's: {_default_seeds_text()})")
     seeds.add_argument("--seed-list", type=seed_list, default=None, help="explicit seeds, e.g. 3,5,8")
     p.add_argument("--out", type=Path, required=True, help="output directory (reused to resume)")
     units = "; ".join(f"{unit} for {', '.join(names)}" for unit, names in protocol_names_by_unit().items())
@@ -72,11 +74,12 @@ def _default_seeds_text() -> str:
 
 def agents_and_seeds(args: argparse.Namespace, protocol: Any) -> tuple[list[str], list[int]]:
     """``--agents`` and the seeds (``--seed-list`` or ``--seeds``), or the protocol's defaults: the
-    published sample size and algorithms for nb201-* (500 seeds), 5 seeds for the Figure 6 protocols."""
+    published sample size and algorithms for nb201-* (500 seeds), 5 seeds for the Figure 6 protocols (from the
+    protocol's first seed: 100 for the real-training ones, disjoint from their tuning seeds)."""
     if args.seed_list is not None:
         seeds = list(args.seed_list)
     else:
-        seeds = list(range(protocol.default_seeds if args.seeds is None else args.seeds))
+        seeds = protocol.seeds_from_count(protocol.default_seeds if args.seeds is None else args.seeds)
     agents = args.agents if args.agents is not None else list(protocol.default_agents) or csv_list(DEFAULT_AGENTS)
     return _unique_agents(list(agents)), seeds
 

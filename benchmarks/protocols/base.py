@@ -7,7 +7,7 @@ The protocols themselves are registered one family per file (:mod:`nas_env.bench
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,6 +71,16 @@ class Protocol:
             shared weights); the final numbers are then the re-trained ones (:meth:`run_final_accuracy`).
             ``0``: none (the final number is the best-reward evaluation's, :meth:`final_accuracy`).
         retrain_epochs: stand-alone epochs of that re-training (``None``: the env's own ``epochs``).
+        first_seed: the first of the seeds ``nas-env benchmark`` runs by default (``default_seeds`` of them from
+            here, :attr:`seeds`): the real-training protocols report on seeds 100.. so that no run used to choose
+            their settings (``tuning_seeds``) is reported.
+        tuning_seeds: the seeds of the runs that chose the protocol's settings (named in its notes; disjoint from
+            :attr:`seeds`, tested).
+        reward_label: empty when the reward is a fraction shown in percent (accuracy, bits saved); else what the
+            reward is (``"reward 3.15 / ppl^2"``): the report prints it as it is under this label, differences in
+            reward units, never as a percentage.
+        preflight: called by :func:`~nas_env.benchmarks.protocols.registry.get_protocol` before any run starts
+            (e.g. the dataset is installed); raises ``ValueError`` with a one-line message naming the fix.
     """
 
     name: str
@@ -90,6 +100,10 @@ class Protocol:
     default_agents: tuple[str, ...] = ()
     retrain_top: int = 0
     retrain_epochs: int | None = None
+    first_seed: int = 0
+    tuning_seeds: tuple[int, ...] = ()
+    reward_label: str = ""
+    preflight: Callable[[Protocol], None] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         """Refuse a bad setting (naming it and what is valid) where a protocol is defined or read back; the
@@ -99,6 +113,16 @@ class Protocol:
         check_int("default_seeds", self.default_seeds)
         check_int("retrain_top", self.retrain_top, low=0)
         check_int("retrain_epochs", self.retrain_epochs, optional=True)
+        check_int("first_seed", self.first_seed, low=0)
+
+    @property
+    def seeds(self) -> list[int]:
+        """The seeds ``nas-env benchmark`` runs without ``--seeds``/``--seed-list``."""
+        return self.seeds_from_count(self.default_seeds)
+
+    def seeds_from_count(self, n: int) -> list[int]:
+        """``n`` seeds from :attr:`first_seed` on (``nas-env benchmark --seeds N``)."""
+        return list(range(self.first_seed, self.first_seed + n))
 
     # ------------------------------------------------------------------ helpers
     def make_env(self) -> gym.Env:
@@ -193,4 +217,6 @@ class Protocol:
             "notes": self.notes,
             # only where set: the saved protocol of every other benchmark stays as it was
             **({"retrain_top": self.retrain_top, "retrain_epochs": self.retrain_epochs} if self.retrain_top else {}),
+            **({"reward_label": self.reward_label} if self.reward_label else {}),
+            **({"tuning_seeds": list(self.tuning_seeds)} if self.tuning_seeds else {}),
         }

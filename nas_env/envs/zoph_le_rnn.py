@@ -71,6 +71,8 @@ class ZophLeRNNEnv(NASEnv):
     |----------------|-----------------------------------------------------------------------|
     | ``None``       | the corpus's default: ``"bpc"`` for characters, ``"ppl"`` for words   |
     | ``"ppl"``      | ``80 / val_perplexity ** 2`` (the paper's, c = 80, word-level PTB)     |
+    | ``"char_ppl"`` | ``3.15 / val_perplexity ** 2``: the paper's with c scaled for          |
+    |                | characters (``nas_env.rewards.CHAR_PPL_C``); not a fraction           |
     | ``"bpc"``      | ``max(0, 1 - val_bpc / log2(vocab_size))`` in [0, 1]: the fraction of |
     |                | a uniform guess's bits saved (tinyshakespeare: ``log2 65`` = 6.02)    |
     | ``"accuracy"`` | next-character (or next-word) validation accuracy, a fraction         |

@@ -147,8 +147,8 @@ def _learning(d: ReportData) -> dict[str, Any]:
                                 "mean_reward_all_updates": float(np.mean([y.mean() for _, y in ups]))}
     for i, (a, b) in enumerate(ablation_pairs(d.agents)):
         fa, fb = d.finals[a][np.isfinite(d.finals[a])], d.finals[b][np.isfinite(d.finals[b])]
-        ra = np.array([_last_share_reward(r) for r in d.runs[a]]) * 100
-        rb = np.array([_last_share_reward(r) for r in d.runs[b]]) * 100
+        ra = np.array([_last_share_reward(r) for r in d.runs[a]]) * d.units.scale
+        rb = np.array([_last_share_reward(r) for r in d.runs[b]]) * d.units.scale
         acc = stats.bootstrap_mean_difference_ci(fa, fb, reps=REPS, seed=10 + i) if fa.size and fb.size else \
             stats.Estimate(math.nan, math.nan, math.nan)
         rew = stats.bootstrap_mean_difference_ci(ra, rb, reps=REPS, seed=20 + i)
@@ -174,10 +174,11 @@ def _topk(d: ReportData) -> tuple[dict[str, Any], dict[int, dict[str, tuple[np.n
             with warnings.catch_warnings():  # columns before k distinct architectures exist are all NaN
                 warnings.simplefilter("ignore", RuntimeWarning)
                 mean = np.nanmean(per_run, axis=0)
-            curves[k][agent] = (np.arange(1, n_max + 1), 100 * mean)
+            curves[k][agent] = (np.arange(1, n_max + 1), d.units.scale * mean)
             end = per_run[:, -1]
             res.setdefault(str(k), {})[agent] = {
-                "mean_at_end_percent": float(100 * np.nanmean(end)) if np.isfinite(end).any() else None,
+                f"mean_at_end_{d.units.mean_key}": float(d.units.scale * np.nanmean(end)) if np.isfinite(end).any()
+                else None,
                 "never_decreases": bool(rises)}
     return res, curves
 
@@ -261,7 +262,8 @@ def compute_answers(d: ReportData) -> None:
         d.figures["answer_time"] = plot_time_saved(ts, colors, fig_dir / "answer_time_saved.png")
     ups = {a: _update_rewards(d.runs[a]) for a in ans["learning"]["agents"]}
     if ups:
-        d.figures["answer_learning"] = plot_learning(ups, colors, fig_dir / "answer_learning.png")
-    d.figures["answer_topk"] = plot_topk_absolute(topk_curves, colors, fig_dir / "answer_topk.png")
+        d.figures["answer_learning"] = plot_learning(ups, colors, fig_dir / "answer_learning.png", d.units.scale,
+                                                     d.units.unit)
+    d.figures["answer_topk"] = plot_topk_absolute(topk_curves, colors, fig_dir / "answer_topk.png", d.units.unit)
     if scatter:
         d.figures["answer_params"] = plot_params(scatter, colors, d.reporter.label, fig_dir / "answer_params.png")

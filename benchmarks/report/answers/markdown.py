@@ -86,11 +86,13 @@ def _learning_lines(d: ReportData, lv: dict[str, Any]) -> list[str]:
         return lines
     add("Mean env reward per controller update (the update's architectures), averaged over runs, first vs last "
         "tenth of the updates; entropy and P(best architecture) are in section 5.\n")
-    add("| agent | runs | updates per run (mean) | mean reward, first tenth (%) | last tenth (%) | all updates (%) |")
+    u = d.units
+    add(f"| agent | runs | updates per run (mean) | {u.head('mean reward, first tenth')} | {u.head('last tenth')} "
+        f"| {u.head('all updates')} |")
     add("|---|---|---|---|---|---|")
     for a, s in lv["agents"].items():
-        add(f"| {a} | {s['runs']} | {s['updates_mean']:.1f} | {100 * s['mean_reward_first_tenth']:.2f} | "
-            f"{100 * s['mean_reward_last_tenth']:.2f} | {100 * s['mean_reward_all_updates']:.2f} |")
+        add(f"| {a} | {s['runs']} | {s['updates_mean']:.1f} | {u.fmt(u.scale * s['mean_reward_first_tenth'])} | "
+            f"{u.fmt(u.scale * s['mean_reward_last_tenth'])} | {u.fmt(u.scale * s['mean_reward_all_updates'])} |")
     add("")
     if not lv["ablations"]:
         learners = ", ".join(f"`{a}@lr=0`" for a in lv["agents"] if parse_agent_spec(a)[1].get("lr") != 0)
@@ -100,9 +102,10 @@ def _learning_lines(d: ReportData, lv: dict[str, Any]) -> list[str]:
         add(f"- Learning in `{s['agent']}` added {s['final_accuracy_diff_pp']:+.2f} pp of final "
             f"{d.reporter.label} over its no-learning ablation `{s['ablation']}` "
             f"(95% CI [{acc[0]:+.2f}, {acc[1]:+.2f}]) "
-            f"and {s['last_quarter_reward_diff_pp']:+.2f} pp of mean reward over the last quarter of each run "
-            f"({s['last_quarter_reward_agent_pp']:.2f}% vs {s['last_quarter_reward_ablation_pp']:.2f}%, 95% CI "
-            f"[{rew[0]:+.2f}, {rew[1]:+.2f}]).")
+            f"and {u.fmt(s['last_quarter_reward_diff_pp'], True)} {u.difference} of mean reward over the last "
+            f"quarter of each run ({u.fmt(s['last_quarter_reward_agent_pp'])} vs "
+            f"{u.fmt(s['last_quarter_reward_ablation_pp'])} {u.unit}, 95% CI "
+            f"[{u.fmt(rew[0], True)}, {u.fmt(rew[1], True)}]).")
     add(f"\n![learning](figures/{d.figures['answer_learning'].name})\n")
     return lines
 
@@ -116,11 +119,12 @@ def _topk_lines(d: ReportData, tk: dict[str, Any]) -> list[str]:
         "any i, and neither does the mean of the k best. Checked on every run here: "
         + ("the curve never decreased." if all(v["never_decreases"] for t in tk.values() for v in t.values())
            else "SOME CURVE DECREASED (a bug).")
-        + " Mean over runs at the end of the budget (%):\n")
+        + f" Mean over runs at the end of the budget ({d.units.unit}):\n")
     add("| agent | " + " | ".join(f"top-{k}" for k in TOPK) + " |")
     add("|---" * (len(TOPK) + 1) + "|")
     for a in d.agents:
-        add(f"| {a} | " + " | ".join(_f(tk[str(k)][a]["mean_at_end_percent"], 2) for k in TOPK) + " |")
+        add(f"| {a} | " + " | ".join(d.units.fmt(tk[str(k)][a][f"mean_at_end_{d.units.mean_key}"]) for k in TOPK)
+            + " |")
     add(f"\n![figure 6](figures/{d.figures['answer_topk'].name})\n")
     return lines
 

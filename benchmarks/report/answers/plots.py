@@ -41,8 +41,9 @@ def plot_time_saved(ts: Mapping[str, Any], colors: Mapping[str, str], path: Path
 
 @styled
 def plot_learning(updates: Mapping[str, Sequence[tuple[np.ndarray, np.ndarray]]], colors: Mapping[str, str],
-                  path: Path) -> Path:
-    """Mean reward per controller update (mean over runs where at least half the runs have that update)."""
+                  path: Path, scale: float = 100.0, unit: str = "%") -> Path:
+    """Mean reward per controller update (mean over runs where at least half the runs have that update), x
+    ``scale`` in ``unit`` (percent for a fraction; a ``c / ppl^2`` reward as it is)."""
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
     for agent, runs in updates.items():
         n = max(len(y) for _, y in runs)
@@ -51,10 +52,10 @@ def plot_learning(updates: Mapping[str, Sequence[tuple[np.ndarray, np.ndarray]]]
         for i, (x, y) in enumerate(runs):
             ys[i, :len(y)], xs[i, :len(x)] = y, x
         keep = np.sum(np.isfinite(ys), axis=0) >= math.ceil(len(runs) / 2)
-        ax.plot(np.nanmean(xs, axis=0)[keep], 100 * np.nanmean(ys, axis=0)[keep], color=colors.get(agent), lw=1.6,
+        ax.plot(np.nanmean(xs, axis=0)[keep], scale * np.nanmean(ys, axis=0)[keep], color=colors.get(agent), lw=1.6,
                 label=f"{agent} ({len(runs)} runs)")
     ax.set_xlabel("architectures evaluated (count, mean over runs)")
-    ax.set_ylabel("mean reward of the update's architectures (%)")
+    ax.set_ylabel(f"mean reward of the update's architectures ({unit})")
     ax.set_title("Reward per controller update: does the policy improve?")
     ax.legend(loc="best")
     return save(fig, path)
@@ -62,14 +63,15 @@ def plot_learning(updates: Mapping[str, Sequence[tuple[np.ndarray, np.ndarray]]]
 
 @styled
 def plot_topk_absolute(curves: Mapping[int, Mapping[str, tuple[np.ndarray, np.ndarray]]],
-                       colors: Mapping[str, str], path: Path) -> Path:
-    """Zoph & Le's Figure 6: mean reward of the top-k distinct architectures so far, one panel per k."""
+                       colors: Mapping[str, str], path: Path, unit: str = "%") -> Path:
+    """Zoph & Le's Figure 6: mean reward of the top-k distinct architectures so far, one panel per k (``unit``:
+    ``%`` for a fraction in percent, else the reward's own label)."""
     fig, axes = plt.subplots(1, len(curves), figsize=(4.6 * len(curves), 3.9), squeeze=False)
     for ax, (k, per_agent) in zip(axes[0], curves.items()):
         for agent, (x, y) in per_agent.items():
             ax.plot(x, y, color=colors.get(agent), lw=1.6, label=agent)
         ax.set_xlabel("architectures sampled (count)")
-        ax.set_ylabel(f"mean reward of the top-{k} so far (%)")
+        ax.set_ylabel(f"mean reward of the top-{k} so far ({unit})")
         ax.set_title(f"top-{k} distinct architectures")
     axes[0][0].legend(loc="lower right")
     return save(fig, path)

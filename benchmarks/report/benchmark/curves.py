@@ -61,22 +61,23 @@ def topk(d: ReportData) -> dict[int, dict[str, Band]]:
         return {}
     out: dict[int, dict[str, Band]] = {k: {} for k in TOPK}
     rows = []
+    u = d.units
     for j, agent in enumerate(others):
         n = min(len(r.history) for r in d.runs[agent] + d.runs[BASELINE])
         x = np.arange(1, n + 1)
         for k in TOPK:
-            a = 100 * np.vstack([analysis.topk_curve(r, k, n) for r in d.runs[agent]])
-            b = 100 * np.vstack([analysis.topk_curve(r, k, n) for r in d.runs[BASELINE]])
+            a = u.scale * np.vstack([analysis.topk_curve(r, k, n) for r in d.runs[agent]])
+            b = u.scale * np.vstack([analysis.topk_curve(r, k, n) for r in d.runs[BASELINE]])
             est, lo, hi = stats.bootstrap_difference_band(a, b, reps=BAND_REPS, seed=10 * j + k)
             out[k][agent] = (x, est, lo, hi)
-            rows += [{"agent": agent, "k": k, "samples": int(s), "difference_pp": est[i], "ci_low": lo[i],
+            rows += [{"agent": agent, "k": k, "samples": int(s), u.difference_key: est[i], "ci_low": lo[i],
                       "ci_high": hi[i]} for i, s in enumerate(x)]
     write_csv(d.out / "topk_vs_random.csv", rows)
     final = {}
     for k in TOPK:
-        final[str(k)] = {a: {"samples": int(b[0][-1]), "difference_pp": float(b[1][-1]), "ci": [float(b[2][-1]),
-                                                                                                  float(b[3][-1])]}
-                         for a, b in out[k].items()}
+        final[str(k)] = {a: {"samples": int(b[0][-1]), u.difference_key: float(b[1][-1]),
+                             "ci": [float(b[2][-1]), float(b[3][-1])]} for a, b in out[k].items()}
+    d.aggregate["reward_unit"] = u.to_json()
     d.aggregate["topk_difference_vs_random_at_end"] = final
     return out
 

@@ -21,6 +21,7 @@ import numpy as np
 from nas_env.benchmarks.protocols import Protocol, protocol_from_json
 from nas_env.benchmarks.protocols.reported_accuracy import Reporter
 from nas_env.benchmarks.report import stats
+from nas_env.benchmarks.report.benchmark.units import RewardUnits, reward_units
 from nas_env.benchmarks.run.directory import load_benchmark_meta
 from nas_env.benchmarks.run.environment import check_trusted
 from nas_env.benchmarks.run.files import write_text
@@ -56,6 +57,11 @@ class ReportData:
     @property
     def agents(self) -> list[str]:
         return [a for a, r in self.runs.items() if r]
+
+    @property
+    def units(self) -> RewardUnits:
+        """How rewards are printed: percent for a fraction, else as the reward it is (``units``)."""
+        return reward_units(self.protocol)
 
     @property
     def charges_time(self) -> bool:

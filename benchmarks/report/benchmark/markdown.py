@@ -12,6 +12,7 @@ import numpy as np
 
 from nas_env.benchmarks.report.answers.compute import deterministic_agents
 from nas_env.benchmarks.report.answers.markdown import answers_markdown
+from nas_env.benchmarks.report.benchmark.compute import compute_markdown
 from nas_env.benchmarks.report.benchmark.data import BASELINE, TOPK, ReportData
 from nas_env.benchmarks.report.benchmark.protocol_notes import protocol_notes_markdown
 from nas_env.benchmarks.report.benchmark.retrained import retrained_markdown
@@ -155,20 +156,22 @@ def _topk(d: ReportData) -> list[str]:
     if "topk" not in d.figures:
         add("Skipped (see notes).\n")
         return lines
+    u = d.units
+    unit = "percentage points" if u.percent else f"{u.unit}: the reward as it is, not a percentage"
     add(f"For the top-1, top-5 and top-15 *distinct* architectures found so far (by reward), the difference of "
-        f"their average reward (percentage points) between each agent and `{BASELINE}`, as a function of the "
+        f"their average reward ({unit}) between each agent and `{BASELINE}`, as a function of the "
         "number of architectures sampled; line = difference of the means over seeds, band = 95% bootstrap "
         "interval (seeds resampled in both agents). Curves stop at the shortest run of the pair. "
         "Evolution and grid are shown for reference next to the RL agents. Data: `topk_vs_random.csv`.\n")
     add(f"![top-k](figures/{d.figures['topk'].name})\n")
     tk = d.aggregate.get("topk_difference_vs_random_at_end", {})
-    add("| agent | " + " | ".join(f"top-{k} Δ at end [95% CI] (pp)" for k in TOPK) + " |")
+    add("| agent | " + " | ".join(u.diff_head(f"top-{k} Δ at end [95% CI]") for k in TOPK) + " |")
     add("|---" * (len(TOPK) + 1) + "|")
     for a in d.agents:
         if a == BASELINE or a not in tk.get("1", {}):
             continue
-        cells = [f"{tk[str(k)][a]['difference_pp']:+.2f} [{tk[str(k)][a]['ci'][0]:+.2f}, "
-                 f"{tk[str(k)][a]['ci'][1]:+.2f}]" for k in TOPK]
+        cells = [f"{u.fmt(tk[str(k)][a][u.difference_key], True)} [{u.fmt(tk[str(k)][a]['ci'][0], True)}, "
+                 f"{u.fmt(tk[str(k)][a]['ci'][1], True)}]" for k in TOPK]
         add(f"| {a} | " + " | ".join(cells) + " |")
     add("")
     lines += [f"- {t}" for t in _topk_verdicts(d, tk)]
@@ -178,15 +181,17 @@ def _topk(d: ReportData) -> list[str]:
 
 def _topk_verdicts(d: ReportData, tk: dict) -> list[str]:
     """One sentence per agent: does it beat random search on the top-k average reward, by how much, how sure."""
-    out, deterministic = [], set(deterministic_agents(d))
+    out, deterministic, u = [], set(deterministic_agents(d)), d.units
+    diff, unit = u.difference_key, "pp" if u.percent else "reward units"
     for a in d.agents:
         if a == BASELINE or a not in tk.get("1", {}):
             continue
-        rows = [(k, tk[str(k)][a]["difference_pp"], *tk[str(k)][a]["ci"]) for k in TOPK
-                if a in tk.get(str(k), {}) and math.isfinite(tk[str(k)][a]["difference_pp"])]
+        rows = [(k, tk[str(k)][a][diff], *tk[str(k)][a]["ci"]) for k in TOPK
+                if a in tk.get(str(k), {}) and math.isfinite(tk[str(k)][a][diff])]
         above = [k for k, _, low, _ in rows if low > 0]
         below = [k for k, _, _, high in rows if high < 0]
-        diffs = ", ".join(f"top-{k} {m:+.2f} pp [{lo:+.2f}, {hi:+.2f}]" for k, m, lo, hi in rows)
+        diffs = ", ".join(f"top-{k} {u.fmt(m, True)} {unit} [{u.fmt(lo, True)}, {u.fmt(hi, True)}]"
+                          for k, m, lo, hi in rows)
         if len(above) == len(rows):
             verdict = "beats random search on every top-k average (each 95% CI excludes 0)"
         elif len(below) == len(rows):
@@ -271,6 +276,6 @@ def _notes_and_files(d: ReportData, wall_report: float) -> list[str]:
 def markdown(d: ReportData, wall_report: float) -> str:
     """The text of ``report.md`` (``wall_report``: seconds spent building the report, printed at the end)."""
     sections = (_setup(d), protocol_notes_markdown(d), _final_results(d), _anytime(d), _topk(d),
-                retrained_markdown(d, _topk_verdicts), _time_to_top(d), _controller(d), answers_markdown(d),
-                _notes_and_files(d, wall_report))
+                retrained_markdown(d, _topk_verdicts), compute_markdown(d), _time_to_top(d), _controller(d),
+                answers_markdown(d), _notes_and_files(d, wall_report))
     return "\n".join(line for section in sections for line in section) + "\n"

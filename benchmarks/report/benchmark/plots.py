@@ -150,8 +150,10 @@ def plot_topk_difference(
     colors: Mapping[str, str],
     path: Path,
     baseline: str = "random",
+    difference: str = "pp",
 ) -> Path:
-    """Zoph & Le's Figure 6: top-k average reward of each agent minus random search's, vs samples."""
+    """Zoph & Le's Figure 6: top-k average reward of each agent minus random search's, vs samples (``difference``:
+    the unit of the differences, ``pp`` or ``reward units``)."""
     ks = sorted(curves)
     fig, axes = plt.subplots(1, len(ks), figsize=(4.6 * len(ks), 4.0), squeeze=False, sharey=False)
     for ax, k in zip(axes[0], ks):
@@ -159,7 +161,7 @@ def plot_topk_difference(
         ax.axhline(0.0, color=COLORS["ink"], lw=0.8)
         ax.set_title(f"top-{k} distinct architectures")
         ax.set_xlabel("architectures sampled (count)")
-        ax.set_ylabel(f"top-{k} avg reward minus {baseline}'s (pp)")
+        ax.set_ylabel(f"top-{k} avg reward minus {baseline}'s ({difference})")
     axes[0, 0].legend(loc="best")
     fig.suptitle(f"Difference in average top-k reward vs {baseline} search (Zoph & Le, Fig. 6)\n"
                  f"(difference of means over seeds; 95% bootstrap band, seeds resampled in both agents)",

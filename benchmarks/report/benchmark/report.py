@@ -40,6 +40,7 @@ import numpy as np
 
 from nas_env.benchmarks.report.answers.compute import compute_answers
 from nas_env.benchmarks.report.benchmark import curves, plots
+from nas_env.benchmarks.report.benchmark.compute import compute_per_agent
 from nas_env.benchmarks.report.benchmark.data import (
     BASELINE,
     ReportData,
@@ -85,7 +86,8 @@ def _figures(d: ReportData) -> None:
     topk = curves.topk(d)
     if topk:
         d.series["topk"] = {"curves": topk}
-        d.figures["topk"] = plots.plot_topk_difference(topk, colors, fig_dir / "topk_vs_random.png", BASELINE)
+        d.figures["topk"] = plots.plot_topk_difference(topk, colors, fig_dir / "topk_vs_random.png", BASELINE,
+                                                       d.units.difference)
     ttt = curves.time_to_top(d)
     if ttt:
         xlabel = "simulated search time (hours, log scale)" if d.charges_time else "evaluations (count, log scale)"
@@ -120,6 +122,7 @@ def _build_report(out: Path | str, agents: Sequence[str] | None) -> Path:
     _figures(d)
     compute_answers(d)
     compute_retrained(d)
+    compute_per_agent(d)
     d.aggregate["published_comparison"] = published_comparison(d)
     d.aggregate["protocol"] = d.protocol.to_json()
     d.aggregate["reported_name"] = d.protocol.report_name

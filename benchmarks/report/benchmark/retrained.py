@@ -23,15 +23,18 @@ import numpy as np
 
 from nas_env.benchmarks.report import stats
 from nas_env.benchmarks.report.benchmark.data import BAND_REPS, BASELINE, TOPK, ReportData, write_csv
-from nas_env.benchmarks.run.retrain import read_retrain
+from nas_env.benchmarks.report.binomial import wilson_interval
+from nas_env.benchmarks.run.retrain import read_retrain, retrained_pick
+from nas_env.training.datasets import TEST_SIZES, check_dataset_name
 
 __all__ = ["compute_retrained", "retrained_markdown"]
 
 
-def _topk_means(retrain: dict[str, Any]) -> dict[int, float]:
-    """Mean stand-alone reward (%) of the k best-ranked re-trained finalists (NaN if fewer; a failed one: NaN)."""
+def _topk_means(retrain: dict[str, Any], scale: float) -> dict[int, float]:
+    """Mean stand-alone reward (x ``scale``: percent for a fraction) of the k best-ranked re-trained finalists
+    (NaN if fewer; a failed one: NaN)."""
     vals = [c.get("standalone_reward") for c in sorted(retrain.get("children", []), key=lambda c: c["rank"])]
-    vals = [np.nan if v is None else 100.0 * v for v in vals]
+    vals = [np.nan if v is None else scale * v for v in vals]
     return {k: float(np.mean(vals[:k])) if len(vals) >= k else float("nan") for k in TOPK}
 
 
@@ -45,22 +48,18 @@ def _epochs(n: int | None) -> str:
     return "the env's epochs" if n is None else f"{n} epoch{'s' if n != 1 else ''}"
 
 
-def _pct(x: float) -> str:
-    return f"{x:.2f}" if np.isfinite(x) else "n/a"
-
-
 def compute_retrained(d: ReportData) -> None:
     """Per-run top-k re-trained means, differences from random search, ``retrained.csv`` (module docstring)."""
     if not d.protocol.retrain_top:
         return
-    rows, per_agent = [], {}
+    rows, per_agent, u = [], {}, d.units
     for agent in d.agents:
         means = []
         for r in d.runs[agent]:
             retrain = read_retrain(r.path)
             if not retrain:
                 continue
-            means.append(_topk_means(retrain))
+            means.append(_topk_means(retrain, u.scale))
             rows += [{"agent": agent, "seed": r.seed, "rank": c["rank"], "arch": c["arch"],
                       "search_reward": c["search_reward"], "final_weights_reward": c.get("final_weights_reward"),
                       "standalone_reward": c.get("standalone_reward"),
@@ -70,7 +69,7 @@ def compute_retrained(d: ReportData) -> None:
             per_agent[agent] = {k: np.array([m[k] for m in means]) for k in TOPK}
     write_csv(d.out / "retrained.csv", rows)
     out: dict[str, Any] = {"runs": {a: len(v[TOPK[0]]) for a, v in per_agent.items()},
-                           "topk_mean_percent": {a: {str(k): _mean(v[k]) for k in TOPK}
+                           f"topk_mean_{u.mean_key}": {a: {str(k): _mean(v[k]) for k in TOPK}
                                                  for a, v in per_agent.items()},
                            "difference_vs_random": {str(k): {} for k in TOPK}}
     if BASELINE in per_agent:
@@ -81,9 +80,27 @@ def compute_retrained(d: ReportData) -> None:
                     continue
                 est, lo, hi = stats.bootstrap_difference_band(a, b, reps=BAND_REPS, seed=10 * j + k)
                 out["difference_vs_random"][str(k)][agent] = {"samples": d.protocol.retrain_top,
-                                                              "difference_pp": float(est[0]),
+                                                              u.difference_key: float(est[0]),
                                                               "ci": [float(lo[0]), float(hi[0])]}
+    n_test = _test_images(d)
+    if n_test is not None:
+        out["test_images"] = n_test
+        out["pick_test_accuracy_wilson95"] = {
+            a: [{"seed": r.seed, "accuracy": pick["standalone_test_accuracy"],
+                 "interval": list(wilson_interval(pick["standalone_test_accuracy"], n_test))}
+                for r in d.runs[a] if (pick := retrained_pick(r.path)) and pick.get("standalone_test_accuracy")
+                is not None] for a in d.agents}
     d.aggregate["retrained"] = out
+
+
+def _test_images(d: ReportData) -> int | None:
+    """Test images of the protocol's image dataset (``None``: not an image dataset we know)."""
+    if "ZophLeCNN" not in d.protocol.env_id and "dataset" not in d.protocol.env_kwargs:
+        return None
+    try:
+        return TEST_SIZES.get(check_dataset_name(str(d.protocol.env_kwargs.get("dataset", "digits"))))
+    except ValueError:
+        return None
 
 
 def retrained_markdown(d: ReportData, verdicts: Callable[[ReportData, dict], list[str]]) -> list[str]:
@@ -91,26 +108,39 @@ def retrained_markdown(d: ReportData, verdicts: Callable[[ReportData, dict], lis
     r = d.aggregate.get("retrained")
     if not d.protocol.retrain_top or r is None:
         return []
-    p = d.protocol
+    p, u = d.protocol, d.units
     lines = ["## 3b. Re-trained finalists (the final numbers)\n"]
     add = lines.append
     add(f"After each run, its {p.retrain_top} best distinct architectures (a shared-weight run: under its final "
         f"shared weights) were re-trained stand-alone from scratch ({_epochs(p.retrain_epochs)}, seed "
-        "0). Top-k = mean stand-alone reward (%; the env's reward of the re-trained child, e.g. its validation "
+        f"0). Top-k = mean stand-alone reward ({u.unit}; the env's reward of the re-trained child, e.g. its validation "
         "accuracy) of a run's k best-ranked finalists; the final result of section 1 is the test accuracy of its "
         "finalist with the best stand-alone reward. "
         f"Δ = difference from `{BASELINE}` over seeds, 95% bootstrap interval (seeds resampled in both agents). "
         "Data: `retrained.csv`.\n")
-    add("| agent | runs | " + " | ".join(f"top-{k} re-trained reward (%)" for k in TOPK) + " | "
-        + " | ".join(f"top-{k} Δ [95% CI] (pp)" for k in TOPK) + " |")
+    add("| agent | runs | " + " | ".join(u.head(f"top-{k} re-trained reward") for k in TOPK) + " | "
+        + " | ".join(u.diff_head(f"top-{k} Δ [95% CI]") for k in TOPK) + " |")
     add("|---" * (2 + 2 * len(TOPK)) + "|")
     diff = r["difference_vs_random"]
-    for a, means in r["topk_mean_percent"].items():
-        cells = [_pct(means[str(k)]) for k in TOPK]
-        cells += [f"{diff[str(k)][a]['difference_pp']:+.2f} [{diff[str(k)][a]['ci'][0]:+.2f}, "
-                  f"{diff[str(k)][a]['ci'][1]:+.2f}]" if a in diff[str(k)] else "—" for k in TOPK]
+    for a, means in r[f"topk_mean_{u.mean_key}"].items():
+        cells = [u.fmt(means[str(k)]) for k in TOPK]
+        cells += [f"{u.fmt(diff[str(k)][a][u.difference_key], True)} [{u.fmt(diff[str(k)][a]['ci'][0], True)}, "
+                  f"{u.fmt(diff[str(k)][a]['ci'][1], True)}]" if a in diff[str(k)] else "—" for k in TOPK]
         add(f"| {a} | {r['runs'][a]} | " + " | ".join(cells) + " |")
     add("")
     lines += [f"- On re-trained numbers, {t}" for t in verdicts(d, diff)]
     add("")
+    wilson = r.get("pick_test_accuracy_wilson95")
+    if wilson:
+        n = r["test_images"]
+        add(f"Test accuracy of each run's pick on the {n:,} test images (one image = {100 / n:.2f} pp), with its 95% "
+            "Wilson interval: what another test sample of that size could give. The bootstrap intervals over seeds "
+            "above do not contain it (every run is tested on the same images).\n")
+        add("| agent | pick's test accuracy per seed (%) [95% Wilson] |")
+        add("|---|---|")
+        for a, picks in wilson.items():
+            cells = "; ".join(f"{p['seed']}: {100 * p['accuracy']:.2f} [{100 * p['interval'][0]:.2f}, "
+                              f"{100 * p['interval'][1]:.2f}]" for p in picks)
+            add(f"| {a} | {cells or '—'} |")
+        add("")
     return lines

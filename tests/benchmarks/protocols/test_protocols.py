@@ -164,7 +164,8 @@ def test_budget_help_names_each_protocols_unit(capsys):
     assert main(["benchmark", "--help"]) == 0
     text = " ".join(capsys.readouterr().out.split())
     assert "simulated seconds for nb201-cifar10, nb201-cifar100, nb201-imagenet16-120" in text
-    assert "evaluations for cnn-digits, macro-cifar10, nbgraph-arxiv," in text and "fixed:<env-id>" in text
+    assert "evaluations for cnn-digits, cnn-fashion-mnist, macro-cifar10, nbgraph-arxiv," in text
+    assert "fixed:<env-id>" in text
     assert "rnn-tinyshakespeare," in text and "the protocol's own unit for MODULE:NAME" in text
     assert get_protocol("nb201-cifar10").budget_unit == "simulated seconds"
     assert {get_protocol(n).budget_unit for n in ("macro-cifar10", "cnn-digits", "fixed:nas_env/NB201-v0")} == {
@@ -203,7 +204,11 @@ def test_default_seeds_and_agents_are_the_published_sample_and_algorithms():
     agents, seeds = agents_and_seeds(none, get_protocol("nb201-cifar10"))
     assert seeds == list(range(500))  # NAS-Bench-201's 500 runs
     assert agents == ["random", "evolution", "reinforce-table", "reinforce", "reinforce@lr=0"]
-    assert agents_and_seeds(none, get_protocol("rnn-tinyshakespeare")) == (["random", "reinforce"], list(range(5)))
+    # the real-training protocols report on seeds 100.., disjoint from their tuning seeds
+    assert agents_and_seeds(none, get_protocol("rnn-tinyshakespeare")) == (["random", "reinforce"],
+                                                                          [100, 101, 102, 103, 104])
+    assert agents_and_seeds(argparse.Namespace(agents=None, seeds=2, seed_list=None),
+                            get_protocol("cnn-digits"))[1] == [100, 101]
     fixed = get_protocol("fixed:nas_env/NB201-v0", budget=3)
     assert agents_and_seeds(none, fixed) == (DEFAULT_AGENTS.split(","), list(range(20)))
     given = argparse.Namespace(agents=["random"], seeds=3, seed_list=None)
@@ -217,7 +222,7 @@ def test_the_paper_variant_of_figure_6_uses_the_papers_reward_and_lr():
     assert paper.kwargs_for("reinforce") == {"lr": 0.0006, "reward_transform": "identity"}
     assert ours.kwargs_for("reinforce") == {"lr": 0.01}
     assert {k: v for k, v in paper.env_kwargs.items() if k != "reward"} == dict(ours.env_kwargs)
-    env = paper.make_env()  # real children: the reward is 80 / validation perplexity^2
+    env = paper.make_env()  # real children: the reward is c / validation perplexity^2, c scaled for characters
     try:
         history = make_agent("random").run(env, Budget(evaluations=3), seed=0).history
     finally:
@@ -225,4 +230,15 @@ def test_the_paper_variant_of_figure_6_uses_the_papers_reward_and_lr():
     ok = [e for e in history if e.metrics["status"] == "ok"]
     assert ok, [e.metrics["status"] for e in history]
     for e in ok:
-        assert e.reward == pytest.approx(80.0 / e.metrics["val_perplexity"] ** 2)
+        assert e.reward == pytest.approx(3.15 / e.metrics["val_perplexity"] ** 2)
+
+
+@pytest.mark.parametrize("name", ["cnn-digits", "cnn-fashion-mnist", "rnn-tinyshakespeare", "rnn-tinyshakespeare-paper",
+                                  "rnn-tinyshakespeare-shared"])
+def test_real_training_protocols_report_on_seeds_disjoint_from_their_tuning_seeds(name):
+    """Issue 27: a protocol's settings were chosen on some seeds; its default seeds never include them, and its
+    notes name them."""
+    p = get_protocol(name)
+    assert p.tuning_seeds and p.seeds == [100, 101, 102, 103, 104]
+    assert not set(p.seeds) & set(p.tuning_seeds)
+    assert "uning seeds" in p.notes
