@@ -27,6 +27,7 @@ from typing import Any
 from nas_env.agents.registry import agent_names, check_agent_spec, parse_agent_spec
 from nas_env.benchmarks.harness.jobs import Job, JobOutcome, make_jobs, outcome_of
 from nas_env.benchmarks.protocols import Protocol
+from nas_env.benchmarks.run.checkpointer import refuse_legacy
 from nas_env.benchmarks.run.directory import check_benchmark_dir, record_invocation, refuse_links, write_meta
 from nas_env.benchmarks.run.files import check_inside
 from nas_env.benchmarks.run.machine import machine_info
@@ -152,6 +153,7 @@ def run_benchmark(
         raise ValueError("no seeds to run")
     out = Path(out)
     check_benchmark_dir(out)
+    refuse_legacy(out)  # an earlier version's pickled checkpoints: never loaded (nas-env convert DIR --trust-pickle)
     check_protocol(protocol)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()

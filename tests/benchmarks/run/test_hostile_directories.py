@@ -63,7 +63,7 @@ def test_resume_replaces_a_planted_temporary_instead_of_following_it(tmp_path, c
     assert search(out, 8) == 0
     outside = target(tmp_path)
     (out / "history.jsonl.tmp").symlink_to(outside)
-    (out / "checkpoint.pkl.tmp").symlink_to(outside)
+    (out / "checkpoint.npz.tmp").symlink_to(outside)
     (out / "summary.json.tmp").symlink_to(outside)
     assert search(out, 12) == 0, capsys.readouterr().err
     assert outside.read_bytes() == SECRET
@@ -72,7 +72,7 @@ def test_resume_replaces_a_planted_temporary_instead_of_following_it(tmp_path, c
     assert not any(p.is_symlink() for p in out.iterdir())
 
 
-@pytest.mark.parametrize("name", ["history.jsonl", "checkpoint.pkl", "summary.json", "run.json"])
+@pytest.mark.parametrize("name", ["history.jsonl", "checkpoint.npz", "summary.json", "run.json"])
 def test_resume_refuses_a_link_at_a_run_file(tmp_path, capsys, name):
     out = tmp_path / "r"
     assert search(out, 8) == 0
