@@ -55,7 +55,7 @@ class _Writer:
         self._refs: dict[tuple[str, tuple[int, ...], bytes], str] = {}
 
     def ref(self, array: np.ndarray) -> str:
-        array = np.ascontiguousarray(array)
+        array = array if array.flags.c_contiguous else np.ascontiguousarray(array)  # (never 0-d: those are)
         key = (array.dtype.str, array.shape, hashlib.sha256(array.tobytes()).digest())
         if key not in self._refs:  # equal arrays (an untrained controller's snapshots) are stored once
             self._refs[key] = f"a{len(self.arrays)}"
@@ -63,6 +63,8 @@ class _Writer:
         return self._refs[key]
 
     def node(self, obj: Any, where: str) -> Any:
+        if isinstance(obj, np.generic) and obj.dtype.kind in _KINDS:  # before float: np.float64 is a float
+            return {"$": "scalar", "dtype": obj.dtype.name, "v": self.node(obj.item(), where)}
         if obj is None or isinstance(obj, (bool, str, int)):
             return obj
         if isinstance(obj, float):
@@ -78,8 +80,6 @@ class _Writer:
                                            for k, v in obj.items()]}
         if isinstance(obj, (bytes, bytearray)):
             return {"$": "bytes", "ref": self.ref(np.frombuffer(bytes(obj), dtype=np.uint8))}
-        if isinstance(obj, np.generic) and obj.dtype.kind in _KINDS:
-            return {"$": "scalar", "dtype": obj.dtype.name, "v": self.node(obj.item(), where)}
         if isinstance(obj, np.ndarray) and obj.dtype.kind in _KINDS:
             return {"$": "ndarray", "ref": self.ref(obj)}
         torch = _torch_if_tensor(obj)
@@ -231,6 +231,8 @@ def decode(data: bytes) -> Any:
     except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError, zipfile.LargeZipFile) as exc:
         raise StateFormatError(f"not a .npz archive of arrays ({type(exc).__name__}: {exc})") from exc
     for name, array in arrays.items():
+        if not isinstance(array, np.ndarray):  # a member without the .npy header comes back as raw bytes
+            raise StateFormatError(f"not a .npz archive of arrays (member {name!r} is not an array)")
         if array.dtype.kind not in _KINDS:
             raise StateFormatError(f"array {name!r} has dtype {array.dtype}, not a numeric one")
     text = arrays.pop("tree", None)
