@@ -186,10 +186,7 @@ class _SB3Agent(Agent):
         if self._pending_model is not None:  # loaded, not yet restored into a model
             state["model"] = self._pending_model
         elif self.model is not None:
-            policy = self.model.policy
-            state["model"] = {"policy": {k: v.detach().clone() for k, v in policy.state_dict().items()},
-                              "optimizer": copy.deepcopy(policy.optimizer.state_dict()),
-                              "num_timesteps": int(self.model.num_timesteps), "n_updates": int(self.model._n_updates)}
+            state["model"] = model_state(self.model)
         return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -205,6 +202,14 @@ class _SB3Agent(Agent):
         policy.optimizer.load_state_dict(saved["optimizer"])
         self.model.num_timesteps = int(saved.get("num_timesteps", 0))
         self.model._n_updates = int(saved.get("n_updates", 0))
+
+
+def model_state(model: Any) -> dict[str, Any]:
+    """What a checkpoint keeps of an SB3 model: its policy's weights, its optimizer's state, its step counters."""
+    policy = model.policy
+    return {"policy": {k: v.detach().clone() for k, v in policy.state_dict().items()},
+            "optimizer": copy.deepcopy(policy.optimizer.state_dict()),
+            "num_timesteps": int(model.num_timesteps), "n_updates": int(model._n_updates)}
 
 
 @register_agent("ppo")

@@ -22,6 +22,7 @@ import sys
 from collections.abc import Sequence
 
 from nas_env.benchmarks.cli.benchmark import add_benchmark_parser
+from nas_env.benchmarks.cli.convert import add_convert_parser
 from nas_env.benchmarks.cli.errors import CLIError
 from nas_env.benchmarks.cli.listing import add_listing_parsers
 from nas_env.benchmarks.cli.report import add_report_parser
@@ -41,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_listing_parsers(sub)
     add_benchmark_parser(sub)
     add_report_parser(sub)
+    add_convert_parser(sub)
     return parser
 
 
