@@ -10,8 +10,7 @@ Each update:
 
 The env reward (validation accuracy by default) is what the search is judged on; the
 *training signal* ``R`` is ``reward_transform(reward)``: ``"identity"`` or the paper's
-``"cubed"``. Diagnostics for reports and teaching plots land in ``SearchResult.extras``
-(see :class:`Reinforce`).
+``"cubed"``. Diagnostics for reports and teaching plots land in ``SearchResult.extras`` (see :class:`Reinforce`).
 """
 
 from __future__ import annotations
@@ -128,6 +127,7 @@ class Reinforce(Agent):
         self.generator: torch.Generator | None = None
         self.baseline: float | None = None
         self.updates = 0
+        #: the controller snapshots scored at the end of the search (nas_env.agents.snapshots)
         self.snapshots = SnapshotKeeper(self.config.max_snapshots)
 
     # ------------------------------------------------------------------ setup
