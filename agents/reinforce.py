@@ -165,11 +165,11 @@ class Reinforce(Agent):
                     f"{base.space!r} has num_layers={full!r}"  # type: ignore[attr-defined]
                 )
         if getattr(self, "_pending_state", None) is not None:
-            self._restore(base.space)  # type: ignore[attr-defined]
+            self._restore(base.space, tracker)  # type: ignore[attr-defined]
         elif self.controller is None:
             self._setup(base.space, tracker.seed)  # type: ignore[attr-defined]
         assert self.controller is not None and self.optimizer is not None
-        transform = REWARD_TRANSFORMS[c.reward_transform]
+        # each update: 1. sample a batch, 2. play it, 3. the policy-gradient step (_update)
         envs: dict[int, gym.Env] = {}
         threads = torch.get_num_threads()
         if c.torch_threads is not None:
@@ -203,23 +203,30 @@ class Reinforce(Agent):
                 if len(rewards) < c.m:
                     break  # budget spent mid-batch: no partial update
                 # 3. policy-gradient step with the EMA baseline
-                signal = transform(np.asarray(rewards, dtype=np.float64))
-                if self.baseline is None:
-                    self.baseline = float(signal.mean())
-                adv = torch.as_tensor(signal - self.baseline, dtype=torch.float32)
-                ent_per_token = out.entropy / out.num_tokens
-                loss = -(adv * out.log_prob).mean() - c.entropy_coef * ent_per_token.mean()
-                if c.lr > 0:  # (lr 0, the no-learning ablation: Adam would move nothing; skip the backward)
-                    self.optimizer.zero_grad()
-                    loss.backward()
-                    self.optimizer.step()
-                self.baseline = c.baseline_decay * self.baseline + (1 - c.baseline_decay) * float(signal.mean())
-                self.updates += 1
-                self._log(tracker, float(ent_per_token.detach().mean()), float(np.mean(rewards)), n_layers)
+                entropy = self._update(out, rewards)
+                self._log(tracker, entropy, float(np.mean(rewards)), n_layers)
                 self.snapshots.offer(self.updates, tracker.num_evaluations, self.controller)
         finally:
             self._finish(tracker)
             torch.set_num_threads(threads)
+
+    def _update(self, out: Any, rewards: list[float]) -> float:
+        """The policy-gradient step on one batch (``out``: its ``ControllerOutput``) and the baseline's move;
+        returns the batch's mean entropy per token."""
+        c, transform = self.config, REWARD_TRANSFORMS[self.config.reward_transform]
+        signal = transform(np.asarray(rewards, dtype=np.float64))
+        if self.baseline is None:
+            self.baseline = float(signal.mean())
+        adv = torch.as_tensor(signal - self.baseline, dtype=torch.float32)
+        ent_per_token = out.entropy / out.num_tokens
+        loss = -(adv * out.log_prob).mean() - c.entropy_coef * ent_per_token.mean()
+        if c.lr > 0:  # (lr 0, the no-learning ablation: Adam would move nothing; skip the backward)
+            self.optimizer.zero_grad()
+            loss.backward()
+            self.optimizer.step()
+        self.baseline = c.baseline_decay * self.baseline + (1 - c.baseline_decay) * float(signal.mean())
+        self.updates += 1
+        return float(ent_per_token.detach().mean())
 
     # ------------------------------------------------------------ diagnostics
     def _log(self, tracker: SearchTracker, entropy: float, mean_reward: float, n_layers: int | None) -> None:
@@ -238,7 +245,7 @@ class Reinforce(Agent):
         except Exception:  # the best tokens do not fit the controller's grammar
             return
         final = (self.updates, tracker.num_evaluations, weights(self.controller))
-        self.extras["snapshots"] = self.snapshots.score(self.controller, final, best, sp, self.extras.get("snapshots"))
+        self.extras["snapshots"] = self.snapshots.score(self.controller, final, best, sp)
 
     # ------------------------------------------------------------------ state
     def state_dict(self) -> dict[str, Any]:
@@ -258,17 +265,24 @@ class Reinforce(Agent):
         return state
 
     def finished_state(self, state: dict[str, Any]) -> dict[str, Any]:
-        """``state`` without the snapshots' weights (their scores stay in ``extras``: ``SnapshotKeeper.compact``)."""
-        return SnapshotKeeper.compact(state) if "snapshots" in state else state
+        """``state`` without the weights its history determines (:mod:`~nas_env.agents.reinforce_rebuild`)."""
+        from nas_env.agents.reinforce_rebuild import finished_state  # here: docs/03 quotes this file by line
+
+        return finished_state(state)
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         super().load_state_dict(state)
-        if "controller" not in state:
-            return
-        self._pending_state = state
+        if "controller" in state or "rebuild_digest" in state:
+            self._pending_state = state
 
-    def _restore(self, space: SearchSpace) -> None:
+    def _restore(self, space: SearchSpace, tracker: SearchTracker) -> None:
         state = self._pending_state
+        if "controller" not in state:  # a finished run's compact state
+            from nas_env.agents.reinforce_rebuild import rebuild
+
+            rebuild(self, space, tracker.history, tracker.seed)
+            self._pending_state = None
+            return
         self._setup(space, 0)
         self.extras = copy.deepcopy(state["extras"])
         self.diagnostics = diagnostics_from(state["diagnostics"])

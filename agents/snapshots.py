@@ -5,11 +5,8 @@ other one is dropped and ``every`` doubles). At the end of a search each kept co
 scores the best architecture found (``extras["snapshots"]``, a
 :class:`~nas_env.agents.diagnostics.ControllerSnapshots`: the report's controller figures).
 
-A finished run's checkpoint keeps no weights (:meth:`SnapshotKeeper.compact`: they were ~90 % of a finished
-LSTM run's directory), only when each snapshot was taken; its scores stay in ``extras["snapshots"]``. A
-run continued with a larger budget reuses those scores while the best architecture is the same one (they
-are what the weights would give again), and scores a new best architecture under the controllers it
-still holds (those of the continuation and the final one).
+A finished run's checkpoint keeps no weights (:meth:`SnapshotKeeper.compact`), only when each snapshot was
+taken: continuing the run rebuilds them from its history (:mod:`nas_env.agents.reinforce_rebuild`).
 """
 
 from __future__ import annotations
@@ -45,23 +42,14 @@ class SnapshotKeeper:
             self.kept = self.kept[1::2]
             self.every *= 2
 
-    def score(self, controller: Any, final: Snapshot, best: Any, space: Any, previous: dict[str, Any] | None
-              ) -> dict[str, Any]:
+    def score(self, controller: Any, final: Snapshot, best: Any, space: Any) -> dict[str, Any]:
         """``extras["snapshots"]``: the best architecture (an ``Evaluation``) teacher-forced through every kept
-        controller and ``final``; ``previous`` is the record a finished run saved (its scores are reused
-        for snapshots without weights while the best architecture is the same)."""
+        controller and ``final``."""
         decisions = space.decisions(best.tokens)
         out = ControllerSnapshots(best.arch, list(best.tokens), [d.name for d in decisions])
-        old = ControllerSnapshots.from_json(previous) if previous else None
-        reuse = {}
-        if old is not None and old.best_tokens == list(best.tokens) and old.decision_names == out.decision_names:
-            reuse = {u: (lp, p, dp) for u, lp, p, dp in zip(old.update, old.log_prob_best, old.prob_best,
-                                                            old.decision_probs)}
         probe = copy.deepcopy(controller)
         for upd, evals, state in [*self.kept, final]:
-            if state is None:
-                if upd in reuse:
-                    out.add(upd, evals, *reuse[upd])
+            if state is None:  # (a finished run's compact state, before its controller is rebuilt)
                 continue
             probe.load_state_dict(state)
             with torch.no_grad():  # one teacher-forced pass gives both the log-probability and the per-decision probs

@@ -5,7 +5,8 @@ whatever its bytes say, so no other command reads it (:func:`~nas_env.benchmarks
 :func:`convert_directory` is the one place that unpickles them, for a directory its user trusts: each run's
 state becomes ``checkpoint.npz`` (:mod:`~nas_env.benchmarks.run.state_codec`) -- objects of that version turned
 into plain data (REINFORCE's diagnostics into their JSON columns, a PPO model's zip into its policy's weights
-and optimizer state), a finished run compacted as a finished run is today -- and ``checkpoint.pkl`` is removed.
+and optimizer state), a finished run compacted as a finished run is today where its controller rebuilds from its
+history to the very state saved (checked here; else kept whole) -- and ``checkpoint.pkl`` is removed.
 Each run directory is locked while it is converted; a run that fails to convert keeps its pickle.
 """
 
@@ -18,9 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from nas_env.agents.diagnostics import ControllerDiagnostics
-from nas_env.agents.snapshots import SnapshotKeeper
+from nas_env.agents.history import read_history
+from nas_env.agents.reinforce_rebuild import rebuild
 from nas_env.benchmarks.run.checkpointer import LEGACY_CHECKPOINT, legacy_runs
-from nas_env.benchmarks.run.directory import CHECKPOINT, RUN_JSON, RunDirError, is_benchmark_dir, is_run_dir
+from nas_env.benchmarks.run.directory import CHECKPOINT, HISTORY, RUN_JSON, RunDirError, is_benchmark_dir, is_run_dir
 from nas_env.benchmarks.run.files import atomic_write, read_json, refuse_link
 from nas_env.benchmarks.run.lock import DirLock
 from nas_env.benchmarks.run.state_codec import encode
@@ -59,7 +61,9 @@ def convert_run(run: Path) -> None:
             raise RunDirError(f"{legacy} holds a {type(state).__name__}, not a nas-env checkpoint")
         agent_name = str(read_json(run / RUN_JSON).get("agent", "")).split("@")[0]
         if isinstance(state.get("agent"), dict):
-            state["agent"] = _plain_agent(state["agent"], agent_name, bool(state.get("complete")))
+            state["agent"] = _plain_agent(state["agent"], agent_name)
+            if state.get("complete"):
+                state["agent"] = _finished(run, state)
         try:
             data = encode(state)
         except TypeError as exc:
@@ -70,16 +74,38 @@ def convert_run(run: Path) -> None:
         lock.release()
 
 
-def _plain_agent(agent: dict[str, Any], name: str, complete: bool) -> dict[str, Any]:
-    """An earlier agent state with its objects as plain data, compacted when the run is finished."""
+def _plain_agent(agent: dict[str, Any], name: str) -> dict[str, Any]:
+    """An earlier agent state with its objects as plain data."""
     agent = dict(agent)
     if isinstance(agent.get("diagnostics"), ControllerDiagnostics):
         agent["diagnostics"] = agent["diagnostics"].to_json()
     if isinstance(agent.get("model"), bytes):
         agent["model"] = _sb3_model(agent["model"], maskable=name == "maskable-ppo")
-    if complete and isinstance(agent.get("snapshots"), list):
-        agent = SnapshotKeeper.compact(agent)
     return agent
+
+
+def _finished(run: Path, state: dict[str, Any]) -> dict[str, Any]:
+    """A finished run's agent state as today's finished runs keep it, when that rebuilds here to the very
+    state saved (REINFORCE: :mod:`nas_env.agents.reinforce_rebuild`); else the state as it is (exact)."""
+    from nas_env.agents.registry import make_agent
+    from nas_env.benchmarks.run.environment import make_env
+
+    record = read_json(run / RUN_JSON)
+    try:
+        agent = make_agent(record["agent"], **record.get("agent_kwargs", {}))
+        compact = agent.finished_state(state["agent"])
+        if compact is state["agent"] or "rebuild_digest" not in compact:
+            return compact
+        history = read_history(run / HISTORY)[: state["num_evaluations"]]
+        env = make_env(record["env_id"], record.get("env_kwargs", {}))  # a module:id env is refused: kept exact
+        try:
+            agent.load_state_dict(compact)
+            rebuild(agent, env.unwrapped.space, history, int(record["seed"]))
+        finally:
+            env.close()
+    except Exception:  # noqa: BLE001 -- whatever fails, the exact state is kept
+        return state["agent"]
+    return compact
 
 
 def _sb3_model(data: bytes, maskable: bool) -> dict[str, Any]:
