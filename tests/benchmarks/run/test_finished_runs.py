@@ -100,3 +100,37 @@ def test_a_finished_benchmark_reports_extends_and_its_runs_resume(tmp_path, caps
     full = run_search(*args, Budget(evaluations=20), 1, tmp_path / "full", progress=False)
     assert [(e.tokens, e.reward) for e in more.history] == [(e.tokens, e.reward) for e in full.history]
     assert more.extras["diagnostics"] == full.extras["diagnostics"]
+
+
+@pytest.mark.parametrize("rebuilds", [True, False])
+def test_convert_compacts_a_0_1_run_when_its_controller_rebuilds_and_it_extends_exactly(tmp_path, capsys, rebuilds):
+    import pickle
+
+    import gymnasium as gym
+
+    from nas_env.agents import make_agent
+    from nas_env.agents.diagnostics import ControllerDiagnostics
+
+    out = tmp_path / "r"
+    reinforce(out, 20, 5)
+    # what nas-env 0.1 wrote: the whole final state, pickled, its diagnostics an object
+    states: list[dict] = []
+    agent = make_agent("reinforce", **KWARGS)
+    agent.finished_state = lambda state: state
+    agent.run(gym.make("nas_env/NB201-v0"), 20, seed=5, checkpoint=states.append)
+    old = {**states[-1], "budget": json.loads((out / "run.json").read_text())["budget"]}
+    old["agent"]["diagnostics"] = ControllerDiagnostics.from_json(old["agent"]["diagnostics"])
+    if not rebuilds:  # a controller this machine does not rebuild to the same bits
+        old["agent"]["controller"]["start"] = old["agent"]["controller"]["start"] + 1e-6
+    (out / "checkpoint.npz").unlink()
+    (out / "checkpoint.pkl").write_bytes(pickle.dumps(old))
+    assert main(["convert", str(out), "--trust-pickle"]) == 0, capsys.readouterr().err
+    state = decode((out / "checkpoint.npz").read_bytes())["agent"]
+    assert ("controller" not in state and "rebuild_digest" in state) is rebuilds
+    assert ("controller" in state) is not rebuilds
+    extended = reinforce(out, 40, 5)  # either way it continues: from the rebuilt controller or the kept one
+    assert len(extended.history) == 40
+    if rebuilds:
+        full = reinforce(tmp_path / "full", 40, 5)
+        assert [(e.tokens, e.reward) for e in extended.history] == [(e.tokens, e.reward) for e in full.history]
+        assert extended.extras == full.extras
