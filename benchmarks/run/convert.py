@@ -25,7 +25,7 @@ from nas_env.benchmarks.run.checkpointer import LEGACY_CHECKPOINT, legacy_runs
 from nas_env.benchmarks.run.directory import CHECKPOINT, HISTORY, RUN_JSON, RunDirError, is_benchmark_dir, is_run_dir
 from nas_env.benchmarks.run.files import atomic_write, read_json, refuse_link
 from nas_env.benchmarks.run.lock import DirLock
-from nas_env.benchmarks.run.state_codec import encode
+from nas_env.benchmarks.run.state_codec import UnencodableError, encode
 
 __all__ = ["convert_directory", "convert_run"]
 
@@ -66,7 +66,7 @@ def convert_run(run: Path) -> None:
                 state["agent"] = _finished(run, state)
         try:
             data = encode(state)
-        except TypeError as exc:
+        except UnencodableError as exc:
             raise RunDirError(f"{legacy} cannot be converted: {exc}") from exc
         atomic_write(target, data)
         os.unlink(legacy)

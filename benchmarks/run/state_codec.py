@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["FORMAT", "StateFormatError", "decode", "encode"]
+__all__ = ["FORMAT", "StateFormatError", "UnencodableError", "decode", "encode"]
 
 #: the ``format`` field of every encoded tree
 FORMAT = "nas-env-state"
@@ -46,6 +46,11 @@ _SPECIAL = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 
 class StateFormatError(ValueError):
     """The bytes are not an encoded state (foreign, corrupted or hand-edited); the message says why."""
+
+
+class UnencodableError(TypeError, ValueError):
+    """A state holds a value of another type (an agent's ``state_dict`` that is not plain data); a
+    ``ValueError`` too, so the command line reports it in one line."""
 
 
 # ------------------------------------------------------------------ writing
@@ -88,7 +93,7 @@ class _Writer:
             dtype = str(t.dtype).removeprefix("torch.")
             array = t.view(torch.int16).numpy() if t.dtype == torch.bfloat16 else t.numpy()
             return {"$": "tensor", "ref": self.ref(array), "dtype": dtype}
-        raise TypeError(f"{where}: a {type(obj).__module__}.{type(obj).__qualname__} cannot be saved in a "
+        raise UnencodableError(f"{where}: a {type(obj).__module__}.{type(obj).__qualname__} cannot be saved in a "
                         "checkpoint (valid: None, bool, int, float, str, list, tuple, dict, bytes, numpy arrays "
                         "and scalars, torch tensors)")
 
@@ -105,7 +110,7 @@ def encode(state: Any) -> bytes:
     """``state`` as the bytes of a compressed ``.npz`` file (see the module docstring).
 
     Raises:
-        TypeError: a value of another type, named with where it sits (``state.agent.diagnostics``).
+        UnencodableError: a value of another type, named with where it sits (``state.agent.diagnostics``).
     """
     writer = _Writer()
     tree = {"format": FORMAT, "version": VERSION, "state": writer.node(state, "state")}

@@ -83,6 +83,29 @@ def test_encoding_refuses_other_objects_naming_where(value, where):
     assert str(info.value).startswith(where)
 
 
+def test_an_agent_state_that_is_not_plain_data_is_one_line(tmp_path, capsys):
+    """An agent whose ``state_dict`` holds an object stops at its first checkpoint with one line naming it."""
+    from nas_env.agents.random_search import RandomSearch
+    from nas_env.agents.registry import register_agent
+    from nas_env.benchmarks.cli import main
+
+    @register_agent("test-opaque-state")
+    class OpaqueState(RandomSearch):
+        def state_dict(self):
+            return {**super().state_dict(), "memo": Opaque()}
+
+    try:
+        assert main(["search", "--env", "nas_env/NB201-v0", "--agent", "test-opaque-state", "--budget", "3",
+                     "--out", str(tmp_path / "r"), "--no-progress"]) == 2
+    finally:
+        from nas_env.agents import registry
+
+        registry.AGENTS.pop("test-opaque-state", None)
+    err = capsys.readouterr().err
+    assert "state.agent.memo: a tests.benchmarks.run.test_state_codec.Opaque cannot be saved in a checkpoint" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
 # ---------------------------------------------------------------- every agent's state, and resuming from it
 AGENTS = ["random", "grid", "evolution", "reinforce", "reinforce-table", "tpe", "nsga2", "ppo", "maskable-ppo"]
 
