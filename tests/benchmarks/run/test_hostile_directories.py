@@ -315,6 +315,8 @@ def test_a_pickled_checkpoint_is_never_loaded(tmp_path, capsys, command):
     assert f"{run / 'checkpoint.pkl'} is an earlier nas-env's pickled checkpoint" in err
     assert err.strip().endswith(f"if you trust {out}, convert it once with: nas-env convert {out} --trust-pickle")
     assert len(err.strip().splitlines()) == 1
+    assert main(["report", str(out)]) == 0, capsys.readouterr().err  # a report reads no checkpoint at all
+    assert not unpickled.exists()
 
 
 def test_a_hostile_run_and_benchmark_run_no_foreign_code_and_change_nothing_outside(tmp_path, capsys, payload):
