@@ -30,7 +30,16 @@ from nas_env.agents.diagnostics import ControllerDiagnostics
 from nas_env.agents.history import Evaluation, SearchResult
 from nas_env.agents.tracker import Callback, SearchTracker
 
-__all__ = ["Agent", "stateful_evaluator"]
+__all__ = ["Agent", "diagnostics_from", "stateful_evaluator"]
+
+
+def diagnostics_from(value: Any) -> ControllerDiagnostics | None:
+    """The diagnostics of a saved state: its JSON columns (or the object itself), ``None`` when it has none."""
+    if value is None or isinstance(value, ControllerDiagnostics):
+        return copy.deepcopy(value)
+    if not isinstance(value, dict):
+        raise ValueError(f"the saved diagnostics must be JSON columns (a dict), got {type(value).__name__}")
+    return ControllerDiagnostics.from_json(value)
 
 
 def stateful_evaluator(env: gym.Env) -> Any:
@@ -87,13 +96,21 @@ class Agent(ABC):
         return {**head, **self.extras}
 
     def state_dict(self) -> dict[str, Any]:
-        """The agent's mutable search state (picklable); stateless agents keep only extras."""
-        return {"extras": copy.deepcopy(self.extras), "diagnostics": copy.deepcopy(self.diagnostics)}
+        """The agent's mutable search state as plain data: ``None``, bools, numbers, strings, lists, tuples,
+        dicts, bytes, NumPy arrays and torch tensors (what a run's checkpoint can hold; never objects, which
+        a checkpoint could only restore by running code). Stateless agents keep only extras and diagnostics."""
+        diagnostics = None if self.diagnostics is None else self.diagnostics.to_json()
+        return {"extras": copy.deepcopy(self.extras), "diagnostics": diagnostics}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore what :meth:`state_dict` returned."""
         self.extras = copy.deepcopy(state.get("extras", {}))
-        self.diagnostics = copy.deepcopy(state.get("diagnostics"))
+        self.diagnostics = diagnostics_from(state.get("diagnostics"))
+
+    def finished_state(self, state: dict[str, Any]) -> dict[str, Any]:
+        """The :meth:`state_dict` kept once the budget is spent: what re-reporting the run and continuing it
+        with a larger budget need, without what only a run in progress needs (default: all of ``state``)."""
+        return state
 
     @abstractmethod
     def search(self, env: gym.Env, tracker: SearchTracker, rng: np.random.Generator) -> None:
@@ -167,7 +184,8 @@ class Agent(ABC):
                         "num_evaluations": tracker.num_evaluations,
                         "rng": rng.bit_generator.state,
                         "env_rng": env.unwrapped.np_random.bit_generator.state,
-                        "agent": self.state_dict(),
+                        "agent": self.finished_state(self.state_dict()) if final and tracker.exhausted
+                        else self.state_dict(),
                         **({} if stateful is None else {"evaluator": stateful.state_dict()}),
                         "final": final,
                         "complete": tracker.exhausted,

@@ -14,17 +14,18 @@ Accounting: the env is wrapped in :class:`TrackingWrapper`, which calls
 ``tracker.record`` on every terminal step; a callback stops ``learn`` right after the
 step that spends the budget, so no episode beyond it is played or evaluated.
 
-Resume: at the start of each rollout (between episodes) the model is saved with
-``model.save`` into the checkpoint; a resumed run reloads it and continues. This is
-NOT bit-identical to an uninterrupted run (SB3 draws actions from torch's global RNG
-and resets its env on load), so ``exact_resume = False``.
+Resume: at the start of each rollout (between episodes) the policy's weights, its optimizer's
+state and the step counters go into the checkpoint (tensors and numbers: never ``model.save``'s zip,
+whose loading unpickles objects); a resumed run builds the model again with the same settings,
+loads them and continues. This is NOT bit-identical to an uninterrupted run (SB3 draws actions from
+torch's global RNG and resets its env on load), so ``exact_resume = False``.
 
 stable-baselines3 / sb3-contrib are optional: ``pip install -e '.[sb3]'``.
 """
 
 from __future__ import annotations
 
-import io
+import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,7 +129,7 @@ class _SB3Agent(Agent):
         super().__init__(config, **overrides)
         _import_sb3(self.maskable)  # fail early with the install hint
         self.model: Any = None
-        self._pending_model: bytes | None = None
+        self._pending_model: dict[str, Any] | None = None
         self._wrapper: TrackingWrapper | None = None
 
     def search(self, env: gym.Env, tracker: SearchTracker, rng: np.random.Generator) -> None:
@@ -151,30 +152,28 @@ class _SB3Agent(Agent):
         if c.torch_threads is not None:
             torch.set_num_threads(c.torch_threads)
         try:
+            self.model = algo(
+                "MlpPolicy",
+                wrapper,
+                learning_rate=c.learning_rate,
+                n_steps=n_steps,
+                batch_size=c.batch_size or n_steps,
+                n_epochs=c.n_epochs,
+                gamma=c.gamma,
+                gae_lambda=c.gae_lambda,
+                clip_range=c.clip_range,
+                ent_coef=c.ent_coef,
+                vf_coef=c.vf_coef,
+                max_grad_norm=c.max_grad_norm,
+                policy_kwargs={"net_arch": list(c.net_arch)},
+                seed=int(rng.integers(2**31 - 1)),
+                device="cpu",
+                verbose=0,
+            )
+            reset = self._pending_model is None
             if self._pending_model is not None:
-                self.model = algo.load(io.BytesIO(self._pending_model), env=wrapper, device="cpu")
+                self._load_model(self._pending_model)
                 self._pending_model = None
-                reset = False
-            else:
-                self.model = algo(
-                    "MlpPolicy",
-                    wrapper,
-                    learning_rate=c.learning_rate,
-                    n_steps=n_steps,
-                    batch_size=c.batch_size or n_steps,
-                    n_epochs=c.n_epochs,
-                    gamma=c.gamma,
-                    gae_lambda=c.gae_lambda,
-                    clip_range=c.clip_range,
-                    ent_coef=c.ent_coef,
-                    vf_coef=c.vf_coef,
-                    max_grad_norm=c.max_grad_norm,
-                    policy_kwargs={"net_arch": list(c.net_arch)},
-                    seed=int(rng.integers(2**31 - 1)),
-                    device="cpu",
-                    verbose=0,
-                )
-                reset = True
             b = tracker.budget
             total = 10**12 if b.evaluations is None else b.evaluations * space.max_length + n_steps
             self.model.learn(total_timesteps=total, callback=StopAtBudget(), reset_num_timesteps=reset)
@@ -184,15 +183,33 @@ class _SB3Agent(Agent):
 
     def state_dict(self) -> dict[str, Any]:
         state = super().state_dict()
-        if self.model is not None:
-            buf = io.BytesIO()
-            self.model.save(buf)
-            state["model"] = buf.getvalue()
+        if self._pending_model is not None:  # loaded, not yet restored into a model
+            state["model"] = self._pending_model
+        elif self.model is not None:
+            state["model"] = model_state(self.model)
         return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         super().load_state_dict(state)
-        self._pending_model = state.get("model")
+        model = state.get("model")
+        if model is not None and not (isinstance(model, dict) and {"policy", "optimizer"} <= set(model)):
+            raise ValueError("the checkpoint's PPO model must be its policy's weights and optimizer state (a dict)")
+        self._pending_model = model
+
+    def _load_model(self, saved: dict[str, Any]) -> None:
+        policy = self.model.policy
+        policy.load_state_dict(saved["policy"])
+        policy.optimizer.load_state_dict(saved["optimizer"])
+        self.model.num_timesteps = int(saved.get("num_timesteps", 0))
+        self.model._n_updates = int(saved.get("n_updates", 0))
+
+
+def model_state(model: Any) -> dict[str, Any]:
+    """What a checkpoint keeps of an SB3 model: its policy's weights, its optimizer's state, its step counters."""
+    policy = model.policy
+    return {"policy": {k: v.detach().clone() for k, v in policy.state_dict().items()},
+            "optimizer": copy.deepcopy(policy.optimizer.state_dict()),
+            "num_timesteps": int(model.num_timesteps), "n_updates": int(model._n_updates)}
 
 
 @register_agent("ppo")

@@ -10,8 +10,7 @@ Each update:
 
 The env reward (validation accuracy by default) is what the search is judged on; the
 *training signal* ``R`` is ``reward_transform(reward)``: ``"identity"`` or the paper's
-``"cubed"``. Diagnostics for reports and teaching plots land in ``SearchResult.extras``
-(see :class:`Reinforce`).
+``"cubed"``. Diagnostics for reports and teaching plots land in ``SearchResult.extras`` (see :class:`Reinforce`).
 """
 
 from __future__ import annotations
@@ -25,12 +24,13 @@ import gymnasium as gym
 import numpy as np
 import torch
 
-from nas_env.agents.base import Agent
+from nas_env.agents.base import Agent, diagnostics_from
 from nas_env.agents.controller import Controller
 from nas_env.agents.curriculum import default_env_factory, phase_space
-from nas_env.agents.diagnostics import ControllerDiagnostics, ControllerSnapshots, UpdateLog
+from nas_env.agents.diagnostics import ControllerDiagnostics, UpdateLog
 from nas_env.agents.play import play_batch, play_tokens
 from nas_env.agents.registry import register_agent
+from nas_env.agents.snapshots import SnapshotKeeper, weights
 from nas_env.agents.tracker import SearchTracker
 from nas_env.spaces.base import SearchSpace
 from nas_env.validation import check_choice, check_int, check_real
@@ -127,8 +127,8 @@ class Reinforce(Agent):
         self.generator: torch.Generator | None = None
         self.baseline: float | None = None
         self.updates = 0
-        self.snapshot_every = 1
-        self.snapshots: list[tuple[int, int, dict[str, torch.Tensor]]] = []
+        #: the controller snapshots scored at the end of the search (nas_env.agents.snapshots)
+        self.snapshots = SnapshotKeeper(self.config.max_snapshots)
 
     # ------------------------------------------------------------------ setup
     def _setup(self, space: SearchSpace, seed: int) -> None:
@@ -165,11 +165,11 @@ class Reinforce(Agent):
                     f"{base.space!r} has num_layers={full!r}"  # type: ignore[attr-defined]
                 )
         if getattr(self, "_pending_state", None) is not None:
-            self._restore(base.space)  # type: ignore[attr-defined]
+            self._restore(base.space, tracker)  # type: ignore[attr-defined]
         elif self.controller is None:
             self._setup(base.space, tracker.seed)  # type: ignore[attr-defined]
         assert self.controller is not None and self.optimizer is not None
-        transform = REWARD_TRANSFORMS[c.reward_transform]
+        # each update: 1. sample a batch, 2. play it, 3. the policy-gradient step (_update)
         envs: dict[int, gym.Env] = {}
         threads = torch.get_num_threads()
         if c.torch_threads is not None:
@@ -203,23 +203,30 @@ class Reinforce(Agent):
                 if len(rewards) < c.m:
                     break  # budget spent mid-batch: no partial update
                 # 3. policy-gradient step with the EMA baseline
-                signal = transform(np.asarray(rewards, dtype=np.float64))
-                if self.baseline is None:
-                    self.baseline = float(signal.mean())
-                adv = torch.as_tensor(signal - self.baseline, dtype=torch.float32)
-                ent_per_token = out.entropy / out.num_tokens
-                loss = -(adv * out.log_prob).mean() - c.entropy_coef * ent_per_token.mean()
-                if c.lr > 0:  # (lr 0, the no-learning ablation: Adam would move nothing; skip the backward)
-                    self.optimizer.zero_grad()
-                    loss.backward()
-                    self.optimizer.step()
-                self.baseline = c.baseline_decay * self.baseline + (1 - c.baseline_decay) * float(signal.mean())
-                self.updates += 1
-                self._log(tracker, float(ent_per_token.detach().mean()), float(np.mean(rewards)), n_layers)
-                self._maybe_snapshot(tracker)
+                entropy = self._update(out, rewards)
+                self._log(tracker, entropy, float(np.mean(rewards)), n_layers)
+                self.snapshots.offer(self.updates, tracker.num_evaluations, self.controller)
         finally:
             self._finish(tracker)
             torch.set_num_threads(threads)
+
+    def _update(self, out: Any, rewards: list[float]) -> float:
+        """The policy-gradient step on one batch (``out``: its ``ControllerOutput``) and the baseline's move;
+        returns the batch's mean entropy per token."""
+        c, transform = self.config, REWARD_TRANSFORMS[self.config.reward_transform]
+        signal = transform(np.asarray(rewards, dtype=np.float64))
+        if self.baseline is None:
+            self.baseline = float(signal.mean())
+        adv = torch.as_tensor(signal - self.baseline, dtype=torch.float32)
+        ent_per_token = out.entropy / out.num_tokens
+        loss = -(adv * out.log_prob).mean() - c.entropy_coef * ent_per_token.mean()
+        if c.lr > 0:  # (lr 0, the no-learning ablation: Adam would move nothing; skip the backward)
+            self.optimizer.zero_grad()
+            loss.backward()
+            self.optimizer.step()
+        self.baseline = c.baseline_decay * self.baseline + (1 - c.baseline_decay) * float(signal.mean())
+        self.updates += 1
+        return float(ent_per_token.detach().mean())
 
     # ------------------------------------------------------------ diagnostics
     def _log(self, tracker: SearchTracker, entropy: float, mean_reward: float, n_layers: int | None) -> None:
@@ -227,39 +234,18 @@ class Reinforce(Agent):
         self.diagnostics.append(UpdateLog(self.updates, tracker.num_evaluations, entropy,
                                           float(self.baseline), mean_reward, n_layers))  # type: ignore[arg-type]
 
-    def _state_copy(self) -> dict[str, torch.Tensor]:
-        return {k: v.detach().clone() for k, v in self.controller.state_dict().items()}  # type: ignore[union-attr]
-
-    def _maybe_snapshot(self, tracker: SearchTracker) -> None:
-        """Keep a snapshot every ``snapshot_every`` updates; thin out by 2 when over the bound."""
-        if self.updates % self.snapshot_every:
-            return
-        self.snapshots.append((self.updates, tracker.num_evaluations, self._state_copy()))
-        if len(self.snapshots) > self.config.max_snapshots - 1:  # keep one slot for the final controller
-            self.snapshots = self.snapshots[1::2]
-            self.snapshot_every *= 2
-
     def _finish(self, tracker: SearchTracker) -> None:
-        """Score the best architecture under every snapshot (and the final controller)."""
+        """Score the best architecture under every snapshot and the final controller (``SnapshotKeeper.score``)."""
         if self.controller is None or not tracker.history:
             return
         best = max(tracker.history, key=lambda e: (e.reward, -e.index))
-        final = self._state_copy()
-        snaps = list(self.snapshots) + [(self.updates, tracker.num_evaluations, final)]
-        probe = copy.deepcopy(self.controller)
         try:
             sp = phase_space(self.controller.space, best.tokens, self.config.curriculum_start is not None)
-            decisions = sp.decisions(best.tokens)
+            sp.decisions(best.tokens)
         except Exception:  # the best tokens do not fit the controller's grammar
             return
-        out = ControllerSnapshots(best.arch, list(best.tokens), [d.name for d in decisions])
-        for upd, evals, state in snaps:
-            probe.load_state_dict(state)
-            with torch.no_grad():  # one teacher-forced pass gives both the log-probability and the per-decision probs
-                scored = probe.evaluate([best.tokens], want_probs=True, space=sp)
-            lp = float(scored.log_prob[0])
-            out.add(upd, evals, lp, float(np.exp(lp)), scored.probs[0])  # type: ignore[index]
-        self.extras["snapshots"] = out.to_json()
+        final = (self.updates, tracker.num_evaluations, weights(self.controller))
+        self.extras["snapshots"] = self.snapshots.score(self.controller, final, best, sp)
 
     # ------------------------------------------------------------------ state
     def state_dict(self) -> dict[str, Any]:
@@ -269,32 +255,41 @@ class Reinforce(Agent):
         if self.controller is None:
             return state
         state.update(
-            controller=self._state_copy(),
+            controller=weights(self.controller),  # type: ignore[arg-type]
             optimizer=copy.deepcopy(self.optimizer.state_dict()),  # type: ignore[union-attr]
             generator=self.generator.get_state(),  # type: ignore[union-attr]
             baseline=self.baseline,
             updates=self.updates,
-            snapshot_every=self.snapshot_every,
-            snapshots=[(u, e, {k: v.clone() for k, v in s.items()}) for u, e, s in self.snapshots],
+            **self.snapshots.state_dict(),
         )
         return state
 
+    def finished_state(self, state: dict[str, Any]) -> dict[str, Any]:
+        """``state`` without the weights its history determines (:mod:`~nas_env.agents.reinforce_rebuild`)."""
+        from nas_env.agents.reinforce_rebuild import finished_state  # here: docs/03 quotes this file by line
+
+        return finished_state(state)
+
     def load_state_dict(self, state: dict[str, Any]) -> None:
         super().load_state_dict(state)
-        if "controller" not in state:
-            return
-        self._pending_state = state
+        if "controller" in state or "rebuild_digest" in state:
+            self._pending_state = state
 
-    def _restore(self, space: SearchSpace) -> None:
+    def _restore(self, space: SearchSpace, tracker: SearchTracker) -> None:
         state = self._pending_state
+        if "controller" not in state:  # a finished run's compact state
+            from nas_env.agents.reinforce_rebuild import rebuild
+
+            rebuild(self, space, tracker.history, tracker.seed)
+            self._pending_state = None
+            return
         self._setup(space, 0)
         self.extras = copy.deepcopy(state["extras"])
-        self.diagnostics = copy.deepcopy(state["diagnostics"])
+        self.diagnostics = diagnostics_from(state["diagnostics"])
         self.controller.load_state_dict(state["controller"])  # type: ignore[union-attr]
         self.optimizer.load_state_dict(state["optimizer"])  # type: ignore[union-attr]
         self.generator.set_state(state["generator"])  # type: ignore[union-attr]
         self.baseline = state["baseline"]
         self.updates = state["updates"]
-        self.snapshot_every = state["snapshot_every"]
-        self.snapshots = state["snapshots"]
+        self.snapshots.load_state_dict(state)
         self._pending_state = None

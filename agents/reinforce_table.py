@@ -35,7 +35,7 @@ import gymnasium as gym
 import numpy as np
 import torch
 
-from nas_env.agents.base import Agent
+from nas_env.agents.base import Agent, diagnostics_from
 from nas_env.agents.diagnostics import ControllerDiagnostics, ControllerSnapshots, UpdateLog
 from nas_env.agents.play import play_tokens
 from nas_env.agents.registry import register_agent
@@ -230,11 +230,8 @@ class ReinforceTable(Agent):
             return self._pending_state  # loaded but not yet restored into a policy
         if self.policy is None:
             return super().state_dict()
-        # called at every evaluation: UpdateLogs are frozen, so a copy of the list is a snapshot (a deepcopy
-        # of the growing log would make a run quadratic in its length)
         assert self.diagnostics is not None
-        state: dict[str, Any] = {"extras": copy.deepcopy(self.extras),
-                                 "diagnostics": ControllerDiagnostics(list(self.diagnostics.updates))}
+        state: dict[str, Any] = {"extras": copy.deepcopy(self.extras), "diagnostics": self.diagnostics.to_json()}
         state.update(
             logits=self.policy.logits.detach().clone(),
             optimizer=copy.deepcopy(self.optimizer.state_dict()),  # type: ignore[union-attr]
@@ -256,7 +253,7 @@ class ReinforceTable(Agent):
         state = self._pending_state
         assert state is not None
         self.setup(space, seed)
-        self.diagnostics = ControllerDiagnostics(list(state["diagnostics"].updates))
+        self.diagnostics = diagnostics_from(state["diagnostics"])
         assert self.policy is not None
         with torch.no_grad():
             self.policy.logits.copy_(state["logits"])

@@ -32,6 +32,7 @@ __all__ = ["CLIError", "build_parser", "format_summary", "main"]
 def build_parser() -> argparse.ArgumentParser:
     from nas_env import __version__
     from nas_env.benchmarks.cli.benchmark import add_benchmark_parser
+    from nas_env.benchmarks.cli.convert import add_convert_parser
     from nas_env.benchmarks.cli.export import add_export_parser
     from nas_env.benchmarks.cli.listing import add_listing_parsers
     from nas_env.benchmarks.cli.report import add_report_parser
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_benchmark_parser(sub)
     add_report_parser(sub)
     add_export_parser(sub)
+    add_convert_parser(sub)
     return parser
 
 

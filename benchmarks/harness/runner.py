@@ -29,6 +29,7 @@ from nas_env.benchmarks.harness.jobs import Job, JobOutcome, make_jobs, outcome_
 from nas_env.benchmarks.harness.main_guard import check_main_guard, refuse_in_worker_bootstrap
 from nas_env.benchmarks.protocols import Protocol
 from nas_env.benchmarks.protocols.registry import protocol_module
+from nas_env.benchmarks.run.checkpointer import refuse_legacy
 from nas_env.benchmarks.run.directory import check_benchmark_dir, record_invocation, refuse_links, write_meta
 from nas_env.benchmarks.run.files import check_inside
 from nas_env.benchmarks.run.machine import machine_info
@@ -166,6 +167,7 @@ def run_benchmark(
         raise ValueError("no seeds to run")
     out = Path(out)
     check_benchmark_dir(out)
+    refuse_legacy(out)  # an earlier version's pickled checkpoints: never loaded (nas-env convert DIR --trust-pickle)
     check_protocol(protocol)
     t0 = time.perf_counter()
     jobs = make_jobs(protocol, agents, seeds, out, imports=_user_agent_modules(agents))

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import pickle
 import tempfile
 import time
 from collections.abc import Sequence
@@ -40,6 +39,8 @@ from typing import Any
 import numpy as np
 
 from nas_env.benchmarks.protocols.cnn import README_DEMO_KWARGS, shared_env_kwargs
+from nas_env.benchmarks.run.checkpointer import read_checkpoint
+from nas_env.benchmarks.run.directory import CHECKPOINT
 from nas_env.benchmarks.run.files import read_json
 from nas_env.benchmarks.run.record import load_run
 from nas_env.benchmarks.run.retrain import finalists, retrain_top, retrained_pick
@@ -102,8 +103,7 @@ def rank_sample(shared_dir: Path, shared_kwargs: dict[str, Any], n: int) -> dict
     import nas_env  # noqa: F401
 
     shared = gym.make(ENV_ID, **rescoring_env_kwargs(shared_kwargs)).unwrapped  # the whole validation split
-    with open(shared_dir / "checkpoint.pkl", "rb") as f:
-        shared.evaluator.load_state_dict(pickle.load(f)["evaluator"])
+    shared.evaluator.load_state_dict(read_checkpoint(shared_dir / CHECKPOINT)["evaluator"])  # type: ignore[index]
     train = gym.make(ENV_ID, **README_DEMO_KWARGS, train_kwargs={"num_threads": 1}).unwrapped
     rng = np.random.default_rng(SAMPLE_SEED)
     rows = []

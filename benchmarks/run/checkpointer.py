@@ -1,13 +1,19 @@
-"""When and how a run writes its search state to ``checkpoint.pkl``, and how a resume reads it back.
+"""When and how a run writes its search state to ``checkpoint.npz``, and how a resume reads it back.
 
-A new run writes :data:`START` before its first evaluation (no state yet: the history lines that
-follow it are unseen and replayed), so a run directory with history lines and no checkpoint at all
-has lost its checkpoint: :func:`read_checkpoint`'s caller refuses it rather than truncate the history.
+The file is :mod:`nas_env.benchmarks.run.state_codec`'s: JSON and numeric arrays, read without running
+anything from it. A new run writes :data:`START` before its first evaluation (no state yet: the history
+lines that follow it are unseen and replayed), so a run directory with history lines and no checkpoint at
+all has lost its checkpoint: :func:`read_checkpoint`'s caller refuses it rather than truncate the history.
+
+Directories of earlier versions hold a pickled ``checkpoint.pkl`` instead, which is never loaded here:
+:func:`refuse_legacy` names the one command that converts a directory its user trusts
+(``nas-env convert DIR --trust-pickle``, :mod:`nas_env.benchmarks.run.convert`).
 """
 
 from __future__ import annotations
 
-import pickle
+import os
+import shlex
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,8 +21,13 @@ from typing import Any
 
 from nas_env.benchmarks.run.directory import RunDirError
 from nas_env.benchmarks.run.files import atomic_write
+from nas_env.benchmarks.run.state_codec import StateFormatError, decode, encode
 
-__all__ = ["START", "Checkpointer", "is_start", "read_checkpoint", "write_start"]
+__all__ = ["LEGACY_CHECKPOINT", "START", "Checkpointer", "is_start", "legacy_runs", "read_checkpoint",
+           "refuse_legacy", "write_start"]
+
+#: the pickled checkpoint of nas-env <= 0.1 (never unpickled but by ``nas-env convert DIR --trust-pickle``)
+LEGACY_CHECKPOINT = "checkpoint.pkl"
 
 #: the checkpoint of a run that has started but reached no consistent point yet
 START: dict[str, Any] = {"num_evaluations": 0, "started": True}
@@ -54,14 +65,14 @@ class Checkpointer:
         if not state.get("final") and not self.due():
             return
         start = time.monotonic()
-        atomic_write(self.path, pickle.dumps({**state, **self.extra()}, protocol=pickle.HIGHEST_PROTOCOL))
+        atomic_write(self.path, encode({**state, **self.extra()}))
         self._last = time.monotonic()
         self._cost = self._last - start
 
 
 def write_start(path: Path) -> None:
     """Write :data:`START` to ``path``: the run has started, and any history line after it is unseen."""
-    atomic_write(path, pickle.dumps(START, protocol=pickle.HIGHEST_PROTOCOL))
+    atomic_write(path, encode(START))
 
 
 def is_start(state: dict[str, Any]) -> bool:
@@ -73,16 +84,20 @@ def read_checkpoint(path: Path) -> dict[str, Any] | None:
     """The checkpointed state at ``path``, ``None`` when there is no checkpoint file.
 
     Raises:
-        RunDirError: the file does not load.
+        RunDirError: the file does not load (one line: which file, and why).
     """
     if not path.exists():
         return None
     try:
-        with open(path, "rb") as f:
-            state = pickle.load(f)
-    except Exception as exc:
-        raise RunDirError(f"{path} is unreadable: {exc}") from exc
-    problem = _problem(state)
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RunDirError(f"{path} is unreadable: {exc.strerror or exc}") from exc
+    try:
+        state = decode(data)
+    except StateFormatError as exc:
+        state, problem = None, str(exc)
+    else:
+        problem = _problem(state)
     if problem is not None:
         raise RunDirError(f"{path} is not a nas-env checkpoint: {problem}; restore it, or use another --out")
     return state
@@ -108,3 +123,22 @@ def _problem(state: Any) -> str | None:
     if state["num_evaluations"] < 0:
         return f"field 'num_evaluations' must be >= 0, got {state['num_evaluations']}"
     return None
+
+
+def legacy_runs(out: Path) -> list[Path]:
+    """The run directories of ``out`` (a run directory, or a benchmark's ``runs/<agent>/seed<k>``) that hold
+    an earlier version's pickled checkpoint."""
+    out = Path(out)
+    return [p for p in (out, *sorted(out.glob("runs/*/seed*"))) if os.path.lexists(p / LEGACY_CHECKPOINT)]
+
+
+def refuse_legacy(out: Path) -> None:
+    """Raise :class:`RunDirError` when ``out`` holds a pickled checkpoint (see the module docstring)."""
+    found = legacy_runs(out)
+    if found:
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        raise RunDirError(
+            f"{found[0] / LEGACY_CHECKPOINT}{more} is an earlier nas-env's pickled checkpoint, which could run code "
+            f"when loaded, so it is not read; if you trust {out}, convert it once with: "
+            f"nas-env convert {shlex.quote(str(out))} --trust-pickle"
+        )

@@ -6,8 +6,9 @@ A run directory (``nas-env search --out DIR``; written by :func:`nas_env.benchma
 ``run.json``        the run's arguments (env id and kwargs, agent and kwargs, seed, budget)
 ``history.jsonl``   one ``Evaluation.to_json()`` object per evaluated architecture, appended
                     and flushed the moment the tracker records it (:mod:`nas_env.agents.history`)
-``checkpoint.pkl``  the search state at the last consistent point (agent ``state_dict``, the
-                    agent's and the env's RNG states, number of evaluations); written to a
+``checkpoint.npz``  the search state at the last consistent point (agent ``state_dict``, the
+                    agent's and the env's RNG states, number of evaluations) as JSON and arrays
+                    (:mod:`~nas_env.benchmarks.run.state_codec`: loading it runs no code); written to a
                     temporary file and ``os.replace``-d, so it is never half-written; a new run
                     writes a start state first (history lines without any checkpoint are refused)
 ``summary.json``    best architecture and metrics, totals, seed, hyperparameters, versions
@@ -56,7 +57,7 @@ __all__ = [
 # ------------------------------------------------------------------ a run directory
 RUN_FORMAT = "nas-env-run"
 RUN_JSON, HISTORY, CHECKPOINT, SUMMARY, EXTRAS = (
-    "run.json", "history.jsonl", "checkpoint.pkl", "summary.json", "extras.json")
+    "run.json", "history.jsonl", "checkpoint.npz", "summary.json", "extras.json")
 STORE_FILE = "evaluations.sqlite"
 #: held by the process searching the directory (:mod:`nas_env.benchmarks.run.lock`), removed when it ends
 LOCK_FILE = ".lock"

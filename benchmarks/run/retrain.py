@@ -47,13 +47,13 @@ Rerunning with the same finalists and settings reads ``retrain.json`` back inste
 
 from __future__ import annotations
 
-import pickle
 import time
 from pathlib import Path
 from typing import Any
 
 from nas_env.agents.history import Evaluation
 from nas_env.benchmarks.run import directory
+from nas_env.benchmarks.run.checkpointer import read_checkpoint, refuse_legacy
 from nas_env.benchmarks.run.environment import make_env
 from nas_env.benchmarks.run.files import read_json, write_json
 from nas_env.benchmarks.run.record import RunRecord, load_run
@@ -97,13 +97,11 @@ def rescored_finalists(
         if not getattr(evaluator, "stateful", False):
             return None
         path = record.path / directory.CHECKPOINT
-        try:
-            with open(path, "rb") as f:
-                state = pickle.load(f)["evaluator"]
-        except (OSError, pickle.UnpicklingError, EOFError, KeyError) as exc:
-            raise ValueError(f"{record.path}: cannot read the final shared weights from {path} "
-                             f"({type(exc).__name__}: {exc})") from exc
-        evaluator.load_state_dict(state)
+        state = read_checkpoint(path)  # RunDirError (a ValueError): a file that is not a checkpoint
+        if state is None or not isinstance(state.get("evaluator"), dict):
+            raise ValueError(f"{record.path}: cannot read the final shared weights: {path} "
+                             f"{'is missing' if state is None else 'holds none'}")
+        evaluator.load_state_dict(state["evaluator"])
         space = env.unwrapped.space
         candidates = finalists(record.history, len(record.history))
         scores: dict[str, tuple[float, float | None]] = {}
@@ -134,6 +132,7 @@ def retrain_top(run_dir: Path | str, k: int, *, epochs: int | None = None, seed:
         FileNotFoundError: ``run_dir`` is not a run directory.
     """
     check_int("k (--retrain-top)", k)
+    refuse_legacy(Path(run_dir))
     record = load_run(run_dir)
     env_id, env_kwargs = record.run["env_id"], standalone_env_kwargs(record.run.get("env_kwargs", {}))
     if epochs is not None:

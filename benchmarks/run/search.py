@@ -31,7 +31,7 @@ from nas_env.agents.registry import make_agent
 from nas_env.agents.tracker import SearchTracker
 from nas_env.benchmarks.run import directory
 from nas_env.benchmarks.run.callbacks import ProgressBar, TensorBoardLogger
-from nas_env.benchmarks.run.checkpointer import Checkpointer, is_start, read_checkpoint, write_start
+from nas_env.benchmarks.run.checkpointer import Checkpointer, is_start, read_checkpoint, refuse_legacy, write_start
 from nas_env.benchmarks.run.checks import check_env
 from nas_env.benchmarks.run.directory import RunDirError
 from nas_env.benchmarks.run.environment import make_env
@@ -131,6 +131,7 @@ class SearchRun:
                 options.tensorboard, self.agent, getattr(self.env.unwrapped, "space", None))
             self.table = ranked_table(self.env)
             self.record = spec.to_run_json(directory.recorded_path(store_path, out_dir), batched=executor != "none")
+            refuse_legacy(out_dir)  # an earlier version's pickle: never loaded, converted by the user's command
             directory.check_out_dir(out_dir, self.record)  # refused before the lock creates out_dir
             directory.refuse_links(out_dir)  # its files (the store's included) are never written through a link
             self.lock = DirLock(out_dir)  # one process per directory: "DIR is in use by pid N"

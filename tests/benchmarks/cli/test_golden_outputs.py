@@ -155,7 +155,7 @@ def run_case(name: str, root: Path, capsys: pytest.CaptureFixture[str]) -> dict[
     digests: dict[str, Any] = {}
     for path in sorted([root / f"{name}.stdout", *(root / name).rglob("*")]):
         rel = path.relative_to(root).as_posix()
-        if path.is_dir() or path.suffix in (".pkl", ".sqlite") or "-wal" in path.name or "-shm" in path.name:
+        if path.is_dir() or path.suffix in (".pkl", ".npz", ".sqlite") or "-wal" in path.name or "-shm" in path.name:
             continue
         if path.suffix == ".png":
             digests[rel] = "png" if path.stat().st_size > 1000 else "empty png"

@@ -156,10 +156,10 @@ def test_four_searchers_share_one_new_store_without_training_a_child_twice(tmp_p
 
 def checkpointed(out: Path) -> int:
     """Evaluations in ``out``'s checkpoint (where a resumed run continues)."""
-    import pickle
+    from nas_env.benchmarks.run.state_codec import decode
 
-    path = out / "checkpoint.pkl"
-    return int(pickle.loads(path.read_bytes())["num_evaluations"]) if path.exists() else 0
+    path = out / "checkpoint.npz"
+    return int(decode(path.read_bytes())["num_evaluations"]) if path.exists() else 0
 
 
 def workers_of(pid: int) -> list[int]:

@@ -63,7 +63,7 @@ def test_resume_replaces_a_planted_temporary_instead_of_following_it(tmp_path, c
     assert search(out, 8) == 0
     outside = target(tmp_path)
     (out / "history.jsonl.tmp").symlink_to(outside)
-    (out / "checkpoint.pkl.tmp").symlink_to(outside)
+    (out / "checkpoint.npz.tmp").symlink_to(outside)
     (out / "summary.json.tmp").symlink_to(outside)
     assert search(out, 12) == 0, capsys.readouterr().err
     assert outside.read_bytes() == SECRET
@@ -72,7 +72,7 @@ def test_resume_replaces_a_planted_temporary_instead_of_following_it(tmp_path, c
     assert not any(p.is_symlink() for p in out.iterdir())
 
 
-@pytest.mark.parametrize("name", ["history.jsonl", "checkpoint.pkl", "summary.json", "run.json"])
+@pytest.mark.parametrize("name", ["history.jsonl", "checkpoint.npz", "summary.json", "run.json"])
 def test_resume_refuses_a_link_at_a_run_file(tmp_path, capsys, name):
     out = tmp_path / "r"
     assert search(out, 8) == 0
@@ -258,3 +258,130 @@ def test_a_directory_named_by_an_earlier_version_keeps_resuming(tmp_path, capsys
     assert bench(out, "reinforce@m=2@lr=0") == 0
     assert sorted(p.name for p in (out / "runs").iterdir()) == ["reinforce@m=2@lr=0"]
     assert main(["report", str(out)]) == 0, capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- defect 1 and all of the above at once
+class Unpickled:
+    """Unpickling it creates the file ``marker`` (the payload of a crafted ``checkpoint.pkl``)."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (str(self.marker), "w"))
+
+
+#: names a run's commands write (or lock), each made a link to a file outside the directory
+LINKED = ("summary.json", "extras.json", "report.md", "retrain.json", "evaluations.sqlite", "evaluations.sqlite-wal",
+          "evaluations.sqlite-shm", "evaluations.sqlite-journal", ".lock", "history.jsonl.tmp", "checkpoint.npz.tmp",
+          "summary.json.tmp", "run.json.tmp", "extras.json.tmp", "report.md.tmp")
+
+
+def _plant(run: Path, outside: Path, elsewhere: Path, unpickled: Path) -> None:
+    import pickle
+
+    (run / "checkpoint.pkl").write_bytes(pickle.dumps(Unpickled(unpickled)))
+    (run / "checkpoint.npz").write_bytes(b"PK\x03\x04 a corrupted checkpoint")
+    for name in LINKED:
+        (run / name).unlink(missing_ok=True)
+        (run / name).symlink_to(outside)
+    for name in ("figures", "tensorboard"):
+        (run / name).symlink_to(elsewhere, target_is_directory=True)
+    _rename_env(run / "run.json", ["env_id"], f"{MODULE}:nas_env/NB201-v0")
+
+
+def _files(root: Path, skip: tuple[Path, ...]) -> dict[str, bytes]:
+    return {str(p): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and not p.is_symlink() and not any(s == p or s in p.parents for s in skip)}
+
+
+@pytest.mark.parametrize("command", ["search", "benchmark"])
+def test_a_pickled_checkpoint_is_never_loaded(tmp_path, capsys, command):
+    """Defect 1: a crafted checkpoint.pkl in a finished run, then the same search with a larger budget (or the
+    benchmark resuming the run): the pickle's payload ran, then a KeyError traceback."""
+    import pickle
+
+    unpickled = tmp_path / "UNPICKLED"
+    out = tmp_path / "r" if command == "search" else tmp_path / "b"
+    assert (search(out, 8) if command == "search" else bench(out)) == 0
+    run = out if command == "search" else out / "runs" / "random" / "seed0"
+    for name in ("checkpoint.npz", "summary.json"):
+        (run / name).unlink(missing_ok=True)
+    (run / "checkpoint.pkl").write_bytes(pickle.dumps(Unpickled(unpickled)))
+    capsys.readouterr()
+    assert (search(out, 12) if command == "search" else bench(out)) == 2
+    err = capsys.readouterr().err
+    assert not unpickled.exists()
+    assert f"{run / 'checkpoint.pkl'} is an earlier nas-env's pickled checkpoint" in err
+    assert err.strip().endswith(f"if you trust {out}, convert it once with: nas-env convert {out} --trust-pickle")
+    assert len(err.strip().splitlines()) == 1
+    assert main(["report", str(out)]) == 0, capsys.readouterr().err  # a report reads no checkpoint at all
+    assert not unpickled.exists()
+
+
+def test_a_hostile_run_and_benchmark_run_no_foreign_code_and_change_nothing_outside(tmp_path, capsys, payload):
+    """Issue 22's hostile directory: a pickled checkpoint whose loading would create a file, a corrupted
+    checkpoint.npz, links at every output name, run.json and benchmark.json naming a module. search (resume),
+    search --retrain-top, retrain_top, benchmark and report each end in one line; nothing ran, nothing outside
+    the directories changed."""
+    from nas_env.benchmarks.run.retrain import retrain_top
+
+    run, bench_dir = tmp_path / "r", tmp_path / "b"
+    assert search(run, 8) == 0 and bench(bench_dir) == 0
+    outside, elsewhere, unpickled = target(tmp_path), tmp_path / "elsewhere", tmp_path / "UNPICKLED"
+    elsewhere.mkdir()
+    _plant(run, outside, elsewhere, unpickled)
+    _plant(bench_dir / "runs" / "random" / "seed0", outside, elsewhere, unpickled)
+    _rename_env(bench_dir / "benchmark.json", ["protocol", "env_id"], f"{MODULE}:nas_env/NB201-v0")
+    before = _files(tmp_path, (run, bench_dir))
+    capsys.readouterr()
+    commands = [
+        ["search", "--env", "nas_env/NB201-v0", "--agent", "random", "--budget", "12", "--out", str(run),
+         "--no-progress"],
+        ["search", "--env", "nas_env/NB201-v0", "--agent", "random", "--budget", "8", "--out", str(run),
+         "--no-progress", "--retrain-top", "1"],
+        ["report", str(run)],
+        ["benchmark", "--protocol", "fixed:nas_env/NB201-v0", "--agents", "random,evolution", "--seeds", "2",
+         "--budget", "5", "--workers", "0", "--no-progress", "--out", str(bench_dir)],
+        ["report", str(bench_dir)],
+        ["convert", str(run)],  # without --trust-pickle: refused by argparse
+    ]
+    for argv in commands:
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert "Traceback" not in err and err.strip(), argv
+        assert len(err.strip().splitlines()) == 1 or argv[0] == "convert", (argv, err)
+        if argv[0] in ("search", "benchmark"):
+            assert "nas-env convert" in err and "--trust-pickle" in err, err
+    with pytest.raises(ValueError, match="nas-env convert"):
+        retrain_top(run, 1)
+    assert not unpickled.exists() and not payload.exists()
+    assert outside.read_bytes() == SECRET and list(elsewhere.iterdir()) == []
+    assert _files(tmp_path, (run, bench_dir)) == before
+    for d in (run, bench_dir / "runs" / "random" / "seed0"):
+        assert all((d / name).is_symlink() for name in LINKED)
+
+
+def test_converting_a_trusted_run_then_a_corrupted_checkpoint_is_one_line(tmp_path, capsys):
+    """``nas-env convert DIR --trust-pickle`` is the one way a pickled checkpoint is read; afterwards the run
+    resumes; a checkpoint.npz that does not parse is one line naming it."""
+    import pickle
+
+    from nas_env.benchmarks.run.state_codec import decode
+
+    out = tmp_path / "r"
+    assert search(out, 8) == 0
+    state = decode((out / "checkpoint.npz").read_bytes())
+    (out / "checkpoint.npz").unlink()
+    (out / "checkpoint.pkl").write_bytes(pickle.dumps(state))  # as nas-env 0.1 wrote it
+    assert search(out, 12) == 2 and "nas-env convert" in capsys.readouterr().err
+    assert main(["convert", str(out), "--trust-pickle"]) == 0
+    assert f"converted 1 run in {out}" in capsys.readouterr().out
+    assert not (out / "checkpoint.pkl").exists() and (out / "checkpoint.npz").is_file()
+    assert main(["convert", str(out), "--trust-pickle"]) == 2 and "already" in capsys.readouterr().err
+    assert search(out, 12) == 0 and len((out / "history.jsonl").read_text().splitlines()) == 12
+    (out / "checkpoint.npz").write_bytes(b"PK\x03\x04 a corrupted checkpoint")
+    assert search(out, 16) == 2
+    err = capsys.readouterr().err
+    assert f"{out / 'checkpoint.npz'} is not a nas-env checkpoint: not a .npz archive" in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import pickle
 
 import gymnasium as gym
 
@@ -11,6 +10,7 @@ import nas_env  # noqa: F401
 from nas_env.agents.history import Evaluation
 from nas_env.benchmarks.cli import main
 from nas_env.benchmarks.run.retrain import finalists
+from nas_env.benchmarks.run.state_codec import decode
 
 ENV_KWARGS = {"num_layers": 2, "filter_sizes": [1, 3], "num_filters": [4, 8], "epochs": 1, "backend": "shared",
               "train_kwargs": {"steps": 2, "max_train_samples": 256, "num_threads": 1, "device": "cpu"}}
@@ -38,8 +38,7 @@ def test_retrain_top_records_search_and_standalone_numbers_and_reads_them_back(t
     assert result["evaluations"] == 6 and result["ranking"] == "final_shared_weights"
     # every distinct child measured again with the final shared weights, the best of that re-trained
     env = gym.make("nas_env/ZophLeCNN-v0", **ENV_KWARGS).unwrapped
-    with open(tmp_path / "run" / "checkpoint.pkl", "rb") as f:
-        env.evaluator.load_state_dict(pickle.load(f)["evaluator"])
+    env.evaluator.load_state_dict(decode((tmp_path / "run" / "checkpoint.npz").read_bytes())["evaluator"])
     archs = list(dict.fromkeys(e["arch"] for e in history if e["metrics"]["status"] == "ok"))
     final = {a: env.evaluator.evaluate(env.space.from_string(a), fidelity=0, seed=0)["val_accuracy"] for a in archs}
     reward = {e["arch"]: e["reward"] for e in sorted(history, key=lambda e: (e["reward"], -e["index"]))}

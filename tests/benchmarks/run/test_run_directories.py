@@ -96,7 +96,7 @@ def test_disk_full_mid_run_exits_2_and_the_run_resumes_exactly(tmp_path, capsys,
             f.write(data)
             f.flush()
 
-    # (a link at checkpoint.pkl.tmp no longer reaches /dev/full: temporaries never follow links, issue 22)
+    # (a link at checkpoint.npz.tmp no longer reaches /dev/full: temporaries never follow links, issue 22)
     monkeypatch.setattr(checkpointer, "atomic_write", disk_full)
     assert search(out, 30, agent="evolution") == 2
     err = capsys.readouterr().err
@@ -167,13 +167,13 @@ def test_bad_input_is_refused_before_anything_is_written(tmp_path, capsys):
 def test_a_run_that_failed_before_its_first_evaluation_does_not_block_the_corrected_command(tmp_path):
     out = tmp_path / "o"
     assert search(out, 3) == 0
-    for name in ("checkpoint.pkl", "summary.json"):
+    for name in ("checkpoint.npz", "summary.json"):
         (out / name).unlink()
     (out / "history.jsonl").write_text("")  # what a failure at the first evaluation leaves
     assert search(out, 3, agent="evolution") == 0
     assert json.loads((out / "run.json").read_text())["agent"] == "evolution"
     (out / "history.jsonl").write_text((out / "history.jsonl").read_text().splitlines()[0] + "\n")
-    (out / "checkpoint.pkl").unlink()
+    (out / "checkpoint.npz").unlink()
     assert search(out, 3, agent="random") == 2  # one evaluation recorded: it is a run, never replaced
 
 
@@ -203,9 +203,10 @@ def test_benchmark_whose_every_run_fails_says_why(tmp_path, capsys):
     assert main(cmd) == 0
     run = tmp_path / "b" / "runs" / "random" / "seed0"
     (run / "summary.json").unlink()  # an interrupted run ...
-    (run / "checkpoint.pkl").write_bytes(b"not a pickle")  # ... whose checkpoint got corrupted
+    (run / "checkpoint.npz").write_bytes(b"not a checkpoint")  # ... whose checkpoint got corrupted
     capsys.readouterr()
     assert main(cmd) == 1
     err = capsys.readouterr().err
     assert "nas-env benchmark: every run failed; the first: random seed 0: " in err
-    assert "checkpoint.pkl is unreadable" in err and "no runs under" not in err and "Traceback" not in err
+    assert "checkpoint.npz is not a nas-env checkpoint: not a .npz archive" in err
+    assert "no runs under" not in err and "Traceback" not in err

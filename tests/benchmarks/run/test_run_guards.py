@@ -22,15 +22,15 @@ def search(out: Path | str, budget: int = 12, *extra: str, agent: str = "random"
 
 @pytest.mark.parametrize("budget", [5, 20, 30])
 def test_a_missing_checkpoint_never_truncates_the_history(tmp_path, capsys, budget):
-    """Defect 5: without checkpoint.pkl a finished run restarted from zero (smaller budget: the history cut to it)."""
+    """Defect 5: without checkpoint.npz a finished run restarted from zero (smaller budget: the history cut to it)."""
     out = tmp_path / "r"
     assert search(out, 20, agent="evolution") == 0
     history = (out / "history.jsonl").read_text()
-    (out / "checkpoint.pkl").unlink()
+    (out / "checkpoint.npz").unlink()
     capsys.readouterr()
     assert search(out, budget, agent="evolution") == 2
     err = capsys.readouterr().err
-    assert f"{out / 'checkpoint.pkl'} is missing" in err and "20 evaluations" in err and "history.jsonl" in err
+    assert f"{out / 'checkpoint.npz'} is missing" in err and "20 evaluations" in err and "history.jsonl" in err
     assert "Traceback" not in err and err.count("\n") == 1, err
     assert (out / "history.jsonl").read_text() == history
 
@@ -41,13 +41,13 @@ def test_a_run_killed_before_its_first_checkpoint_still_starts_again(tmp_path, c
     assert search(out, 3, agent="evolution") == 0
     lines = (out / "history.jsonl").read_text().splitlines(keepends=True)
     (out / "summary.json").unlink()
-    (out / "checkpoint.pkl").unlink()
+    (out / "checkpoint.npz").unlink()
     (out / "history.jsonl").write_text("")
     assert search(out, 3, agent="evolution") == 0  # an empty history: a new run (writes the start checkpoint)
     (out / "summary.json").unlink()
     (out / "history.jsonl").write_text("".join(lines[:2]))
     from nas_env.benchmarks.run.checkpointer import write_start
-    write_start(out / "checkpoint.pkl")  # killed after two evaluations, before the first real checkpoint
+    write_start(out / "checkpoint.npz")  # killed after two evaluations, before the first real checkpoint
     assert search(out, 10, agent="evolution") == 0, capsys.readouterr().err
     assert search(ref, 10, agent="evolution") == 0
     assert (out / "history.jsonl").read_text().count("\n") == 10
@@ -148,18 +148,18 @@ def test_a_hand_edited_history_line_is_one_line_naming_the_file_line_and_field(t
 ])
 def test_a_hand_edited_checkpoint_is_one_line_naming_the_file_and_field(tmp_path, capsys, state, needle):
     """Defect 14: a checkpoint holding a list or missing a key gave a TypeError/KeyError traceback."""
-    import pickle
+    from nas_env.benchmarks.run.state_codec import decode, encode
 
     out = tmp_path / "r"
     assert search(out, 6) == 0
-    path = out / "checkpoint.pkl"
-    saved = pickle.loads(path.read_bytes())
+    path = out / "checkpoint.npz"
+    saved = decode(path.read_bytes())
     if state == "drop agent":
         del saved["agent"]
         state = saved
     elif state == "num_evaluations=None":
         state = {**saved, "num_evaluations": None}
-    path.write_bytes(pickle.dumps(state))
+    path.write_bytes(encode(state))
     capsys.readouterr()
     for budget in (6, 9):  # re-report the finished run, extend it
         assert search(out, budget) == 2

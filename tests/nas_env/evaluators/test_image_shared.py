@@ -6,8 +6,6 @@ defaults for a shared-weight search. What both families share is in ``test_share
 
 from __future__ import annotations
 
-import pickle
-
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -16,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nas_env.benchmarks.run.search import run_search
+from nas_env.benchmarks.run.state_codec import decode
 from nas_env.evaluators.image_shared import SharedWeightEvaluator
 from tests.helpers import play
 from tests.nas_env.evaluators.shared_families import CNN, CNN_ID, CNN_SPACE
@@ -72,8 +71,7 @@ def test_val_samples_scores_each_child_on_a_seeded_subset_and_the_final_ranking_
     run_search(CNN_ID, subset, "random", {}, 5, 4, tmp_path / "run", progress=False)
     ranked, scores, candidates = rescored_finalists(load_run(tmp_path / "run"), 5)
     whole = small_env().unwrapped.evaluator
-    with open(tmp_path / "run" / "checkpoint.pkl", "rb") as f:
-        whole.load_state_dict(pickle.load(f)["evaluator"])
+    whole.load_state_dict(decode((tmp_path / "run" / "checkpoint.npz").read_bytes())["evaluator"])
     space = small_env().unwrapped.space
     for e in ranked:
         full = whole.evaluate(space.from_string(e.arch), fidelity=0, seed=0)
@@ -84,7 +82,7 @@ def test_runner_defaults_and_refuses_worker_executors(tmp_path):
     result = run_search(CNN_ID, CNN, "random", {}, 2, 0, tmp_path / "a", progress=False)
     assert len(result.history) == 2  # executor auto -> none, store auto -> off
     assert not (tmp_path / "a" / "evaluations.sqlite").exists()
-    with open(tmp_path / "a" / "checkpoint.pkl", "rb") as f:  # the run's pre-search checks trained nothing
-        assert pickle.load(f)["evaluator"]["num_evaluations"] == 2
+    # the run's pre-search checks trained nothing
+    assert decode((tmp_path / "a" / "checkpoint.npz").read_bytes())["evaluator"]["num_evaluations"] == 2
     with pytest.raises(ValueError, match="executor 'process' cannot evaluate .* valid: 'auto' or 'none'"):
         run_search(CNN_ID, CNN, "random", {}, 2, 0, tmp_path / "b", progress=False, executor="process")

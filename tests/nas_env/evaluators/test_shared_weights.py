@@ -7,14 +7,13 @@ fixture: its tiny env kwargs); what is particular to a family is in ``test_image
 
 from __future__ import annotations
 
-import pickle
-
 import gymnasium as gym
 import numpy as np
 import pytest
 
 from nas_env.agents import Budget
 from nas_env.benchmarks.run.search import run_search
+from nas_env.benchmarks.run.state_codec import decode
 from nas_env.cache import attach_store
 from nas_env.store import StoreError
 from tests.helpers import play
@@ -78,15 +77,13 @@ def test_search_resume_repeats_an_uninterrupted_run_exactly(family, tmp_path):
 
     with pytest.raises(Crash):
         run_search(**kwargs, out_dir=tmp_path / "run", callbacks=[crash])
-    with open(tmp_path / "run" / "checkpoint.pkl", "rb") as f:
-        assert pickle.load(f)["num_evaluations"] == 4
+    assert decode((tmp_path / "run" / "checkpoint.npz").read_bytes())["num_evaluations"] == 4
     resumed = run_search(**kwargs, out_dir=tmp_path / "run")
     ref = run_search(**kwargs, out_dir=tmp_path / "ref")
     assert [(e.arch, e.reward) for e in resumed.history] == [(e.arch, e.reward) for e in ref.history]
     states = []
     for d in ("run", "ref"):
-        with open(tmp_path / d / "checkpoint.pkl", "rb") as f:
-            states.append(pickle.load(f)["evaluator"])
+        states.append(decode((tmp_path / d / "checkpoint.npz").read_bytes())["evaluator"])
     assert states[0]["num_evaluations"] == states[1]["num_evaluations"] == n
     assert_same_state(states[0], states[1])  # weights and optimizer state
 
