@@ -5,11 +5,12 @@
     nas-env search --env nas_env/NB201-v0 --agent reinforce --budget 500 --seed 0 --out runs/rf0
     nas-env benchmark --protocol nb201-cifar10 --agents random,evolution,reinforce --seeds 20 --out DIR
     nas-env report DIR
+    nas-env suite --out DIR
     nas-env envs
     nas-env agents
 
 One module per subcommand (:mod:`.search`, :mod:`.benchmark`, :mod:`.report`,
-:mod:`.listing`), one of argument types (:mod:`.args`). Bad input (unknown names,
+:mod:`.listing`, :mod:`.suite`), one of argument types (:mod:`.args`). Bad input (unknown names,
 budgets <= 0, foreign or mismatched ``--out``) prints one line on stderr and exits
 with status 2.
 """
@@ -26,6 +27,7 @@ from nas_env.benchmarks.cli.errors import CLIError
 from nas_env.benchmarks.cli.listing import add_listing_parsers
 from nas_env.benchmarks.cli.report import add_report_parser
 from nas_env.benchmarks.cli.search import add_search_parser, format_summary
+from nas_env.benchmarks.cli.suite import add_suite_parser
 
 __all__ = ["CLIError", "build_parser", "format_summary", "main"]
 
@@ -41,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_listing_parsers(sub)
     add_benchmark_parser(sub)
     add_report_parser(sub)
+    add_suite_parser(sub)
     return parser
 
 

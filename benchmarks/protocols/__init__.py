@@ -28,7 +28,7 @@ Imports flow one way: ``nas_env.benchmarks.harness`` and ``nas_env.benchmarks.re
 """
 
 # the built-in families: each registers its protocols when imported
-from nas_env.benchmarks.protocols import cnn, fixed, macro, nb201, rnn  # noqa: F401
+from nas_env.benchmarks.protocols import cnn, fixed, latency, macro, nb201, rnn  # noqa: F401
 from nas_env.benchmarks.protocols.base import Protocol, PublishedResult
 from nas_env.benchmarks.protocols.registry import (
     PROTOCOLS,
