@@ -118,6 +118,7 @@ SLOW = (
     "tests/nas_env/test_vector.py::test_vector_env_with_process_executor",
     "tests/nas_env/evaluators/test_image_train.py::test_three_layer_child_learns_digits",
     "tests/nas_env/test_store_robustness.py::test_many_processes_create_one_new_store_at_once",
+    "tests/benchmarks/suite/test_suite_cli.py",
 )
 
 

@@ -12,6 +12,8 @@ One family per file; each registers its protocols there, beside their settings, 
 ``nas_env.benchmarks.protocols.nb201``                    ``nb201-cifar10``, ``nb201-cifar100``,
                                                           ``nb201-imagenet16-120`` (NAS-Bench-201; simulated seconds)
 ``nas_env.benchmarks.protocols.macro``                    ``macro-cifar10`` (NAS-Bench-Macro; evaluations)
+``nas_env.benchmarks.protocols.latency``                  ``nb201-latency-<device>`` (CIFAR-10 accuracy under a
+                                                          HW-NAS-Bench latency limit; simulated seconds)
 ``nas_env.benchmarks.protocols.rnn``                      ``rnn-tinyshakespeare``, ``-paper``, ``-shared`` (Figure 6
                                                           on recurrent cells, real training; evaluations)
 ``nas_env.benchmarks.protocols.cnn``                      ``cnn-digits`` (Figure 6 on the CNN space, shared weights,

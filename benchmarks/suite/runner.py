@@ -107,6 +107,17 @@ def _merge(meta: dict[str, Any], tier: str, budget_scale: float, tasks: Sequence
     return meta
 
 
+def _new_pool(old: Any, workers: int) -> Any:
+    """A fresh worker pool (after shutting down ``old``, broken by a worker that died)."""
+    from nas_env.benchmarks.harness.runner import worker_pool
+    from nas_env.executors.lifeline import sigint_ignored
+
+    if old is not None:
+        old.shutdown(wait=False, cancel_futures=True)
+    with sigint_ignored():  # spawned workers start with Ctrl-C ignored: it is the parent's
+        return worker_pool(workers)
+
+
 def run_suite(out: Path | str, tasks: Sequence[Task], agents: Sequence[str], seeds: Sequence[int], tier: str = "table",
               budget_scale: float = 1.0, workers: int | None = None, progress: bool = True,
               task_reports: bool = True, command: str | None = None) -> dict[str, Any]:
@@ -125,20 +136,28 @@ def run_suite(out: Path | str, tasks: Sequence[Task], agents: Sequence[str], see
     t0 = time.perf_counter()
     walls: dict[str, float] = dict(meta.get("wall_seconds_tasks_last_invocation") or {})
     failed: dict[str, list[str]] = {}
-    for task in tasks:
-        t1 = time.perf_counter()
-        if progress:
-            print(f"== task {task.name} ({protocols[task.name].name})", file=sys.stderr)
-        outcomes = run_benchmark(protocols[task.name], agents, seeds, out / task.name, workers=workers,
-                                 progress=progress, command=meta["commands"][-1])
-        bad = [o.line() for o in outcomes if o.status == "failed"]
-        if bad:
-            failed[task.name] = bad
-        if task_reports and len(bad) < len(outcomes):
-            build_report(out / task.name, trust=[protocols[task.name].env_id])
-        walls[task.name] = time.perf_counter() - t1
+    n_workers = (os.cpu_count() or 1) if workers is None else workers
+    pool = None
+    try:
+        for task in tasks:
+            t1 = time.perf_counter()
+            if progress:
+                print(f"== task {task.name} ({protocols[task.name].name})", file=sys.stderr)
+            if n_workers > 0 and (pool is None or getattr(pool, "_broken", False)):
+                pool = _new_pool(pool, n_workers)  # one pool for every task: each worker imports torch once
+            outcomes = run_benchmark(protocols[task.name], agents, seeds, out / task.name, workers=n_workers,
+                                     progress=progress, command=meta["commands"][-1], pool=pool)
+            bad = [o.line() for o in outcomes if o.status == "failed"]
+            if bad:
+                failed[task.name] = bad
+            if task_reports and len(bad) < len(outcomes):
+                build_report(out / task.name, trust=[protocols[task.name].env_id])
+            walls[task.name] = time.perf_counter() - t1
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
     meta["wall_seconds_tasks_last_invocation"] = walls
     meta["wall_seconds_last_invocation"] = time.perf_counter() - t0
-    meta["workers"] = (os.cpu_count() or 1) if workers is None else workers
+    meta["workers"] = n_workers
     _write(out, meta)
     return {**meta, "failed": failed}
