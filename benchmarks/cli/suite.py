@@ -37,7 +37,8 @@ def add_suite_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, help="suite directory (reused to resume or extend)")
     p.add_argument("--tier", choices=("table", "real"), default="table", help="which tier of tasks")
     p.add_argument("--agents", type=csv_list, default=None,
-                   help=f"comma-separated agent specs (default: {','.join(DEFAULT_AGENTS)})")
+                   help=f"comma-separated agent specs (default: {','.join(DEFAULT_AGENTS['table'])} on the table "
+                   f"tier, {','.join(DEFAULT_AGENTS['real'])} on the real tier)")
     seeds = p.add_mutually_exclusive_group()
     seeds.add_argument("--seeds", type=positive_int, default=None,
                        help=f"run seeds 0..N-1 (default: {DEFAULT_SEEDS['table']} on the table tier, "
@@ -82,7 +83,7 @@ def cmd_suite(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"nas-env suite: {exc}", file=sys.stderr)
         return 2
-    agents = list(dict.fromkeys(args.agents or DEFAULT_AGENTS))
+    agents = list(dict.fromkeys(args.agents or DEFAULT_AGENTS[args.tier]))
     seeds = list(args.seed_list) if args.seed_list is not None else list(range(args.seeds or DEFAULT_SEEDS[args.tier]))
     if args.readme is not None:
         try:

@@ -56,7 +56,8 @@ class TaskResults:
 
 def load_references(out: Path, tasks: Sequence[Task], budget_scale: float) -> dict[str, Reference | str]:
     """Each task's :class:`Reference` (or the reason it has none), from ``DIR/references.json`` when computed for
-    the same protocol, else computed now and saved."""
+    the same protocol, else computed now and saved. Only table-tier tasks have one (a real-training task's
+    evaluations train networks: none is enumerated)."""
     path = Path(out) / REFERENCES_JSON
     saved = read_json(path) if path.is_file() else {}
     refs: dict[str, Reference | str] = {}
@@ -64,6 +65,9 @@ def load_references(out: Path, tasks: Sequence[Task], budget_scale: float) -> di
     for task in tasks:
         protocol = task_protocol(task, budget_scale).to_json()
         entry = saved.get(task.name)
+        if task.tier != "table":
+            refs[task.name] = "a real-training task: no table to take an optimum from"
+            continue
         if not isinstance(entry, Mapping) or entry.get("protocol") != protocol:
             try:
                 entry = {"protocol": protocol, "reference": reference_of(task_protocol(task, budget_scale)).to_json()}

@@ -42,8 +42,10 @@ __all__ = [
 #: the version of the task set: bump it whenever a task, its budget or its settings change
 SUITE_VERSION = "1"
 TIERS = ("table", "real")
-#: the suite's default agents: the built-in strategies that fit the time of the table tier
-DEFAULT_AGENTS = ("random", "evolution", "reinforce-table", "reinforce", "tpe")
+#: the suite's default agents per tier: on the table tier the built-in strategies that fit its time; on the real
+#: tier the real-training protocols' own comparison (Zoph & Le's Figure 6: the controller against random search)
+DEFAULT_AGENTS = {"table": ("random", "evolution", "reinforce-table", "reinforce", "tpe"),
+                  "real": ("random", "reinforce")}
 #: seeds per task without ``--seeds``: enough for the stratified-bootstrap intervals to mean something
 DEFAULT_SEEDS = {"table": 20, "real": 5}
 

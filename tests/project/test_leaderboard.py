@@ -28,7 +28,7 @@ def test_the_leaderboard_is_of_the_default_agents_on_the_whole_table_tier_of_thi
     for task in TABLE_TASKS:
         assert re.search(rf"[(, ]{re.escape(task.name)}[,)]", board), task.name
     rows = [line.split("|") for line in board.splitlines() if re.match(r"\| \d+ \|", line)]
-    assert sorted(r[2].strip() for r in rows) == sorted(DEFAULT_AGENTS)
-    assert [int(r[1]) for r in rows] == list(range(1, len(DEFAULT_AGENTS) + 1))
+    assert sorted(r[2].strip() for r in rows) == sorted(DEFAULT_AGENTS["table"])
+    assert [int(r[1]) for r in rows] == list(range(1, len(DEFAULT_AGENTS["table"]) + 1))
     iqm = [float(r[3].split()[0]) for r in rows]
     assert iqm == sorted(iqm, reverse=True)  # ranked by IQM

@@ -59,3 +59,12 @@ def test_latency_task_optimum_is_the_best_cell_within_the_limit():
     acc = t.reported_accuracy(200)[0]
     assert ref.optimum == acc[latency <= LATENCY_LIMITS_MS["fpga"]].max() < acc.max()
     assert t.latency_ms[t.row(ref.optimum_arch), t.latency_devices.index("fpga")] <= LATENCY_LIMITS_MS["fpga"]
+
+
+def test_a_real_training_task_gets_no_reference_and_trains_nothing(tmp_path):
+    from nas_env.benchmarks.suite.score import load_references
+    from nas_env.benchmarks.suite.tasks import REAL_TASKS
+
+    refs = load_references(tmp_path, REAL_TASKS, 1.0)
+    assert refs == {t.name: "a real-training task: no table to take an optimum from" for t in REAL_TASKS}
+    assert not (tmp_path / "references.json").exists()
