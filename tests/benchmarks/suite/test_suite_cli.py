@@ -67,6 +67,12 @@ def test_a_rerun_resumes_without_running_again_and_more_agents_or_seeds_extend(t
     before = histories(out)
     assert suite(out, "--agents", "random,evolution", "--seeds", "2") == 0
     assert histories(out) == before  # every run finished: skipped
+    victim = out / "macro-cifar10" / "runs" / "random" / "seed1"
+    lines = (victim / "history.jsonl").read_text()
+    (victim / "summary.json").unlink()  # as if interrupted before it wrote its summary: resumed, not restarted
+    assert suite(out, "--agents", "random,evolution", "--seeds", "2") == 0
+    assert (victim / "summary.json").is_file() and (victim / "history.jsonl").read_text() == lines
+    before = histories(out)
     assert suite(out, "--agents", "random,reinforce-table", "--seeds", "3", workers="2") == 0  # one pool, 2 tasks
     after = histories(out)
     assert {p: t for p, t in after.items() if p in before} == before
