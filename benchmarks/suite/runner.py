@@ -122,7 +122,8 @@ def run_suite(out: Path | str, tasks: Sequence[Task], agents: Sequence[str], see
               budget_scale: float = 1.0, workers: int | None = None, progress: bool = True,
               task_reports: bool = True, command: str | None = None) -> dict[str, Any]:
     """Run (resume, extend) every task of ``tasks`` with ``agents`` x ``seeds`` under ``out``; returns the updated
-    ``suite.json``, with ``failed`` (per task, the failed runs' lines)."""
+    ``suite.json``, with ``failed`` (per task, the failed runs' lines). With workers, one pool runs every task's
+    jobs and writes each task's own report (``task_reports``) while the next task's runs go on."""
     from nas_env.benchmarks.harness.runner import run_benchmark
     from nas_env.benchmarks.report import build_report
 
@@ -138,6 +139,7 @@ def run_suite(out: Path | str, tasks: Sequence[Task], agents: Sequence[str], see
     failed: dict[str, list[str]] = {}
     n_workers = (os.cpu_count() or 1) if workers is None else workers
     pool = None
+    reports: list[tuple[Any, tuple[Any, ...]]] = []
     try:
         for task in tasks:
             t1 = time.perf_counter()
@@ -151,8 +153,17 @@ def run_suite(out: Path | str, tasks: Sequence[Task], agents: Sequence[str], see
             if bad:
                 failed[task.name] = bad
             if task_reports and len(bad) < len(outcomes):
-                build_report(out / task.name, trust=[protocols[task.name].env_id])
+                args = (out / task.name, None, [protocols[task.name].env_id])
+                if pool is None:
+                    build_report(*args)
+                else:  # written by a worker while the next task's runs go on
+                    reports.append((pool.submit(build_report, *args), args))
             walls[task.name] = time.perf_counter() - t1
+        for future, args in reports:
+            try:
+                future.result()
+            except Exception:  # a worker died (a broken pool): written here, where an error shows as it is
+                build_report(*args)
     finally:
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)

@@ -10,11 +10,12 @@ import pytest
 from nas_env.benchmarks.cli import main
 from nas_env.benchmarks.suite.report import LEADERBOARD_BEGIN, LEADERBOARD_END
 
-TINY = ["--tasks", "synthetic-easy,macro-cifar10", "--budget-scale", "0.1", "--no-progress", "--no-task-reports"]
+TINY = ["--tasks", "synthetic-easy,macro-cifar10", "--budget-scale", "0.1", "--no-progress"]
 
 
-def suite(out, *args, workers="0"):
-    return main(["suite", "--out", str(out), *TINY, "--workers", workers, *args])
+def suite(out, *args, workers="0", task_reports=False):
+    return main(["suite", "--out", str(out), *TINY, "--workers", workers, *args,
+                 *([] if task_reports else ["--no-task-reports"])])
 
 
 def histories(out):
@@ -73,7 +74,11 @@ def test_a_rerun_resumes_without_running_again_and_more_agents_or_seeds_extend(t
     assert suite(out, "--agents", "random,evolution", "--seeds", "2") == 0
     assert (victim / "summary.json").is_file() and (victim / "history.jsonl").read_text() == lines
     before = histories(out)
-    assert suite(out, "--agents", "random,reinforce-table", "--seeds", "3", workers="2") == 0  # one pool, 2 tasks
+    assert not list(out.glob("*/report.md"))
+    # one pool for both tasks' runs and their reports
+    assert suite(out, "--agents", "random,reinforce-table", "--seeds", "3", workers="2", task_reports=True) == 0
+    for task in ("macro-cifar10", "synthetic-easy"):
+        assert "reinforce-table" in (out / task / "report.md").read_text()
     after = histories(out)
     assert {p: t for p, t in after.items() if p in before} == before
     new = sorted(str(p) for p in set(after) - set(before))
