@@ -96,7 +96,8 @@ def _transfer(datasets: Sequence[str], archs: Sequence[str | None]) -> dict[str,
 
 def collect(out: Path | str, tasks: Sequence[Task], agents: Sequence[str], budget_scale: float = 1.0
             ) -> list[TaskResults]:
-    """Every task's :class:`TaskResults` for ``agents`` (those with runs), from the suite directory ``out``."""
+    """Every task's :class:`TaskResults` for ``agents`` (those with complete runs: an unfinished or failed run has
+    not spent its budget, so its answer is not compared), from the suite directory ``out``."""
     from nas_env.benchmarks.run.record import load_runs
 
     out = Path(out)
@@ -109,7 +110,7 @@ def collect(out: Path | str, tasks: Sequence[Task], agents: Sequence[str], budge
                          "" if isinstance(ref, Reference) else ref)
         runs = load_runs(out / task.name, list(agents)) if (out / task.name).is_dir() else {}
         for agent in agents:
-            rs = sorted(runs.get(agent, []), key=lambda r: r.seed)
+            rs = sorted((r for r in runs.get(agent, []) if r.complete), key=lambda r: r.seed)  # spent its budget
             if not rs:
                 continue
             finals = [protocol.run_final_accuracy(r.path, r.best) for r in rs]

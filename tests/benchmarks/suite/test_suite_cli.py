@@ -117,3 +117,17 @@ def test_bad_names_fail_before_any_run(tmp_path, capsys):
     (tmp_path / "r.md").write_text("no markers")
     assert suite(tmp_path / "c", "--readme", str(tmp_path / "r.md")) == 2
     assert "no leaderboard block" in capsys.readouterr().err and not (tmp_path / "c").exists()
+
+
+def test_an_unfinished_run_is_not_scored(tiny, tmp_path):
+    import shutil
+
+    from nas_env.benchmarks.suite.score import collect
+    from nas_env.benchmarks.suite.tasks import select_tasks
+
+    out = tmp_path / "copy"
+    shutil.copytree(tiny[0], out)
+    (out / "synthetic-easy" / "runs" / "random" / "seed1" / "summary.json").unlink()
+    results = {r.task.name: r for r in collect(out, select_tasks("table", ["synthetic-easy", "macro-cifar10"]),
+                                               ["random"], 0.1)}
+    assert results["synthetic-easy"].seeds["random"] == [0, 2] and results["macro-cifar10"].seeds["random"] == [0, 1, 2]
