@@ -48,7 +48,7 @@ def add_suite_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--budget-scale", type=positive_float, default=1.0,
                    help="multiply every task's budget (quick checks; a directory keeps its scale)")
     p.add_argument("--workers", type=int, default=None,
-                   help="worker processes per task (None = os.cpu_count(); 0 = serial, in this process)")
+                   help="worker processes, one pool for all tasks (None = os.cpu_count(); 0 = serial, here)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars or per-run lines")
     p.add_argument("--no-task-reports", action="store_true", help="skip each task's own benchmark report")
     p.add_argument("--leaderboard", type=Path, default=None, help="also write the leaderboard to this file")
