@@ -199,7 +199,13 @@ def build_suite_report(out: Path | str, meta: dict[str, Any]) -> tuple[Path, str
              f"{meta.get('machine', {}).get('cpu_count', '?')} CPUs, {meta.get('workers')} workers"
              + ("" if wall is None else f"; last invocation {wall:.0f} s wall") + ".", "",
              f"Commands: {'; '.join(f'`{c}`' for c in meta.get('commands', []))}", ""]
-    lines += _headline(results, agents) + _scores(results, agg) + _aggregates(agg) + _differences(results)
+    lines += _headline(results, agents)
+    if any(tr.reference is not None for tr in results):
+        lines += _scores(results, agg) + _aggregates(agg)
+    else:
+        lines += ["", "## 2-3. No normalised score", "", "No task here has a table to take random search's expected "
+                  "answer and an optimum from (real training): each agent is compared with random search in section 4."]
+    lines += _differences(results)
     if board:
         lines += ["", "## 5. Leaderboard (`leaderboard.md`)", "", board]
     path = out / "report.md"
