@@ -150,6 +150,7 @@ SLOW = (
     "tests/benchmarks/export/test_dashboard.py",
     "tests/benchmarks/cli/test_interrupt.py",
     "tests/nas_env/evaluators/test_failure_kinds.py::test_an_allocation_the_machine_refused_is_trained_again",
+    "tests/benchmarks/suite/test_suite_cli.py",
 )
 
 

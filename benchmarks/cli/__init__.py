@@ -6,11 +6,13 @@
     nas-env benchmark --protocol nb201-cifar10 --agents random,evolution,reinforce --seeds 20 --out DIR
     nas-env report DIR
     nas-env export DIR --optuna sqlite:///runs.db
+    nas-env suite --out DIR
     nas-env envs
     nas-env agents
 
 One module per subcommand (:mod:`.search`, :mod:`.benchmark`, :mod:`.report`,
-:mod:`.export`, :mod:`.listing`), one of argument types (:mod:`.args`). Bad input (unknown names,
+One module per subcommand (:mod:`.search`, :mod:`.benchmark`, :mod:`.report`, :mod:`.export`,
+:mod:`.convert`, :mod:`.listing`, :mod:`.suite`), one of argument types (:mod:`.args`). Bad input (unknown names,
 budgets <= 0, foreign or mismatched ``--out``) prints one line on stderr and exits
 with status 2.
 """
@@ -37,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     from nas_env.benchmarks.cli.listing import add_listing_parsers
     from nas_env.benchmarks.cli.report import add_report_parser
     from nas_env.benchmarks.cli.search import add_search_parser
+    from nas_env.benchmarks.cli.suite import add_suite_parser
 
     parser = argparse.ArgumentParser(prog="nas-env", description="Neural architecture search as a Gymnasium env.")
     parser.add_argument("--version", action="version", version=f"nas-env {__version__}")
@@ -48,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_report_parser(sub)
     add_export_parser(sub)
     add_convert_parser(sub)
+    add_suite_parser(sub)
     return parser
 
 

@@ -35,7 +35,7 @@ from nas_env.benchmarks.run.files import check_inside
 from nas_env.benchmarks.run.machine import machine_info
 from nas_env.benchmarks.run.record import load_run
 
-__all__ = ["check_protocol", "run_benchmark", "run_job"]
+__all__ = ["check_protocol", "run_benchmark", "run_job", "worker_pool"]
 
 
 def run_job(job: Job, progress: bool = False, executor: str = "none") -> JobOutcome:
@@ -143,6 +143,15 @@ def _init_worker(parent_pid: int | None = None) -> None:
     torch.set_num_threads(1)
 
 
+def worker_pool(workers: int) -> ProcessPoolExecutor:
+    """``workers`` spawned processes with one torch thread each, exiting with this process (the benchmark's
+    pool; create it with Ctrl-C ignored, :func:`nas_env.executors.lifeline.sigint_ignored`)."""
+    import multiprocessing as mp
+
+    return ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"), initializer=_init_worker,
+                               initargs=(os.getpid(),))
+
+
 def run_benchmark(
     protocol: Protocol,
     agents: Sequence[str],
@@ -152,13 +161,15 @@ def run_benchmark(
     progress: bool = True,
     command: str | None = None,
     on_outcome: Callable[[JobOutcome], Any] | None = None,
+    pool: ProcessPoolExecutor | None = None,
 ) -> list[JobOutcome]:
     """Run all (agent, seed) jobs; returns their outcomes in job order.
 
     ``workers=None`` uses ``os.cpu_count()`` processes; ``workers=0`` runs the
     jobs one after another in this process (tests, debugging). Each finished
     job prints one line (agent, seed, evaluations, simulated time, final
-    reported accuracy) above a tqdm bar over jobs.
+    reported accuracy) above a tqdm bar over jobs. ``pool`` (:func:`worker_pool`) runs the jobs in workers
+    that outlive this call (``nas-env suite`` runs every task in one pool: each worker imports torch once).
     """
     refuse_in_worker_bootstrap()  # a worker running an unguarded script again: one line, no second benchmark
     agents = list(dict.fromkeys(agents))  # one job per run directory: a repeated spec would run it twice at once
@@ -201,17 +212,16 @@ def run_benchmark(
         else:
             pending.append(i)
     try:
-        if n_workers <= 0 or len(pending) <= 1:
+        if n_workers <= 0 or (len(pending) <= 1 and pool is None):
             for i in pending:
                 done(i, run_job(jobs[i]))
-        else:
-            import multiprocessing as mp
-
+        elif pending:
             from nas_env.executors.lifeline import sigint_ignored
 
+            own = pool is None
             with sigint_ignored():  # spawned workers start with Ctrl-C ignored: it is the parent's
-                pool = ProcessPoolExecutor(max_workers=min(n_workers, len(pending)), mp_context=mp.get_context("spawn"),
-                                           initializer=_init_worker, initargs=(os.getpid(),))
+                if own:
+                    pool = worker_pool(min(n_workers, len(pending)))
                 futures: dict[Future, int] = {pool.submit(run_job, jobs[i]): i for i in pending}
             try:
                 remaining = set(futures)
@@ -229,7 +239,8 @@ def run_benchmark(
                     proc.kill()
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise
-            pool.shutdown()
+            if own:
+                pool.shutdown()
     finally:
         bar.close()
     record_invocation(out, time.perf_counter() - t0, n_workers, [asdict(outcomes[i]) for i in sorted(outcomes)])

@@ -14,6 +14,8 @@ One family per file; each registers its protocols there, beside their settings, 
 ``nas_env.benchmarks.protocols.macro``                    ``macro-cifar10`` (NAS-Bench-Macro; evaluations)
 ``nas_env.benchmarks.protocols.nbgraph``                  ``nbgraph-cora`` ... ``nbgraph-proteins`` (NAS-Bench-Graph,
                                                           nine datasets; evaluations; needs ``nas-env[graph]``)
+``nas_env.benchmarks.protocols.latency``                  ``nb201-latency-<device>`` (CIFAR-10 accuracy under a
+                                                          HW-NAS-Bench latency limit; simulated seconds)
 ``nas_env.benchmarks.protocols.rnn``                      ``rnn-tinyshakespeare``, ``-paper``, ``-shared`` (Figure 6
                                                           on recurrent cells, real training; evaluations)
 ``nas_env.benchmarks.protocols.cnn``                      ``cnn-digits`` (Figure 6 on the CNN space, shared weights,
@@ -30,7 +32,7 @@ Imports flow one way: ``nas_env.benchmarks.harness`` and ``nas_env.benchmarks.re
 """
 
 # the built-in families: each registers its protocols when imported
-from nas_env.benchmarks.protocols import cnn, fixed, macro, nb201, nbgraph, rnn  # noqa: F401
+from nas_env.benchmarks.protocols import cnn, fixed, latency, macro, nb201, nbgraph, rnn  # noqa: F401
 from nas_env.benchmarks.protocols.base import Protocol, PublishedResult
 from nas_env.benchmarks.protocols.registry import (
     PROTOCOLS,

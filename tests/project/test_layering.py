@@ -1,7 +1,7 @@
 """The house's floors (README, Layout): imports flow down, never back up; modules stay small (issue 21).
 
 Floors, lowest first: ``nas_env`` (the environment library), ``nas_env.agents``, then the harness's
-rooms ``run``, ``protocols``, ``harness``, ``report``, ``cli``, and on top the measurement scripts,
+rooms ``run``, ``protocols``, ``harness``, ``report``, ``suite``, ``cli``, and on top the measurement scripts,
 which nothing imports. Read from the source with ``ast`` (nothing is imported).
 """
 
@@ -14,8 +14,7 @@ from tests.helpers import REPO
 
 FLOORS = ["nas_env", "nas_env.agents", "nas_env.benchmarks.run", "nas_env.benchmarks.protocols",
           "nas_env.benchmarks.harness", "nas_env.benchmarks.report", "nas_env.benchmarks.export",
-          "nas_env.benchmarks.cli",
-          "nas_env.benchmarks.measure"]
+          "nas_env.benchmarks.suite", "nas_env.benchmarks.cli", "nas_env.benchmarks.measure"]
 #: the repository folder of each installed package (setup.py's package_dir)
 FOLDERS = {"nas_env": "nas_env", "agents": "nas_env.agents", "benchmarks": "nas_env.benchmarks"}
 MAX_LINES = 300
