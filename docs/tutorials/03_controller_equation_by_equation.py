@@ -237,7 +237,7 @@ print("P(skip) at each anchor point of a sampled 3-layer CNN:", skips)
 #    the optimizer's descent; the entropy bonus is off by default, as in the paper):
 #
 # ```python
-# # agents/reinforce.py:206-215
+# # agents/reinforce.py:217-226
 # signal = transform(np.asarray(rewards, dtype=np.float64))
 # if self.baseline is None:
 #     self.baseline = float(signal.mean())
@@ -263,7 +263,7 @@ print("P(skip) at each anchor point of a sampled 3-layer CNN:", skips)
 # ```
 #
 # ```python
-# # agents/reinforce.py:216
+# # agents/reinforce.py:227
 # self.baseline = c.baseline_decay * self.baseline + (1 - c.baseline_decay) * float(signal.mean())
 # ```
 #
