@@ -154,9 +154,10 @@ SLOW = (
 )
 
 
-#: tests that run one after another in one test process when pytest-xdist spreads the suite over processes
-#: (``-n 2 --dist loadgroup``, pyproject.toml): the tests that start local Ray clusters (two at once on 2 cores
-#: starve each other, and the Ray-fault tests look for Ray processes left behind)
+#: pytest-xdist spreads the suite over two processes (``-n 2 --dist loadgroup``, pyproject.toml) by group: each
+#: test module is one group, run in its order in one process (modules share fixtures, and some tests build on the
+#: state an earlier test of their module left), and the modules that start local Ray clusters form one group
+#: (two clusters at once on 2 cores starve each other, and the Ray-fault tests look for Ray processes left behind)
 SERIAL_GROUPS = {"ray": ("tests/nas_env/executors/test_ray_", "tests/nas_env/executors/test_executors.py")}
 
 
@@ -164,9 +165,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.nodeid.startswith(SLOW):
             item.add_marker(pytest.mark.slow)
-        for group, prefixes in SERIAL_GROUPS.items():
-            if item.nodeid.startswith(prefixes):
-                item.add_marker(pytest.mark.xdist_group(group))
+        group = next((g for g, prefixes in SERIAL_GROUPS.items() if item.nodeid.startswith(prefixes)),
+                     item.nodeid.split("::")[0])
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 def pytest_configure(config: pytest.Config) -> None:
