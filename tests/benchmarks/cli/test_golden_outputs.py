@@ -62,6 +62,11 @@ TAG = re.compile(r"<[^>]*>")
 #: a picture embedded in report.html: its bytes depend on the matplotlib version, like the PNG files'
 PNG_DATA = re.compile(r"data:image/png;base64,[A-Za-z0-9+/=]+")
 
+#: the search wall time column of the benchmark report's compute table (section 3c: agent, runs, search wall time,
+#: children's training, ...): a time measured on this machine, in Markdown and in report.html
+SEARCH_WALL_MD = re.compile(r"^(\| [^|]+ \| \d+ \| )[\d,.]+ (?:s|min|h)( \| [\d,.]+ s \|)")
+SEARCH_WALL_HTML = re.compile(r"(<tr><td>[^<]+</td><td>\d+</td><td>)[\d,.]+ (?:s|min|h)(</td><td>[\d,.]+ s</td>)")
+
 #: relative tolerance of full-precision floats (see the module docstring)
 REL_TOL = 1e-5
 #: a decimal number in normalised text (not part of a word, a version string or a hexadecimal digest)
@@ -100,6 +105,7 @@ def normalise(path: Path, tmp: str, measured: bool) -> str:
         lines = [x for x in text.splitlines() if not VOLATILE_HTML.match(TAG.sub(" ", x).strip())]
     else:
         lines = [x for x in text.splitlines() if not VOLATILE_LINE.match(x.strip())]
+    lines = [SEARCH_WALL_MD.sub(r"\1<wall>\2", SEARCH_WALL_HTML.sub(r"\1<wall>\2", x)) for x in lines]
     if measured:  # measured seconds and hours of real training
         lines = [re.sub(r"\d+\.\d+ (h|s)\b", "<t>", x) for x in lines]
     return "\n".join(lines)

@@ -142,7 +142,7 @@ def test_divergence():
     [
         (
             {"dataset": "imagenet"},
-            r"unknown dataset 'imagenet'; valid: \['cifar10', 'digits', 'fashion_mnist'\]",
+            r"unknown dataset 'imagenet'; valid: \['cifar10', 'digits', 'fashion_mnist', 'fashion_mnist_14'\]",
         ),
         ({"epochs": 0}, r"epochs must be an int >= 1, got 0"),
         ({"batch_size": -4}, r"batch_size must be an int >= 1, got -4"),
