@@ -7,6 +7,7 @@ The protocols themselves are registered one family per file (:mod:`nas_env.bench
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,7 @@ import gymnasium as gym
 
 from nas_env.agents.budget import EVALUATIONS_UNIT, SECONDS_UNIT, Budget
 from nas_env.agents.history import Evaluation
-from nas_env.agents.registry import parse_agent_spec
+from nas_env.agents.registry import agent_class, canonical_agent_spec, parse_agent_spec
 from nas_env.benchmarks.protocols.reported_accuracy import REPORTERS, Reporter, make_reporter
 from nas_env.benchmarks.run.environment import make_env
 from nas_env.benchmarks.run.retrain import retrained_pick
@@ -117,6 +118,20 @@ class Protocol:
             kw.update(self.agent_kwargs.get(agent, {}))
         kw.update(settings)
         return kw
+
+    def runs_as(self, agent: str) -> str:
+        """What ``agent`` (a name or agent spec) runs under this protocol, as one canonical string: its agent name
+        and every hyperparameter of its Config, resolved (the agent's defaults, then :meth:`kwargs_for`). Two
+        spellings of one run (``evolution`` and ``evolution@variant=nb201`` under the nb201 protocols) give the
+        same string: a row is compared with a published number by what it runs, not by how it is spelled.
+        An agent whose Config cannot be built from these settings is its canonical spec."""
+        base = parse_agent_spec(agent)[0]
+        try:
+            config = agent_class(base).Config(**self.kwargs_for(agent))
+            settings = dataclasses.asdict(config) if dataclasses.is_dataclass(config) else dict(vars(config))
+        except (TypeError, ValueError):
+            return canonical_agent_spec(agent)
+        return base + "@" + json.dumps(settings, sort_keys=True, default=repr, separators=(",", ":"))
 
     def make_reporter(self) -> Reporter:
         return make_reporter(self.reporter, self.reporter_option)
