@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,6 +72,9 @@ class Protocol:
             shared weights); the final numbers are then the re-trained ones (:meth:`run_final_accuracy`).
             ``0``: none (the final number is the best-reward evaluation's, :meth:`final_accuracy`).
         retrain_epochs: stand-alone epochs of that re-training (``None``: the env's own ``epochs``).
+        single_run_agents: agents (by name) that are deterministic under this protocol: their run does not depend
+            on the seed (grid search on a noiseless table), so ``nas-env benchmark`` runs them once, with the
+            first seed, and the report shows them as one run. Not part of :meth:`to_json` (read from the code).
     """
 
     name: str
@@ -91,6 +94,7 @@ class Protocol:
     default_agents: tuple[str, ...] = ()
     retrain_top: int = 0
     retrain_epochs: int | None = None
+    single_run_agents: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         """Refuse a bad setting (naming it and what is valid) where a protocol is defined or read back; the
@@ -132,6 +136,12 @@ class Protocol:
         except (TypeError, ValueError):
             return canonical_agent_spec(agent)
         return base + "@" + json.dumps(settings, sort_keys=True, default=repr, separators=(",", ":"))
+
+    def seeds_for(self, agent: str, seeds: Sequence[int]) -> list[int]:
+        """The seeds ``agent`` runs under this protocol: the first of ``seeds`` for a deterministic agent
+        (:attr:`single_run_agents`), else all of them."""
+        seeds = [int(s) for s in seeds]
+        return seeds[:1] if parse_agent_spec(agent)[0] in self.single_run_agents else seeds
 
     def make_reporter(self) -> Reporter:
         return make_reporter(self.reporter, self.reporter_option)

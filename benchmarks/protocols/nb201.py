@@ -133,6 +133,7 @@ def nb201_protocol(dataset: str) -> Protocol:
         effects_measured_by=NB201_EFFECTS_COMMAND,
         default_seeds=500,  # NAS-Bench-201's sample size; 500 x these 5 agents take ~8 min on 2 cores
         default_agents=NB201_DEFAULT_AGENTS,
+        single_run_agents=("grid",),  # the 12-epoch table has one number per cell: grid ignores the seed
         notes=_CIFAR10_NOTES if dataset == "cifar10" else _other_notes(label),
     )
 

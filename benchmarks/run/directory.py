@@ -255,11 +255,9 @@ def _write_meta(path: Path, meta: dict[str, Any]) -> None:
     atomic_write(path, json.dumps(meta, indent=2).encode("utf-8"))
 
 
-#: the keys of a saved protocol that only describe it (report text): a resumed benchmark may find them reworded
+#: keys of a saved protocol that only describe it (report text): a resumed benchmark may find them reworded
 DESCRIPTIVE_PROTOCOL_KEYS = frozenset({"reward", "cost", "report", "notes"})
-
-
-def _result_defining(protocol: Mapping[str, Any]) -> dict[str, Any]:
+def _result_defining(protocol: Mapping[str, Any]) -> dict[str, Any]:  # a saved protocol less its descriptions
     return {k: v for k, v in protocol.items() if k not in DESCRIPTIVE_PROTOCOL_KEYS}
 
 

@@ -31,7 +31,14 @@ from nas_env.agents.diagnostics import ControllerDiagnostics
 from nas_env.agents.registry import parse_agent_spec
 from nas_env.benchmarks.report import analysis, stats
 from nas_env.benchmarks.report.answers.plots import plot_learning, plot_params, plot_time_saved, plot_topk_absolute
-from nas_env.benchmarks.report.benchmark.data import BASELINE, REPS, TOP_FRACTIONS, TOPK, ReportData
+from nas_env.benchmarks.report.benchmark.data import (
+    BASELINE,
+    REPS,
+    TOP_FRACTIONS,
+    TOPK,
+    ReportData,
+    deterministic_agents,
+)
 from nas_env.benchmarks.report.style import agent_colors
 from nas_env.benchmarks.run.record import RunRecord
 
@@ -43,15 +50,6 @@ LAST_SHARE = 0.25
 
 
 # ------------------------------------------------------------------------------------------ helpers
-def deterministic_agents(d: ReportData) -> list[str]:
-    """Agents with more than one run whose runs all evaluated the same architectures in the same order."""
-    out = []
-    for agent, rs in d.runs.items():
-        if len(rs) > 1 and len({tuple(e.tokens for e in r.history) for r in rs}) == 1:
-            out.append(agent)
-    return out
-
-
 def final_answer_hit(run: RunRecord, reporter: Any, threshold: float) -> tuple[float, float, bool]:
     """(evaluations, simulated seconds) until the run's incumbent is first at or above ``threshold``
     (``inf`` if never), and whether its final pick is."""

@@ -72,12 +72,6 @@ def topk(d: ReportData) -> dict[int, dict[str, Band]]:
             rows += [{"agent": agent, "k": k, "samples": int(s), "difference_pp": est[i], "ci_low": lo[i],
                       "ci_high": hi[i]} for i, s in enumerate(x)]
     write_csv(d.out / "topk_vs_random.csv", rows)
-    final = {}
-    for k in TOPK:
-        final[str(k)] = {a: {"samples": int(b[0][-1]), "difference_pp": float(b[1][-1]), "ci": [float(b[2][-1]),
-                                                                                                  float(b[3][-1])]}
-                         for a, b in out[k].items()}
-    d.aggregate["topk_difference_vs_random_at_end"] = final
     return out
 
 

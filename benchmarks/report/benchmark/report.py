@@ -49,6 +49,7 @@ from nas_env.benchmarks.report.benchmark.data import (
 from nas_env.benchmarks.report.benchmark.markdown import markdown
 from nas_env.benchmarks.report.benchmark.protocol_notes import published_comparison
 from nas_env.benchmarks.report.benchmark.retrained import compute_retrained
+from nas_env.benchmarks.report.benchmark.topk_end import topk_end
 from nas_env.benchmarks.report.style import agent_colors, styled
 from nas_env.benchmarks.run.environment import trusted_modules
 from nas_env.benchmarks.run.files import json_default, safe_mkdir, utf8_text, write_text
@@ -78,6 +79,7 @@ def _figures(d: ReportData) -> None:
     d.figures["final"] = plots.plot_final(d.finals, colors, ylabel, f"{d.protocol.name}: final {label}",
                                           fig_dir / "final.png", pub, None if opt is None else 100 * opt[0])
     topk = curves.topk(d)
+    topk_end(d)
     if topk:
         d.figures["topk"] = plots.plot_topk_difference(topk, colors, fig_dir / "topk_vs_random.png", BASELINE)
     ttt = curves.time_to_top(d)

@@ -7,8 +7,9 @@ run's final shared weights) and re-trained stand-alone. From them:
 * **top-k re-trained** (k = 1, 5, 15): the mean stand-alone reward (the env's reward of the re-trained
   child's validation metrics: its validation accuracy for the CNN) of the run's k best-ranked finalists --
   Figure 6's top-k average reward, on re-trained numbers, at the end of the search;
-* the difference of each agent's top-k mean from random search's over seeds, with a 95% percentile
-  bootstrap interval (seeds resampled in both agents), and one verdict sentence per agent;
+* the difference of each agent's top-k mean from random search's over seeds, with Welch's 95% t-interval
+  (:mod:`nas_env.benchmarks.report.intervals`), and one verdict sentence per agent (none below the minimum
+  number of seeds);
 * ``retrained.csv``: one row per (agent, seed, finalist).
 
 Fills ``d.aggregate["retrained"]``; :func:`retrained_markdown` writes the section from it.
@@ -21,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from nas_env.benchmarks.report import stats
-from nas_env.benchmarks.report.benchmark.data import BAND_REPS, BASELINE, TOPK, ReportData, write_csv
+from nas_env.benchmarks.report.benchmark.data import BASELINE, TOPK, ReportData, deterministic_agents, write_csv
+from nas_env.benchmarks.report.intervals import MIN_SEEDS_FOR_VERDICT, difference_of_means
 from nas_env.benchmarks.run.retrain import read_retrain
 
 __all__ = ["compute_retrained", "retrained_markdown"]
@@ -74,16 +75,21 @@ def compute_retrained(d: ReportData) -> None:
                                                  for a, v in per_agent.items()},
                            "difference_vs_random": {str(k): {} for k in TOPK}}
     if BASELINE in per_agent:
-        for j, agent in enumerate(a for a in per_agent if a != BASELINE):
+        det = set(deterministic_agents(d))
+        for agent in (a for a in per_agent if a != BASELINE):
             for k in TOPK:
-                a, b = per_agent[agent][k][:, None], per_agent[BASELINE][k][:, None]
+                a, b = per_agent[agent][k], per_agent[BASELINE][k]
                 if np.isnan(a).all() or np.isnan(b).all():  # fewer finalists than k
                     continue
-                est, lo, hi = stats.bootstrap_difference_band(a, b, reps=BAND_REPS, seed=10 * j + k)
-                out["difference_vs_random"][str(k)][agent] = {"samples": d.protocol.retrain_top,
-                                                              "difference_pp": float(est[0]),
-                                                              "ci": [float(lo[0]), float(hi[0])]}
+                diff = difference_of_means(a, b, agent in det, BASELINE in det)
+                out["difference_vs_random"][str(k)][agent] = {"samples": d.protocol.retrain_top, **diff}
     d.aggregate["retrained"] = out
+
+
+def _cell(e: dict[str, Any]) -> str:
+    lo, hi = e["ci"]
+    ci = f" [{lo:+.2f}, {hi:+.2f}]" if np.isfinite(lo) and np.isfinite(hi) else ""
+    return f"{e['difference']:+.2f}{ci}" if np.isfinite(e["difference"]) else "n/a"
 
 
 def retrained_markdown(d: ReportData, verdicts: Callable[[ReportData, dict], list[str]]) -> list[str]:
@@ -99,16 +105,16 @@ def retrained_markdown(d: ReportData, verdicts: Callable[[ReportData, dict], lis
         "0). Top-k = mean stand-alone reward (%; the env's reward of the re-trained child, e.g. its validation "
         "accuracy) of a run's k best-ranked finalists; the final result of section 1 is the test accuracy of its "
         "finalist with the best stand-alone reward. "
-        f"Δ = difference from `{BASELINE}` over seeds, 95% bootstrap interval (seeds resampled in both agents). "
+        f"Δ = difference of the means from `{BASELINE}` over seeds, 95% Welch t-interval (verdicts from "
+        f"{MIN_SEEDS_FOR_VERDICT} seeds per agent on). "
         "Data: `retrained.csv`.\n")
     add("| agent | runs | " + " | ".join(f"top-{k} re-trained reward (%)" for k in TOPK) + " | "
-        + " | ".join(f"top-{k} Δ [95% CI] (pp)" for k in TOPK) + " |")
+        + " | ".join(f"top-{k} Δ [95% t-interval] (pp)" for k in TOPK) + " |")
     add("|---" * (2 + 2 * len(TOPK)) + "|")
     diff = r["difference_vs_random"]
     for a, means in r["topk_mean_percent"].items():
         cells = [_pct(means[str(k)]) for k in TOPK]
-        cells += [f"{diff[str(k)][a]['difference_pp']:+.2f} [{diff[str(k)][a]['ci'][0]:+.2f}, "
-                  f"{diff[str(k)][a]['ci'][1]:+.2f}]" if a in diff[str(k)] else "—" for k in TOPK]
+        cells += [_cell(diff[str(k)][a]) if a in diff[str(k)] else "—" for k in TOPK]
         add(f"| {a} | {r['runs'][a]} | " + " | ".join(cells) + " |")
     add("")
     lines += [f"- On re-trained numbers, {t}" for t in verdicts(d, diff)]
