@@ -48,9 +48,11 @@ __all__ = [
 
 #: Simulated-seconds budgets: NB201's 12,000 s scaled by NATS-Bench's 1 : 2 : 6 (module docstring).
 NB201_BUDGET_SECONDS: dict[str, float] = {"cifar10": 12_000.0, "cifar100": 24_000.0, "imagenet16-120": 72_000.0}
-#: What ``nas-env benchmark --protocol nb201-*`` runs by default: the published algorithms with their published
-#: settings, Zoph & Le's LSTM controller at its tuned lr, and its no-learning ablation.
-NB201_DEFAULT_AGENTS = ("random", "evolution", "reinforce-table", "reinforce", "reinforce@lr=0")
+#: What ``nas-env benchmark --protocol nb201-*`` runs by default: grid search (deterministic here: run once), the
+#: published algorithms with their published settings, Zoph & Le's LSTM controller at its tuned lr and at the
+#: paper's lr, and the no-learning ablations of both controllers (issue 24, items 8 and 9).
+NB201_DEFAULT_AGENTS = ("random", "grid", "evolution", "reinforce-table", "reinforce", "reinforce@lr=0.0006",
+                        "reinforce@lr=0", "reinforce-table@lr=0")
 
 #: The nb201 protocols' per-agent settings. The rows that carry published numbers run the published
 #: algorithms with the published settings: ``evolution`` is NAS-Bench-201's REA (``variant="nb201"``,

@@ -31,6 +31,7 @@ from nas_env.agents.diagnostics import ControllerDiagnostics
 from nas_env.agents.registry import parse_agent_spec
 from nas_env.benchmarks.report import analysis, stats
 from nas_env.benchmarks.report.answers.plots import plot_learning, plot_params, plot_time_saved, plot_topk_absolute
+from nas_env.benchmarks.report.answers.random_grid import random_order_grid
 from nas_env.benchmarks.report.benchmark.data import (
     BASELINE,
     REPS,
@@ -94,7 +95,30 @@ def _time_saved(d: ReportData) -> dict[str, Any]:
                 ratios[ref] = {"ratio": v, "ci": None if agent in det and ref in det else [lo, hi]}
             per[agent]["ratio_to"] = ratios
         out["fractions"][label] = {"fraction": frac, "threshold_percent": 100 * thr,
-                                   "architectures": int(np.sum(table >= thr)), "agents": per}
+                                   "architectures": int(np.sum(table >= thr)), "agents": per,
+                                   "random_order_grid": random_order_grid(table, thr, _costs(d)),
+                                   "first_evaluated": _first_evaluated(d, thr)}
+    return out
+
+
+def _costs(d: ReportData) -> np.ndarray | None:
+    """Every tabulated architecture's evaluation cost (simulated seconds) where the protocol charges time."""
+    costs = getattr(d.reporter, "evaluation_costs", None)
+    if costs is None or not d.charges_time:
+        return None
+    return costs(int(d.protocol.env_kwargs.get("fidelity", 200)))
+
+
+def _first_evaluated(d: ReportData, thr: float) -> dict[str, Any]:
+    """Per agent, the median evaluations and simulated hours until a run first evaluates a top architecture
+    (whatever its reward; ``inf``: never), the measure the random-order grid's expectation is in."""
+    out = {}
+    for agent, rs in d.runs.items():
+        hits = [analysis.first_hit(r, d.reporter, thr) for r in rs]
+        ev = [math.inf if h is None else h.evaluations for h in hits]
+        hr = [math.inf if h is None else h.seconds / 3600 for h in hits]
+        out[agent] = {"runs": len(rs), "found": sum(h is not None for h in hits),
+                      "evaluations_median": stats.lower_median(ev), "hours_median": stats.lower_median(hr)}
     return out
 
 

@@ -201,7 +201,8 @@ def test_default_seeds_and_agents_are_the_published_sample_and_algorithms():
     none = argparse.Namespace(agents=None, seeds=None, seed_list=None)
     agents, seeds = agents_and_seeds(none, get_protocol("nb201-cifar10"))
     assert seeds == list(range(500))  # NAS-Bench-201's 500 runs
-    assert agents == ["random", "evolution", "reinforce-table", "reinforce", "reinforce@lr=0"]
+    assert agents == ["random", "grid", "evolution", "reinforce-table", "reinforce", "reinforce@lr=0.0006",
+                      "reinforce@lr=0", "reinforce-table@lr=0"]  # grid, the paper's lr and both ablations (issue 24)
     assert agents_and_seeds(none, get_protocol("rnn-tinyshakespeare")) == (["random", "reinforce"], list(range(5)))
     fixed = get_protocol("fixed:nas_env/NB201-v0", budget=3)
     assert agents_and_seeds(none, fixed) == (DEFAULT_AGENTS.split(","), list(range(20)))

@@ -59,7 +59,7 @@ def test_time_saved_matches_an_independent_computation(tiny: tuple[Path, dict]) 
     assert grid["runs"] == 1 and grid["deterministic"] is True
     assert ratio_of_medians_ci([2.0, 4.0, 6.0], [4.0], resample_y=False)[0] == 1.0
     text = (out / "report.md").read_text()
-    assert "`reinforce-table`'s final answer reached the top 1% after a median of" in text
+    assert "- `reinforce-table` first evaluated a top-1% architecture after a median of" in text
     assert "| grid | 1 (deterministic: one run suffices, run once) |" in text
 
 
