@@ -15,6 +15,7 @@ from nas_env.benchmarks.report.benchmark.data import BASELINE, ReportData, deter
 from nas_env.benchmarks.report.benchmark.protocol_notes import protocol_notes_markdown
 from nas_env.benchmarks.report.benchmark.retrained import retrained_markdown
 from nas_env.benchmarks.report.benchmark.topk_text import topk_markdown, topk_verdicts
+from nas_env.benchmarks.report.benchmark.transfer import transfer_markdown
 
 __all__ = ["markdown"]
 
@@ -213,5 +214,6 @@ def markdown(d: ReportData, wall_report: float) -> str:
     """The text of ``report.md`` (``wall_report``: seconds spent building the report, printed at the end)."""
     sections = (_setup(d), protocol_notes_markdown(d), _final_results(d), _anytime(d), topk_markdown(d),
                 retrained_markdown(d, topk_verdicts), _time_to_top(d), _controller(d), answers_markdown(d),
+                transfer_markdown(d),
                 _notes_and_files(d, wall_report))
     return "\n".join(line for section in sections for line in section) + "\n"

@@ -50,6 +50,7 @@ from nas_env.benchmarks.report.benchmark.markdown import markdown
 from nas_env.benchmarks.report.benchmark.protocol_notes import published_comparison
 from nas_env.benchmarks.report.benchmark.retrained import compute_retrained
 from nas_env.benchmarks.report.benchmark.topk_end import topk_end
+from nas_env.benchmarks.report.benchmark.transfer import compute_transfer
 from nas_env.benchmarks.report.style import agent_colors, styled
 from nas_env.benchmarks.run.environment import trusted_modules
 from nas_env.benchmarks.run.files import json_default, safe_mkdir, utf8_text, write_text
@@ -114,6 +115,7 @@ def _build_report(out: Path | str, agents: Sequence[str] | None) -> Path:
     _figures(d)
     compute_answers(d)
     compute_retrained(d)
+    compute_transfer(d)
     d.aggregate["published_comparison"] = published_comparison(d)
     d.aggregate["protocol"] = d.protocol.to_json()
     d.aggregate["reported_name"] = d.protocol.report_name
