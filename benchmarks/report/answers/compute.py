@@ -30,6 +30,7 @@ import numpy as np
 from nas_env.agents.diagnostics import ControllerDiagnostics
 from nas_env.agents.registry import parse_agent_spec
 from nas_env.benchmarks.report import analysis, stats
+from nas_env.benchmarks.report.answers.concentration import concentration
 from nas_env.benchmarks.report.answers.plots import plot_learning, plot_params, plot_time_saved, plot_topk_absolute
 from nas_env.benchmarks.report.answers.random_grid import random_order_grid
 from nas_env.benchmarks.report.benchmark.data import (
@@ -276,6 +277,7 @@ def compute_answers(d: ReportData) -> None:
     ans: dict[str, Any] = {"time_saved": _time_saved(d), "learning": _learning(d)}
     topk_res, topk_curves = _topk(d)
     ans["topk"] = topk_res
+    ans["topk_concentration"] = concentration(d)
     ans["params"], scatter = _params(d)
     d.aggregate["answers"] = ans
     ts = ans["time_saved"]

@@ -139,6 +139,31 @@ def _topk_lines(d: ReportData, tk: dict[str, Any]) -> list[str]:
     for a in d.agents:
         add(f"| {a} | " + " | ".join(_f(tk[str(k)][a]["mean_at_end_percent"], 2) for k in TOPK) + " |")
     add(f"\n![figure 6](figures/{d.figures['answer_topk'].name})\n")
+    lines += _concentration_lines(d)
+    return lines
+
+
+def _concentration_lines(d: ReportData) -> list[str]:
+    """Why the gap to random search grows with k, with each agent's data (:mod:`.concentration`)."""
+    c = d.aggregate["answers"].get("topk_concentration")
+    if not c:
+        return []
+    share = c["agents"].get(BASELINE, {}).get("top_share") is not None
+    pct = f"{100 * c['top_fraction']:.0f}%"
+    lines = ["**Why adding worse models widens the gap to random search.** Each agent's top-k average falls as k "
+             "grows (the 15th best is worse than the best), but the *gap* to random search is set by the k-th best "
+             "of each: an agent whose samples concentrate in the good region has many good architectures, so its "
+             "15th best stays high while random search's drops; the single best is partly luck for both. "
+             "Mean over runs at the end (%):\n",
+             "| agent | " + " | ".join(f"{k}th best reward" if k > 1 else "best reward" for k in TOPK)
+             + (f" | evaluations in the table's top {pct}" if share else "") + " | distinct / evaluations |",
+             "|---" * (len(TOPK) + 2 + share) + "|"]
+    for a, s in c["agents"].items():
+        cells = [_f(s["kth_best_percent"][str(k)], 2) for k in TOPK]
+        if share:
+            cells.append(_f(None if s["top_share"] is None else 100 * s["top_share"], 1) + "%")
+        lines.append(f"| {a} | " + " | ".join(cells) + f" | {100 * s['distinct_share']:.0f}% |")
+    lines.append("")
     return lines
 
 
