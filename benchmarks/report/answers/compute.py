@@ -213,7 +213,9 @@ PARAMS_COUNTING = {
     "nas_env/Macro-v0": "NAS-Bench-Macro's own count for the whole network, from its table.",
     "nas_env/ZophLeCNN-v0": "the built child network: `sum(p.numel() for p in model.parameters())`, i.e. every "
     "parameter tensor, convolutions, BatchNorm's affine weight and bias and the classifier included; "
-    "BatchNorm's running statistics (buffers) are not parameters and are not counted.",
+    "BatchNorm's running statistics (buffers) are not parameters and are not counted. Zoph & Le's Table 1 gives "
+    "one parameter count per network without defining it further; its networks are not rebuilt here (their "
+    "per-layer settings are drawn in the appendix's figure, not listed), so there is no worked check against it.",
     "nas_env/ZophLeRNN-v0": "the whole character language model around the cell: `sum(p.numel() for p in "
     "model.parameters())` (embedding, recurrent cell layers, decoder); `metrics['cell_params']` counts the "
     "searched cell layers only.",
