@@ -80,17 +80,23 @@ def _grid_sentences(v: dict[str, Any]) -> list[str]:
         saved = 1 - f["evaluations_median"] / rg["expected_evaluations"] if math.isfinite(f["evaluations_median"]) \
             else None
         saved_h = None if exp_h is None or not math.isfinite(f["hours_median"]) else 1 - f["hours_median"] / exp_h
-        text = (f"`{a}` first evaluated a top-1% architecture after a median of {_f(f['evaluations_median'])} "
-                f"evaluations ({_f(f['hours_median'], 2)} h; {f['found']} of {f['runs']} runs found one): ")
-        text += ("no saving to state (its median is 'not reached')" if saved is None else
-                 f"{100 * saved:+.0f}% of a random-order grid's expected evaluations saved"
-                 + ("" if saved_h is None else f", {100 * saved_h:+.0f}% of its expected time"))
+        if saved is None:
+            text = (f"`{a}` evaluated a top-1% architecture in {f['found']} of {f['runs']} runs, too few for a median "
+                    "within the budget: no saving to state")
+        else:
+            text = (f"`{a}` first evaluated a top-1% architecture after a median of {_f(f['evaluations_median'])} "
+                    f"evaluations ({_f(f['hours_median'], 2)} h; {f['found']} of {f['runs']} runs found one): "
+                    f"{100 * saved:+.0f}% of a random-order grid's expected evaluations saved"
+                    + ("" if saved_h is None else f", {100 * saved_h:+.0f}% of its expected time"))
         s = top1[a]
-        text += (f"; its final answer reached the top 1% after a median of {_f(s['evaluations_median'])} "
-                 f"evaluations and was top-1% at the end in {100 * s['share_final_pick_top']:.0f}% of runs")
+        reached = "never reached the top 1% in most runs" if not math.isfinite(s["evaluations_median"]) else \
+            f"reached the top 1% after a median of {_f(s['evaluations_median'])} evaluations"
+        text += (f"; its final answer {reached} and was top-1% at the end in "
+                 f"{100 * s['share_final_pick_top']:.0f}% of runs")
         if GRID in first:
-            g = first[GRID]
-            text += f"; the enumeration-order `{GRID}` (one deterministic run) needed {_f(g['evaluations_median'])}"
+            g = first[GRID]["evaluations_median"]
+            text += (f"; the enumeration-order `{GRID}` (one deterministic run) needed {_f(g)}" if math.isfinite(g)
+                     else f"; the enumeration-order `{GRID}` (one deterministic run) found none within the budget")
         out.append(f"- {text}.")
     return out
 

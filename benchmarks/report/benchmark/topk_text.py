@@ -87,7 +87,8 @@ def topk_markdown(d: ReportData) -> list[str]:
     comparisons = end.get("comparisons", {})
     for name, c in comparisons.items():
         at = "" if name == "end_of_budget" else " at the evaluations given"
-        add(f"**At the {c['label']}**{' (the verdicts below)' if name == end.get('primary') else ''}: "
+        label = f"the {c['label']}" if name == "end_of_budget" else c["label"]
+        add(f"**At {label}**{' (the verdicts below)' if name == end.get('primary') else ''}: "
             f"difference of the means, 95% Welch t-interval{at}.\n")
         evals = name == "equal_evaluations"
         add("| agent | " + ("evaluations | " if evals else "")

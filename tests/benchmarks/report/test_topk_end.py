@@ -57,7 +57,7 @@ def test_delta_at_the_end_is_at_equal_search_time_not_at_the_shortest_run(five) 
         assert c["equal_evaluations"]["k"][str(k)]["reinforce-table"]["evaluations"] == n
         assert c["equal_evaluations"]["k"][str(k)]["reinforce-table"]["difference"] == pytest.approx(short)
     assert "**At the end of the budget (equal simulated search time)** (the verdicts below)" in text
-    assert "**At the equal evaluations (the shortest run of each pair)**" in text
+    assert "**At equal evaluations (the shortest run of each pair)**" in text
 
 
 def test_verdicts_rest_on_a_t_interval_with_per_seed_values(five) -> None:

@@ -1,0 +1,70 @@
+"""Every NAS-Bench-201 number the docs quote comes from a committed measurement record (issue 24, item 12).
+
+The records under ``docs/measured/`` are written by ``python -m nas_env.benchmarks.measure.benchmark_record``
+from a benchmark's output directory; this test reads them and the prose (rerunning nothing) and fails when a
+quoted number disagrees with its record.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.helpers import REPO
+
+MEASURED = REPO / "docs" / "measured"
+
+
+def _record(name: str) -> dict[str, Any]:
+    return json.loads((MEASURED / name).read_text(encoding="utf-8"))
+
+
+def _row(agent: str, e: dict[str, Any]) -> str:
+    """The report's final-results row of ``agent`` (its formatting)."""
+    pi = e["p_improvement_over_random"]
+    pi_s = "—" if pi is None else f"{pi[0]:.2f} [{pi[1]:.2f}, {pi[2]:.2f}]"
+    head = f"| {agent} | "
+    tail = f"{e['evaluations_mean']:.1f} | {e['simulated_seconds_mean'] / 3600:.2f} | "
+    if e["runs"] == 1:
+        return head + f"1 (deterministic: one run suffices, run once) | {tail}{e['mean']:.2f} | — | " \
+                      f"{e['median']:.2f} | {pi_s} |"
+    lo, hi = e["iqm_ci"]
+    return head + f"{e['runs']} | {tail}{e['mean']:.2f} ± {e['std']:.2f} | {e['iqm']:.2f} [{lo:.2f}, {hi:.2f}] | " \
+                  f"{e['median']:.2f} | {pi_s} |"
+
+
+def test_docs_04_quotes_its_committed_20_seed_run() -> None:
+    page = (REPO / "docs" / "04_benchmark_on_nas_bench_201.md").read_text(encoding="utf-8")
+    r = _record("nb201_bench20.json")
+    assert r["command"].endswith(
+        "--protocol nb201-cifar10 --agents random,evolution,reinforce,maskable-ppo,grid --seeds 20 --out "
+        "/tmp/nb201/bench20 --no-progress")
+    assert "--agents random,evolution,reinforce,maskable-ppo,grid --seeds 20 --out bench20" in page
+    ag = r["agents"]
+    for agent, e in ag.items():
+        assert _row(agent, e) in page, agent
+    ev, rf, rnd = ag["evolution"], ag["reinforce"], ag["random"]
+    flat = " ".join(page.split())
+    needles = [
+        f"its {r['wall_seconds']:.0f} s of wall time",
+        f"({ev['mean']:.2f} and {rf['mean']:.2f} vs {rnd['mean']:.2f}; published RS 93.70)",
+        f"P(> random), {ev['p_improvement_over_random'][1]:.2f} and {rf['p_improvement_over_random'][1]:.2f}",
+        "top-15 average reward is {:+.2f} pp above random's (Welch 95% t-interval [{:+.2f}, {:+.2f}])".format(
+            *ev["topk_end_difference"]["15"]),
+        "`reinforce`'s {:+.2f} pp [{:+.2f}, {:+.2f}]".format(*rf["topk_end_difference"]["15"]),
+        f"evaluated in {rf['top1_found'][0]} of {rf['top1_found'][1]} `reinforce` runs (median "
+        f"{rf['top1_evaluations_median']:.0f} evaluations)",
+        f"{ev['top1_found'][0]} of {ev['top1_found'][1]} `evolution` runs (median {ev['top1_evaluations_median']:.0f})",
+        f"random's {rnd['top1_found'][0]} of {rnd['top1_found'][1]} (median {rnd['top1_evaluations_median']:.0f})",
+    ]
+    for needle in needles:
+        assert needle in flat, needle
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in MEASURED.glob("*.json")))
+def test_every_record_names_its_command_machine_and_conditions(name: str) -> None:
+    r = _record(name)
+    assert r["command"].startswith("nas-env benchmark --protocol ") and r["machine"]["cpu_count"]
+    assert r["note"] and r["wall_seconds"] > 0 and r["agents"]
