@@ -2,7 +2,7 @@
 
 ``python -m nas_env.benchmarks.measure.benchmark_record DIR OUT.json [--note TEXT]``
 
-Reads a ``nas-env benchmark`` output directory (``benchmark.json``, ``aggregate.json``, written by ``nas-env
+Reads a ``nas-env benchmark`` output directory (``benchmark.json``, ``aggregate.json``, ``report.md``, written by ``nas-env
 benchmark`` / ``nas-env report``) and writes what prose may quote: the command, wall time, machine, and per agent
 the final-results row (runs, evaluations, simulated hours, mean ± std, IQM with its CI, median, P(> random)),
 time to a top-1% architecture, the end-of-budget top-k differences with their t-intervals, the published
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -38,8 +39,10 @@ def record(out: Path | str, note: str = "") -> dict[str, Any]:
         agents[a]["top1_evaluations_median"] = None if t is None else t["evaluations_median_q1_q3"][0]
         agents[a]["topk_end_difference"] = {k: [v[a]["difference"], *v[a]["ci"]] for k, v in ends.items() if a in v}
     answers = agg.get("answers", {})
+    built = re.search(r"Report built in ([0-9.]+) s", (out / "report.md").read_text(encoding="utf-8"))
     return {"command": meta.get("command"), "note": note,
             "wall_seconds": meta.get("wall_seconds_last_invocation"), "workers": meta.get("workers"),
+            "report_seconds": None if built is None else float(built.group(1)),
             "machine": {k: machine.get(k) for k in ("platform", "processor", "cpu_count", "python")},
             "seeds": len(meta.get("seeds", [])), "agents": agents,
             "published_comparison": agg.get("published_comparison", []),
