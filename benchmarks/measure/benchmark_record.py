@@ -2,12 +2,13 @@
 
 ``python -m nas_env.benchmarks.measure.benchmark_record DIR OUT.json [--note TEXT]``
 
-Reads a ``nas-env benchmark`` output directory (``benchmark.json``, ``aggregate.json``, ``report.md``, written
-by ``nas-env benchmark`` / ``nas-env report``) and writes what prose may quote: the command, wall time, machine,
-and per agent the final-results row (runs, evaluations, simulated hours, mean ± std, IQM with its CI, median, P(> random)),
-time to a top-1% architecture, the end-of-budget top-k differences with their t-intervals, the published
-comparison and the learning ablations. ``tests/project/test_quoted_numbers.py`` reads these files (rerunning
-nothing) and fails when a number quoted in README.md, MEASUREMENTS.md or docs/ disagrees.
+Reads a ``nas-env benchmark`` output directory (``benchmark.json``, ``aggregate.json``, ``report.md``,
+written by ``nas-env benchmark`` / ``nas-env report``) and writes what prose may quote: the command, wall time,
+machine, and per agent the final-results row (runs, evaluations, simulated hours, mean ± std, IQM with its CI,
+median, P(> random)), time to a top-1% architecture, the end-of-budget top-k differences with their
+t-intervals, the published comparison and the learning ablations. ``tests/project/test_quoted_numbers.py``
+reads these files (rerunning nothing) and fails when a number quoted in README.md, MEASUREMENTS.md or docs/
+disagrees.
 """
 
 from __future__ import annotations
