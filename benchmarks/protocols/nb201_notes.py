@@ -68,6 +68,13 @@ _CIFAR10_ONLY = (
     "with random search (its mean reward per update moves 68.80% -> 69.27% in ~109 updates at lr 0.001). No "
     "difference we can emulate explains it: 0.3 pp reward noise lowers it (93.760 -> 93.724), NATS-Bench's lr 0.01 "
     "gives 93.79, keeping the crossing query moves random search by +0.002 pp. It stays within one published std.",
+    "REINFORCE's published row, what is and is not known: its lr is not stated -- `REINFORCE.sh` takes it as an "
+    "argument (its usage comment: 0.001), AutoDL-Projects' docs/NAS-Bench-201.md runs `REINFORCE.sh 0.5 -1`, and "
+    "the paper-era `GRID-RL.sh` sweeps 0.01-3.0; its answer is the final policy's argmax cell "
+    "(`policy.genotype()`), not the best-reward cell answered here. Measured (`nb201_protocol_effects "
+    "--argmax-seeds 200`, lr 0.001): best-reward answer 93.78, argmax answer 93.02 (std 0.92): at lr 0.001 the "
+    "argmax answer is far below the published 93.85 ± 0.37, so the published row most likely ran a larger lr; "
+    "an lr sweep of `reinforce-table` with the argmax answer has not been run here.",
     "Seeds: published runs drew 500 random seeds; here seeds 0..N-1, N = 500 by default (the published sample "
     "size).",
     "`reinforce` (Zoph & Le's LSTM controller) is not an algorithm NAS-Bench-201 ran; its rows are labelled with "

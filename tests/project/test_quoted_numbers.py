@@ -68,3 +68,15 @@ def test_every_record_names_its_command_machine_and_conditions(name: str) -> Non
     r = _record(name)
     assert r["command"].startswith("nas-env benchmark --protocol ") and r["machine"]["cpu_count"]
     assert r["note"] and r["wall_seconds"] > 0 and r["agents"]
+
+
+def test_the_nb201_notes_quote_the_committed_argmax_measurement() -> None:
+    import re
+
+    from nas_env.benchmarks.protocols import get_protocol
+
+    out = (MEASURED / "nb201_argmax_answer.txt").read_text(encoding="utf-8")
+    best, argmax, std = re.search(r"best-reward answer ([0-9.]+) .* final argmax cell ([0-9.]+) .*\(std ([0-9.]+)\)",
+                                  out).groups()
+    notes = "\n".join(get_protocol("nb201-cifar10").differences)
+    assert f"best-reward answer {float(best):.2f}, argmax answer {float(argmax):.2f} (std {float(std):.2f})" in notes
