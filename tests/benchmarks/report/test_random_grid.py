@@ -41,5 +41,10 @@ def test_the_report_answers_time_saved_vs_grid_per_agent(tmp_path) -> None:
     m = int((acc >= top1["threshold_percent"] / 100 - 1e-12).sum())
     assert top1["random_order_grid"]["expected_evaluations"] == pytest.approx((len(acc) + 1) / (m + 1))
     assert f"after (N + 1) / (M + 1) = {(len(acc) + 1) / (m + 1):.1f} evaluations" in text
-    assert "- `random` first evaluated a top-1% architecture after a median of" in text
+    first = top1["first_evaluated"]["random"]
+    line = next(x for x in text.splitlines() if x.startswith("- `random` "))
+    if first["evaluations_median"] is None:  # not reached in most runs (JSON null): no saving to state
+        assert line.startswith(f"- `random` evaluated a top-1% architecture in {first['found']} of 2 runs, too few")
+    else:
+        assert line.startswith("- `random` first evaluated a top-1% architecture after a median of")
     assert "- `grid` first evaluated" not in text  # grid is the reference, not a sentence of its own
