@@ -22,6 +22,8 @@ def test_expectation_is_the_mean_over_every_order() -> None:
         secs.append(cost[list(order[: i + 1])].sum())
     got = random_order_grid(acc, thr, cost)
     assert got["top"] == 2 and got["expected_evaluations"] == pytest.approx(np.mean(evals)) == 7 / 3
+    cdf = [np.mean(np.array(evals) <= n) for n in range(1, acc.size + 1)]
+    assert got["median_evaluations"] == 1 + next(i for i, c in enumerate(cdf) if c >= 0.5) == 2
     assert got["expected_seconds"] == pytest.approx(np.mean(secs))
     assert random_order_grid(acc, 0.99)["expected_evaluations"] is None
 
@@ -40,7 +42,9 @@ def test_the_report_answers_time_saved_vs_grid_per_agent(tmp_path) -> None:
     acc = table.test200
     m = int((acc >= top1["threshold_percent"] / 100 - 1e-12).sum())
     assert top1["random_order_grid"]["expected_evaluations"] == pytest.approx((len(acc) + 1) / (m + 1))
-    assert f"after (N + 1) / (M + 1) = {(len(acc) + 1) / (m + 1):.1f} evaluations" in text
+    assert f"(expectation (N + 1) / (M + 1) = {(len(acc) + 1) / (m + 1):.1f}, " in text
+    none = np.cumprod([(len(acc) - m - i) / (len(acc) - i) for i in range(200)])
+    assert top1["random_order_grid"]["median_evaluations"] == 1 + int(np.argmax(none <= 0.5))
     first = top1["first_evaluated"]["random"]
     line = next(x for x in text.splitlines() if x.startswith("- `random` "))
     if first["evaluations_median"] is None:  # not reached in most runs (JSON null): no saving to state
