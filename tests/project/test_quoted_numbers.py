@@ -80,3 +80,38 @@ def test_the_nb201_notes_quote_the_committed_argmax_measurement() -> None:
                                   out).groups()
     notes = "\n".join(get_protocol("nb201-cifar10").differences)
     assert f"best-reward answer {float(best):.2f}, argmax answer {float(argmax):.2f} (std {float(std):.2f})" in notes
+
+
+def test_the_rea_spread_note_quotes_the_default_run() -> None:
+    from scipy import stats
+
+    from nas_env.benchmarks.protocols import get_protocol
+
+    ev = _record("nb201_default.json")["agents"]["evolution"]
+    n = ev["runs"]
+    f = (ev["std"] ** 2 * n / (n - 1)) / 0.30 ** 2
+    p = 2 * stats.f.sf(f, n - 1, 499)
+    notes = "\n".join(get_protocol("nb201-cifar10").differences)
+    assert f"`evolution` over {n} seeds has std {ev['std']:.2f} against the published 0.30" in notes
+    assert f"p = {p:.1e}" in notes and f"its mean matches ({ev['mean']:.2f} vs 93.92)" in notes
+
+
+def test_the_readme_quotes_the_committed_default_run() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    r = _record("nb201_default.json")
+    assert r["command"].startswith("nas-env benchmark --protocol nb201-cifar10 --out ") and r["seeds"] == 500
+    a = r["agents"]
+    assert sorted(a) == sorted(["random", "grid", "evolution", "reinforce-table", "reinforce", "reinforce@lr=0.0006",
+                                "reinforce@lr=0", "reinforce-table@lr=0"])
+
+    def ms(agent: str) -> str:
+        return f"{a[agent]['mean']:.2f} ± {a[agent]['std']:.2f}"
+
+    row = next(line for line in readme.splitlines() if line.startswith("| `nas-env benchmark --protocol nb201-cifar10"))
+    for needle in (f"{r['wall_seconds'] / 60:.0f} min of runs + {r['report_seconds'] / 60:.1f} min of report",
+                   f"REA (`evolution`) {ms('evolution')}", f"REINFORCE (`reinforce-table`) {ms('reinforce-table')}",
+                   f"RS (`random`) {ms('random')}", f"LSTM controller {ms('reinforce')} at lr 0.03",
+                   f"{ms('reinforce@lr=0.0006')} at the paper's 0.0006"):
+        assert needle in row, needle
+    assert f"it took {r['wall_seconds'] / 60:.0f} min of runs and {r['report_seconds'] / 60:.1f} min of report" in \
+        " ".join(readme.split())
