@@ -115,3 +115,27 @@ def test_the_readme_quotes_the_committed_default_run() -> None:
         assert needle in row, needle
     assert f"it took {r['wall_seconds'] / 60:.0f} min of runs and {r['report_seconds'] / 60:.1f} min of report" in \
         " ".join(readme.split())
+
+
+def _section(text: str, heading: str) -> str:
+    start = text.index(heading)
+    end = text.find("\n## ", start + 1)
+    return text[start:end if end >= 0 else None]
+
+
+@pytest.mark.parametrize(("heading", "record", "report"), [
+    ("## NAS-Bench-201 at the published sample size", "nb201_default.json", "nb201_default_report.md"),
+    ("## NAS-Bench-201, 20 seeds (docs/04's command)", "nb201_bench20.json", "nb201_bench20_report.md"),
+])
+def test_measurements_copies_its_tables_from_the_committed_reports(heading: str, record: str, report: str) -> None:
+    section = _section((REPO / "MEASUREMENTS.md").read_text(encoding="utf-8"), heading)
+    copied = (MEASURED / report).read_text(encoding="utf-8")
+    lines = [line for line in section.splitlines() if line.startswith(("| ", "- `", "- Learning"))]
+    assert len(lines) > 8
+    for line in lines:
+        assert line in copied, line
+    r = _record(record)
+    assert f"{r['wall_seconds']:,.0f} s" in section or f"{r['wall_seconds']:.0f} s" in section
+    if r["report_seconds"] and record == "nb201_default.json":
+        assert f"report {r['report_seconds'] / 60:.1f} min" in section
+        assert f"{sum(e['runs'] for e in r['agents'].values()):,} runs" in section
