@@ -2,8 +2,9 @@
 
 ==========================  =============================================================================
 ``nb201-cifar10``           NAS-Bench-201 (Dong & Yang, ICLR 2020): reward = 12-epoch validation accuracy
-                            (``nas_env/NB201-v0``, ``fidelity=12``; the data has one 12-epoch run), each
-                            evaluation charged its 12-epoch training time (``metrics["cost_seconds"]``),
+                            (``nas_env/NB201-v0``, ``fidelity=12``; on CIFAR-10 the mean of a cell's
+                            available 12-epoch trials, one trial elsewhere: ``nb201_notes``), each evaluation
+                            charged 12/200 of its 200-epoch training time (``metrics["cost_seconds"]``),
                             budget 12,000 simulated seconds; report = 200-epoch CIFAR-10 test accuracy
                             of the best-reward cell.
 ``nb201-cifar100``          the same on CIFAR-100, budget 24,000 s; report = 200-epoch mean validation
@@ -134,7 +135,7 @@ def nb201_protocol(dataset: str) -> Protocol:
         published=PUBLISHED_NB201_CIFAR10 if dataset == "cifar10" else (),
         differences=nb201_differences(dataset),
         effects_measured_by=NB201_EFFECTS_COMMAND,
-        default_seeds=500,  # NAS-Bench-201's sample size; 500 x these 5 agents take ~8 min on 2 cores
+        default_seeds=500,  # NAS-Bench-201's sample size (time of the defaults: README, docs/measured/)
         default_agents=NB201_DEFAULT_AGENTS,
         single_run_agents=("grid",),  # the 12-epoch table has one number per cell: grid ignores the seed
         notes=_CIFAR10_NOTES if dataset == "cifar10" else _other_notes(label),
