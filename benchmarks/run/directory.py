@@ -257,6 +257,12 @@ def _write_meta(path: Path, meta: dict[str, Any]) -> None:
     atomic_write(path, json.dumps(meta, indent=2).encode("utf-8"))
 
 
+#: keys of a saved protocol that only describe it (report text): a resumed benchmark may find them reworded
+DESCRIPTIVE_PROTOCOL_KEYS = frozenset({"reward", "cost", "report", "notes"})
+def _result_defining(protocol: Mapping[str, Any]) -> dict[str, Any]:  # a saved protocol less its descriptions
+    return {k: v for k, v in protocol.items() if k not in DESCRIPTIVE_PROTOCOL_KEYS}
+
+
 def write_meta(out: Path, protocol: Mapping[str, Any], agents: Sequence[str], seeds: Sequence[int],
                command: str | None, machine: dict[str, Any]) -> dict[str, Any]:
     """Create or extend ``DIR/benchmark.json`` for an invocation under ``protocol`` (its ``to_json()``);
@@ -265,7 +271,7 @@ def write_meta(out: Path, protocol: Mapping[str, Any], agents: Sequence[str], se
     meta: dict[str, Any] = {}
     if path.is_file():
         meta = json.loads(path.read_text(encoding="utf-8"))
-        if meta.get("protocol") != protocol:
+        if _result_defining(meta.get("protocol") or {}) != _result_defining(protocol):
             raise ValueError(
                 f"{out} already holds a benchmark with another protocol ({meta.get('protocol', {}).get('name')!r}, "
                 f"budget {meta.get('protocol', {}).get('budget')}); use another --out or the same protocol"
