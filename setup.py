@@ -23,7 +23,7 @@ EXTRAS = {
     "notebooks": ["nbclient>=0.10", "nbformat>=5", "ipykernel>=6", "jupytext>=1.16"],
     "graph": ["nas-bench-graph>=1.4"],  # nas_env/NASBenchGraph-v0: the package's own tables (Apache-2.0)
     # selenium drives report.html's browser test in headless Chromium (apt install chromium chromium-driver)
-    "dev": ["pytest>=7", "hypothesis>=6", "ruff>=0.5", "selenium>=4.10"],
+    "dev": ["pytest>=7", "pytest-xdist>=3.5", "hypothesis>=6", "ruff>=0.5", "selenium>=4.10"],
 }
 EXTRAS["all"] = sorted(
     {dep for group in ("sb3", "ray", "tensorboard", "integrations", "optuna", "rllib", "torchrl", "notebooks",

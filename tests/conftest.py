@@ -154,7 +154,23 @@ SLOW = (
 )
 
 
+#: tests that run one after another in one test process when pytest-xdist spreads the suite over processes
+#: (``-n 2 --dist loadgroup``, pyproject.toml): the tests that start local Ray clusters (two at once on 2 cores
+#: starve each other, and the Ray-fault tests look for Ray processes left behind)
+SERIAL_GROUPS = {"ray": ("tests/nas_env/executors/test_ray_", "tests/nas_env/executors/test_executors.py")}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if item.nodeid.startswith(SLOW):
             item.add_marker(pytest.mark.slow)
+        for group, prefixes in SERIAL_GROUPS.items():
+            if item.nodeid.startswith(prefixes):
+                item.add_marker(pytest.mark.xdist_group(group))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """In a pytest-xdist worker, one intra-op torch thread: two test processes on two cores with two threads each
+    oversubscribe the cores, and OpenMP's spin-waits then make tiny networks many times slower."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        torch.set_num_threads(1)
