@@ -242,7 +242,7 @@ def test_benchmark_help_names_every_protocols_default_seeds(capsys):
 
     assert main(["benchmark", "--help"]) == 0
     text = " ".join(capsys.readouterr().out.split())
-    start = text.index("--seeds SEEDS run seeds")
+    start = text.index("--seeds SEEDS run")
     seeds_help = text[start:text.index("--seed-list SEED_LIST", start)]
     groups = dict(re.findall(r"(\d+) for ([^;)]+)", seeds_help))
     named = {name.strip(): int(n) for n, names in groups.items() for name in names.split(",")}
