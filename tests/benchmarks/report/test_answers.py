@@ -59,7 +59,12 @@ def test_time_saved_matches_an_independent_computation(tiny: tuple[Path, dict]) 
     assert grid["runs"] == 1 and grid["deterministic"] is True
     assert ratio_of_medians_ci([2.0, 4.0, 6.0], [4.0], resample_y=False)[0] == 1.0
     text = (out / "report.md").read_text()
-    assert "- `reinforce-table` first evaluated a top-1% architecture after a median of" in text
+    first = top1["first_evaluated"]["reinforce-table"]  # the tiny budget may leave most runs without a top-1% cell
+    if first["evaluations_median"] is not None:  # JSON: null where no median within the budget
+        assert "- `reinforce-table` first evaluated a top-1% architecture after a median of" in text
+    else:
+        assert (f"- `reinforce-table` evaluated a top-1% architecture in {first['found']} of {first['runs']} runs, "
+                "too few for a median") in text
     assert "| grid | 1 (deterministic: one run suffices, run once) |" in text
 
 
