@@ -66,8 +66,10 @@ class JobOutcome:
 
 def make_jobs(protocol: Protocol, agents: Sequence[str], seeds: Sequence[int], out: Path | str,
               imports: Sequence[str] = ()) -> list[Job]:
-    """All (agent, seed) jobs, seed-major so that every agent progresses together (``imports``: :attr:`Job.imports`)."""
-    return [Job(protocol, a, int(s), str(out), tuple(imports)) for s in seeds for a in agents]
+    """All (agent, seed) jobs, seed-major so that every agent progresses together (``imports``: :attr:`Job.imports`);
+    a deterministic agent (``Protocol.single_run_agents``) runs once, with the first seed."""
+    runs = {a: set(protocol.seeds_for(a, seeds)) for a in agents}
+    return [Job(protocol, a, int(s), str(out), tuple(imports)) for s in seeds for a in agents if int(s) in runs[a]]
 
 
 def outcome_of(job: Job, result: Any, status: str, wall: float) -> JobOutcome:

@@ -17,6 +17,8 @@ mean final accuracy with its standard error:
   ``train-all-time + valid-per-time``; the data has no validation time).
 - ``crossing query kept``: the query that crosses the budget is counted (NB201's REINFORCE loop keeps
   it in its trace; its RS and REA drop it, as every agent here does).
+- ``--argmax-seeds N``: ``reinforce-table``'s answer as NAS-Bench-201's ``reinforce.py`` gives it (the final
+  policy's argmax cell, ``policy.genotype()``) against ours (the best-reward cell), on seeds 0..N-1.
 
 With ``--agent NAME`` it also runs that agent (e.g. ``reinforce-table``) under the nb201 protocol on
 seeds 0..N-1, with and without ``--noise`` pp of Gaussian reward noise (:class:`RewardNoise`), and
@@ -87,6 +89,31 @@ def agent_under_noise(agent: str, seeds: Sequence[int], noise_pp: float, dataset
     return np.asarray(out)
 
 
+def argmax_answer(seeds: Sequence[int], dataset: str = "cifar10") -> tuple[np.ndarray, np.ndarray]:
+    """``reinforce-table`` under the nb201 protocol: per seed, the reported accuracy (percent) of the best-reward
+    cell (our answer) and of the final policy's argmax cell (NAS-Bench-201's ``reinforce.py`` answers
+    ``policy.genotype()``, the argmax of each edge's logits)."""
+    import torch
+
+    from nas_env.agents import make_agent
+
+    protocol = get_protocol(f"nb201-{dataset}")
+    reporter = protocol.make_reporter()
+    env = protocol.make_env()
+    space = env.unwrapped.space  # type: ignore[attr-defined]
+    best, argmax = [], []
+    for seed in seeds:
+        agent = make_agent("reinforce-table", **protocol.kwargs_for("reinforce-table"))
+        result = agent.run(env, protocol.budget, seed=seed)
+        best.append(100 * protocol.final_accuracy(result.best))
+        with torch.no_grad():
+            lp = agent.policy.log_probs()  # type: ignore[attr-defined]
+        tokens = [int(t) for t in lp.argmax(dim=-1)]
+        argmax.append(100 * reporter.accuracy(str(space.decode(tokens)), {}))
+    env.close()
+    return np.asarray(best), np.asarray(argmax)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m nas_env.benchmarks.measure.nb201_protocol_effects",
                                 description=__doc__.splitlines()[0])
@@ -95,7 +122,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--agent", default=None, help="also run this agent with and without reward noise")
     p.add_argument("--seeds", type=int, default=500, help="seeds 0..N-1 of --agent")
     p.add_argument("--noise", type=float, default=0.3, help="reward noise (pp) of the --agent comparison")
+    p.add_argument("--argmax-seeds", type=int, default=0,
+                   help="also compare reinforce-table's best-reward answer with its final argmax cell on N seeds")
     args = p.parse_args(argv)
+    if args.argmax_seeds:
+        b, a = argmax_answer(range(args.argmax_seeds), args.dataset)
+        print(f"reinforce-table, nb201-{args.dataset}, seeds 0..{args.argmax_seeds - 1}: best-reward answer "
+              f"{b.mean():.3f} ± {b.std(ddof=1) / np.sqrt(len(b)):.3f} (std {b.std():.2f}); final argmax cell "
+              f"{a.mean():.3f} ± {a.std(ddof=1) / np.sqrt(len(a)):.3f} (std {a.std():.2f})")
+        return 0
     t = NB201Table(args.dataset)
     seed_std = np.nanstd(t.val200, axis=1, ddof=1)
     print(f"{args.dataset}: across-seed std of 200-epoch validation accuracy: mean {100 * np.nanmean(seed_std):.2f} "

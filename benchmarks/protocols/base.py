@@ -7,7 +7,8 @@ The protocols themselves are registered one family per file (:mod:`nas_env.bench
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+import json
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ import gymnasium as gym
 
 from nas_env.agents.budget import EVALUATIONS_UNIT, SECONDS_UNIT, Budget
 from nas_env.agents.history import Evaluation
-from nas_env.agents.registry import parse_agent_spec
+from nas_env.agents.registry import agent_class, canonical_agent_spec, parse_agent_spec
 from nas_env.benchmarks.protocols.reported_accuracy import REPORTERS, Reporter, make_reporter
 from nas_env.benchmarks.run.environment import make_env
 from nas_env.benchmarks.run.retrain import retrained_pick
@@ -81,6 +82,9 @@ class Protocol:
             reward units, never as a percentage.
         preflight: called by :func:`~nas_env.benchmarks.protocols.registry.get_protocol` before any run starts
             (e.g. the dataset is installed); raises ``ValueError`` with a one-line message naming the fix.
+        single_run_agents: agents (by name) that are deterministic under this protocol: their run does not depend
+            on the seed (grid search on a noiseless table), so ``nas-env benchmark`` runs them once, with the
+            first seed, and the report shows them as one run. Not part of :meth:`to_json` (read from the code).
     """
 
     name: str
@@ -104,6 +108,7 @@ class Protocol:
     tuning_seeds: tuple[int, ...] = ()
     reward_label: str = ""
     preflight: Callable[[Protocol], None] | None = field(default=None, compare=False)
+    single_run_agents: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         """Refuse a bad setting (naming it and what is valid) where a protocol is defined or read back; the
@@ -141,6 +146,26 @@ class Protocol:
             kw.update(self.agent_kwargs.get(agent, {}))
         kw.update(settings)
         return kw
+
+    def runs_as(self, agent: str) -> str:
+        """What ``agent`` (a name or agent spec) runs under this protocol, as one canonical string: its agent name
+        and every hyperparameter of its Config, resolved (the agent's defaults, then :meth:`kwargs_for`). Two
+        spellings of one run (``evolution`` and ``evolution@variant=nb201`` under the nb201 protocols) give the
+        same string: a row is compared with a published number by what it runs, not by how it is spelled.
+        An agent whose Config cannot be built from these settings is its canonical spec."""
+        base = parse_agent_spec(agent)[0]
+        try:
+            config = agent_class(base).Config(**self.kwargs_for(agent))
+            settings = dataclasses.asdict(config) if dataclasses.is_dataclass(config) else dict(vars(config))
+        except (TypeError, ValueError):
+            return canonical_agent_spec(agent)
+        return base + "@" + json.dumps(settings, sort_keys=True, default=repr, separators=(",", ":"))
+
+    def seeds_for(self, agent: str, seeds: Sequence[int]) -> list[int]:
+        """The seeds ``agent`` runs under this protocol: the first of ``seeds`` for a deterministic agent
+        (:attr:`single_run_agents`), else all of them."""
+        seeds = [int(s) for s in seeds]
+        return seeds[:1] if parse_agent_spec(agent)[0] in self.single_run_agents else seeds
 
     def make_reporter(self) -> Reporter:
         return make_reporter(self.reporter, self.reporter_option)

@@ -2,8 +2,9 @@
 
 ==========================  =============================================================================
 ``nb201-cifar10``           NAS-Bench-201 (Dong & Yang, ICLR 2020): reward = 12-epoch validation accuracy
-                            (``nas_env/NB201-v0``, ``fidelity=12``; the data has one 12-epoch run), each
-                            evaluation charged its 12-epoch training time (``metrics["cost_seconds"]``),
+                            (``nas_env/NB201-v0``, ``fidelity=12``; on CIFAR-10 the mean of a cell's
+                            available 12-epoch trials, one trial elsewhere: ``nb201_notes``), each evaluation
+                            charged 12/200 of its 200-epoch training time (``metrics["cost_seconds"]``),
                             budget 12,000 simulated seconds; report = 200-epoch CIFAR-10 test accuracy
                             of the best-reward cell.
 ``nb201-cifar100``          the same on CIFAR-100, budget 24,000 s; report = 200-epoch mean validation
@@ -38,6 +39,7 @@ from typing import Any
 
 from nas_env.agents.budget import Budget
 from nas_env.benchmarks.protocols.base import Protocol, PublishedResult
+from nas_env.benchmarks.protocols.nb201_notes import NB201_DATASETS, nb201_differences
 from nas_env.benchmarks.protocols.registry import register_protocol
 
 __all__ = [
@@ -45,13 +47,13 @@ __all__ = [
     "NB201_REINFORCE_TUNING", "PUBLISHED_NB201_CIFAR10", "nb201_protocol",
 ]
 
-#: the datasets of the NAS-Bench-201 table, as the protocols name them, and as a reader does
-NB201_DATASETS = {"cifar10": "CIFAR-10", "cifar100": "CIFAR-100", "imagenet16-120": "ImageNet16-120"}
 #: Simulated-seconds budgets: NB201's 12,000 s scaled by NATS-Bench's 1 : 2 : 6 (module docstring).
 NB201_BUDGET_SECONDS: dict[str, float] = {"cifar10": 12_000.0, "cifar100": 24_000.0, "imagenet16-120": 72_000.0}
-#: What ``nas-env benchmark --protocol nb201-*`` runs by default: the published algorithms with their published
-#: settings, Zoph & Le's LSTM controller at its tuned lr, and its no-learning ablation.
-NB201_DEFAULT_AGENTS = ("random", "evolution", "reinforce-table", "reinforce", "reinforce@lr=0")
+#: What ``nas-env benchmark --protocol nb201-*`` runs by default: grid search (deterministic here: run once), the
+#: published algorithms with their published settings, Zoph & Le's LSTM controller at its tuned lr and at the
+#: paper's lr, and the no-learning ablations of both controllers (issue 24, items 8 and 9).
+NB201_DEFAULT_AGENTS = ("random", "grid", "evolution", "reinforce-table", "reinforce", "reinforce@lr=0.0006",
+                        "reinforce@lr=0", "reinforce-table@lr=0")
 
 #: The nb201 protocols' per-agent settings. The rows that carry published numbers run the published
 #: algorithms with the published settings: ``evolution`` is NAS-Bench-201's REA (``variant="nb201"``,
@@ -62,8 +64,9 @@ NB201_DEFAULT_AGENTS = ("random", "evolution", "reinforce-table", "reinforce", "
 #: reported seeds 0..N-1, N <= 1000) with ``python -m nas_env.benchmarks.measure.tune_nb201_lr``: see
 #: ``NB201_REINFORCE_TUNING``. ``reinforce@lr=0`` is its no-learning ablation.
 NB201_REINFORCE_LR = 0.03
-#: How ``NB201_REINFORCE_LR`` was tuned (CIFAR-10 200-epoch test accuracy of the best-reward cell, mean ± std,
-#: everything else as the protocol): a grid on seeds 1000..1039, then the four best rates again on seeds
+#: How ``NB201_REINFORCE_LR`` was tuned: by the CIFAR-10 200-epoch TEST accuracy of the best-reward cell (the set
+#: it is reported on; issue 24 item 1: to be re-tuned on validation, which tune_nb201_lr now scores), mean ± std,
+#: everything else as the protocol: a grid on seeds 1000..1039, then the four best rates again on seeds
 #: 1040..1079; 0.03 has the best mean over the 80 seeds (94.08; 0.02: 94.01, 0.01: 93.96, 0.05: 93.97).
 NB201_REINFORCE_TUNING: dict[str, dict[float, str]] = {
     "seeds 1000..1039": {0.0006: "93.70 ± 0.32", 0.001: "93.71 ± 0.32", 0.003: "93.75 ± 0.27",
@@ -74,33 +77,9 @@ NB201_REINFORCE_TUNING: dict[str, dict[float, str]] = {
 _NB201_AGENT_KWARGS: dict[str, dict[str, Any]] = {"evolution": {"variant": "nb201"},
                                                    "reinforce": {"lr": NB201_REINFORCE_LR}}
 
-#: Every remaining difference of the nb201 protocols from NAS-Bench-201's (one line each, measured effect on
-#: random search from :data:`NB201_EFFECTS_COMMAND`, 20,000 simulated runs on CIFAR-10).
-NB201_DIFFERENCES: tuple[str, ...] = (
-    "Reward: the data's one 12-epoch validation accuracy per cell; NAS-Bench-201 draws one training seed per "
-    "query (`get_more_info(..., hp='12', is_random=True)`). Per-seed 12-epoch accuracies are not in the shipped "
-    "data, so the seed noise is missing. Measured effect on random search: 93.75 without it, 93.72 with 0.3 pp "
-    "Gaussian reward noise (the data's mean across-seed std of the 200-epoch validation accuracy), std 0.34 -> "
-    "0.36: this explains most of random search's offset above its published 93.70 ± 0.36.",
-    "Cost: NAS-Bench-201 charges `train-all-time + valid-per-time`; the data has no validation time, so only the "
-    "12-epoch training time is charged. Measured effect on random search: -0.01 pp if validation costs 3% of "
-    "training, -0.03 pp at 10%.",
-    "Budget crossing: a query that would take the total cost past the budget is not counted (nor can it be the "
-    "answer), as in NAS-Bench-201's RS and REA; NAS-Bench-201's REINFORCE appends that query to its trace before "
-    "it stops (one extra evaluation). Measured effect of keeping it, on random search: +0.002 pp.",
-    "REA's initial population: NAS-Bench-201 evaluates all 10 initial cells before it checks the budget; here "
-    "every evaluation is checked (no difference at these budgets: 10 cells cost about 1,100 s).",
-    "Search overhead: NAS-Bench-201 adds the controller's / tournament's own wall time to the simulated cost; here "
-    "only training time is charged (milliseconds per query).",
-    "REINFORCE's offset: `reinforce-table` over 500 seeds gives 93.76, 0.09 pp below the published 93.85 and level "
-    "with random search (its mean reward per update moves 68.80% -> 69.27% in ~109 updates at lr 0.001). No "
-    "difference we can emulate explains it: 0.3 pp reward noise lowers it (93.760 -> 93.724), NATS-Bench's lr 0.01 "
-    "gives 93.79, keeping the crossing query moves random search by +0.002 pp. It stays within one published std.",
-    "Seeds: published runs drew 500 random seeds; here seeds 0..N-1, N = 500 by default (the "
-    "published sample size).",
-    "`reinforce` (Zoph & Le's LSTM controller) is not an algorithm NAS-Bench-201 ran; its rows are labelled with "
-    "their lr and are not compared with a published number.",
-)
+#: Every remaining difference of ``nb201-cifar10`` from NAS-Bench-201's (the other datasets have their own:
+#: :func:`~nas_env.benchmarks.protocols.nb201_notes.nb201_differences`).
+NB201_DIFFERENCES: tuple[str, ...] = nb201_differences("cifar10")
 
 #: The command whose output gives the measured effects quoted in ``NB201_DIFFERENCES`` (the report cites it).
 NB201_EFFECTS_COMMAND = "python -m nas_env.benchmarks.measure.nb201_protocol_effects"
@@ -117,6 +96,28 @@ PUBLISHED_NB201_CIFAR10: tuple[PublishedResult, ...] = (
 )
 
 
+#: what the shipped 12-epoch reward of a cell is (nb201_notes' module docstring)
+_REWARD_DATA = {"cifar10": "the mean of the cell's available 12-epoch trials in NAS-Bench-201's file v1.1",
+                **dict.fromkeys(("cifar100", "imagenet16-120"),
+                                "one 12-epoch trial of NAS-Bench-201's file v1.1, the same at every query")}
+_CIFAR10_NOTES = (
+    "Budget: NAS-Bench-201's 12,000 s on CIFAR-10, scaled 1:2:6 as NATS-Bench does for the others. "
+    "Published rows run the published algorithms and settings: REA = `evolution` (variant nb201, P=10, S=3), "
+    "REINFORCE = `reinforce-table` (independent logits, lr 0.001, EMA 0.9), RS = `random`. `reinforce` is "
+    f"Zoph & Le's LSTM controller at a tuned Adam lr {NB201_REINFORCE_LR} (tuned on seeds 1000..1079, "
+    "disjoint from the reported seeds); the paper's lr is `reinforce@lr=0.0006`, no learning "
+    "`reinforce@lr=0` -- see benchmarks/harness/protocols.py.")
+
+
+def _other_notes(label: str) -> str:
+    """The notes of the CIFAR-100 and ImageNet16-120 protocols (no published row; issue 24, item 3)."""
+    return (f"Budget: NAS-Bench-201's 12,000 s on CIFAR-10 scaled 1:2:6 as NATS-Bench does. NAS-Bench-201 did not "
+            f"search on {label} and has no published row for this protocol (see the protocol notes). `evolution` "
+            "runs NAS-Bench-201's REA settings (variant nb201, P=10, S=3), `reinforce-table` its REINFORCE, "
+            f"`reinforce` Zoph & Le's LSTM controller at the lr {NB201_REINFORCE_LR} tuned on CIFAR-10; "
+            "`reinforce@lr=0` is its no-learning ablation (benchmarks/protocols/nb201.py).")
+
+
 def nb201_protocol(dataset: str) -> Protocol:
     """The NAS-Bench-201 protocol on ``dataset`` (a key of :data:`NB201_DATASETS`)."""
     label = NB201_DATASETS[dataset]
@@ -125,24 +126,19 @@ def nb201_protocol(dataset: str) -> Protocol:
         env_id="nas_env/NB201-v0",
         env_kwargs={"dataset": dataset, "fidelity": 12},
         budget=Budget(cost_seconds=NB201_BUDGET_SECONDS[dataset]),
-        reward=f"12-epoch validation accuracy on {label} (NAS-Bench-201's single 12-epoch run), as a fraction",
-        cost="each evaluation is charged its tabulated 12-epoch training time (200-epoch train_time x 12/200)",
+        reward=f"12-epoch validation accuracy on {label} as a fraction: {_REWARD_DATA[dataset]} (protocol notes)",
+        cost="each evaluation is charged the cell's 200-epoch training time x 12/200 (the 12-epoch record's own time "
+        "is not in the shipped data)",
         reporter="nb201",
         reporter_option=dataset,
         agent_kwargs=_NB201_AGENT_KWARGS,
         published=PUBLISHED_NB201_CIFAR10 if dataset == "cifar10" else (),
-        differences=NB201_DIFFERENCES,
+        differences=nb201_differences(dataset),
         effects_measured_by=NB201_EFFECTS_COMMAND,
-        default_seeds=500,  # NAS-Bench-201's sample size; 500 x these 5 agents take ~8 min on 2 cores
+        default_seeds=500,  # NAS-Bench-201's sample size (time of the defaults: README, docs/measured/)
         default_agents=NB201_DEFAULT_AGENTS,
-        # the notes are part of benchmark.json's protocol, which a resumed benchmark must match exactly: their
-        # text stays as first saved (it names this module's former home, benchmarks/harness/protocols.py)
-        notes="Budget: NAS-Bench-201's 12,000 s on CIFAR-10, scaled 1:2:6 as NATS-Bench does for the others. "
-        "Published rows run the published algorithms and settings: REA = `evolution` (variant nb201, P=10, S=3), "
-        "REINFORCE = `reinforce-table` (independent logits, lr 0.001, EMA 0.9), RS = `random`. `reinforce` is "
-        f"Zoph & Le's LSTM controller at a tuned Adam lr {NB201_REINFORCE_LR} (tuned on seeds 1000..1079, "
-        "disjoint from the reported seeds); the paper's lr is `reinforce@lr=0.0006`, no learning "
-        "`reinforce@lr=0` -- see benchmarks/harness/protocols.py.",
+        single_run_agents=("grid",),  # the 12-epoch table has one number per cell: grid ignores the seed
+        notes=_CIFAR10_NOTES if dataset == "cifar10" else _other_notes(label),
     )
 
 

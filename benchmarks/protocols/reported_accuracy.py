@@ -98,6 +98,11 @@ class NB201Reporter(Reporter):
         r = self._table.best_row
         return float(self._acc[r]), str(self._table.arch_str[r])
 
+    def evaluation_costs(self, epochs: int) -> np.ndarray:
+        """Simulated seconds of evaluating every cell at ``epochs`` (the 200-epoch training time x epochs / 200,
+        as the nb201 protocols charge), in the rows of :meth:`table`."""
+        return np.asarray(self._table.train_time200, dtype=float) * epochs / 200
+
 
 class MacroReporter(Reporter):
     """NAS-Bench-Macro test accuracy averaged over the seeds that are not the signal."""

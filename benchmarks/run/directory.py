@@ -7,14 +7,13 @@ A run directory (``nas-env search --out DIR``; written by :func:`nas_env.benchma
 ``history.jsonl``   one ``Evaluation.to_json()`` object per evaluated architecture, appended
                     and flushed the moment the tracker records it (:mod:`nas_env.agents.history`)
 ``checkpoint.npz``  the search state at the last consistent point (agent ``state_dict``, the
-                    agent's and the env's RNG states, number of evaluations) as JSON and arrays
-                    (:mod:`~nas_env.benchmarks.run.state_codec`: loading it runs no code); written to a
-                    temporary file and ``os.replace``-d, so it is never half-written; a new run
-                    writes a start state first (history lines without any checkpoint are refused)
+                    agent's and the env's RNG states, number of evaluations) as JSON and arrays (loading
+                    it runs no code: :mod:`~nas_env.benchmarks.run.state_codec`); replaced atomically, so
+                    never half-written; a new run writes a start state first (history lines without any
+                    checkpoint are refused)
 ``summary.json``    best architecture and metrics, totals, seed, hyperparameters, versions
 ``extras.json``     the agent's diagnostics (``SearchResult.extras``), when it has any
-``evaluations.sqlite``  the evaluation store (every finished child, written when it finishes;
-                    on by default for training envs)
+``evaluations.sqlite``  the evaluation store (every child, written when it finishes; on for training envs)
 ``tensorboard/``    TensorBoard logs, when asked for
 ``retrain.json``    the finalists re-trained stand-alone (``--retrain-top K``, :mod:`nas_env.benchmarks.run.retrain`)
 ``report.md``, ``report.html``, ``figures/``  ``nas-env report DIR``'s output: never blocks resuming or extending
@@ -63,13 +62,11 @@ STORE_FILE = "evaluations.sqlite"
 LOCK_FILE = ".lock"
 #: ``--retrain-top K``'s stand-alone re-training of the finalists (nas_env.benchmarks.run.retrain)
 RETRAIN = "retrain.json"
-RUN_FILES = (
-    RUN_JSON, HISTORY, CHECKPOINT, SUMMARY, EXTRAS, STORE_FILE, STORE_FILE + "-wal", STORE_FILE + "-shm", RETRAIN,
-)
+RUN_FILES = (RUN_JSON, HISTORY, CHECKPOINT, SUMMARY, EXTRAS, STORE_FILE, STORE_FILE + "-wal", STORE_FILE + "-shm",
+             RETRAIN)
 #: what ``nas-env report DIR`` and ``--tensorboard`` may add to a run directory
 REPORT_FILES = ("report.md", "report.html", "figures", "tensorboard")
-#: the run.json keys that must match for a directory to continue a run; store and batching change
-#: training seeds (see nas_env.cache / nas_env.vector), so they are never mixed either
+#: the run.json keys that must match to continue a run (store and batching change training seeds: never mixed)
 IDENTITY_KEYS = ("env_id", "env_kwargs", "agent", "agent_kwargs", "seed", "store", "batched_evaluation")
 
 # ------------------------------------------------------------------ a benchmark directory
@@ -257,6 +254,14 @@ def _write_meta(path: Path, meta: dict[str, Any]) -> None:
     atomic_write(path, json.dumps(meta, indent=2).encode("utf-8"))
 
 
+#: keys of a saved protocol that only describe it (report text): a resumed benchmark may find them reworded
+DESCRIPTIVE_PROTOCOL_KEYS = frozenset({"reward", "cost", "report", "notes"})
+
+
+def _result_defining(protocol: Mapping[str, Any]) -> dict[str, Any]:  # a saved protocol less its descriptions
+    return {k: v for k, v in protocol.items() if k not in DESCRIPTIVE_PROTOCOL_KEYS}
+
+
 def write_meta(out: Path, protocol: Mapping[str, Any], agents: Sequence[str], seeds: Sequence[int],
                command: str | None, machine: dict[str, Any]) -> dict[str, Any]:
     """Create or extend ``DIR/benchmark.json`` for an invocation under ``protocol`` (its ``to_json()``);
@@ -265,7 +270,7 @@ def write_meta(out: Path, protocol: Mapping[str, Any], agents: Sequence[str], se
     meta: dict[str, Any] = {}
     if path.is_file():
         meta = json.loads(path.read_text(encoding="utf-8"))
-        if meta.get("protocol") != protocol:
+        if _result_defining(meta.get("protocol") or {}) != _result_defining(protocol):
             raise ValueError(
                 f"{out} already holds a benchmark with another protocol ({meta.get('protocol', {}).get('name')!r}, "
                 f"budget {meta.get('protocol', {}).get('budget')}); use another --out or the same protocol"

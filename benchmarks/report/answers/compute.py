@@ -30,8 +30,17 @@ import numpy as np
 from nas_env.agents.diagnostics import ControllerDiagnostics
 from nas_env.agents.registry import parse_agent_spec
 from nas_env.benchmarks.report import analysis, stats
+from nas_env.benchmarks.report.answers.concentration import concentration
 from nas_env.benchmarks.report.answers.plots import plot_learning, plot_params, plot_time_saved, plot_topk_absolute
-from nas_env.benchmarks.report.benchmark.data import BASELINE, REPS, TOP_FRACTIONS, TOPK, ReportData
+from nas_env.benchmarks.report.answers.random_grid import random_order_grid
+from nas_env.benchmarks.report.benchmark.data import (
+    BASELINE,
+    REPS,
+    TOP_FRACTIONS,
+    TOPK,
+    ReportData,
+    deterministic_agents,
+)
 from nas_env.benchmarks.report.style import agent_colors
 from nas_env.benchmarks.run.record import RunRecord
 
@@ -43,15 +52,6 @@ LAST_SHARE = 0.25
 
 
 # ------------------------------------------------------------------------------------------ helpers
-def deterministic_agents(d: ReportData) -> list[str]:
-    """Agents with more than one run whose runs all evaluated the same architectures in the same order."""
-    out = []
-    for agent, rs in d.runs.items():
-        if len(rs) > 1 and len({tuple(e.tokens for e in r.history) for r in rs}) == 1:
-            out.append(agent)
-    return out
-
-
 def final_answer_hit(run: RunRecord, reporter: Any, threshold: float) -> tuple[float, float, bool]:
     """(evaluations, simulated seconds) until the run's incumbent is first at or above ``threshold``
     (``inf`` if never), and whether its final pick is."""
@@ -96,7 +96,30 @@ def _time_saved(d: ReportData) -> dict[str, Any]:
                 ratios[ref] = {"ratio": v, "ci": None if agent in det and ref in det else [lo, hi]}
             per[agent]["ratio_to"] = ratios
         out["fractions"][label] = {"fraction": frac, "threshold_percent": 100 * thr,
-                                   "architectures": int(np.sum(table >= thr)), "agents": per}
+                                   "architectures": int(np.sum(table >= thr)), "agents": per,
+                                   "random_order_grid": random_order_grid(table, thr, _costs(d)),
+                                   "first_evaluated": _first_evaluated(d, thr)}
+    return out
+
+
+def _costs(d: ReportData) -> np.ndarray | None:
+    """Every tabulated architecture's evaluation cost (simulated seconds) where the protocol charges time."""
+    costs = getattr(d.reporter, "evaluation_costs", None)
+    if costs is None or not d.charges_time:
+        return None
+    return costs(int(d.protocol.env_kwargs.get("fidelity", 200)))
+
+
+def _first_evaluated(d: ReportData, thr: float) -> dict[str, Any]:
+    """Per agent, the median evaluations and simulated hours until a run first evaluates a top architecture
+    (whatever its reward; ``inf``: never), the measure the random-order grid's expectation is in."""
+    out = {}
+    for agent, rs in d.runs.items():
+        hits = [analysis.first_hit(r, d.reporter, thr) for r in rs]
+        ev = [math.inf if h is None else h.evaluations for h in hits]
+        hr = [math.inf if h is None else h.seconds / 3600 for h in hits]
+        out[agent] = {"runs": len(rs), "found": sum(h is not None for h in hits),
+                      "evaluations_median": stats.lower_median(ev), "hours_median": stats.lower_median(hr)}
     return out
 
 
@@ -191,7 +214,9 @@ PARAMS_COUNTING = {
     "nas_env/Macro-v0": "NAS-Bench-Macro's own count for the whole network, from its table.",
     "nas_env/ZophLeCNN-v0": "the built child network: `sum(p.numel() for p in model.parameters())`, i.e. every "
     "parameter tensor, convolutions, BatchNorm's affine weight and bias and the classifier included; "
-    "BatchNorm's running statistics (buffers) are not parameters and are not counted.",
+    "BatchNorm's running statistics (buffers) are not parameters and are not counted. Zoph & Le's Table 1 gives "
+    "one parameter count per network without defining it further; its networks are not rebuilt here (their "
+    "per-layer settings are drawn in the appendix's figure, not listed), so there is no worked check against it.",
     "nas_env/ZophLeRNN-v0": "the whole character language model around the cell: `sum(p.numel() for p in "
     "model.parameters())` (embedding, recurrent cell layers, decoder); `metrics['cell_params']` counts the "
     "searched cell layers only.",
@@ -255,6 +280,7 @@ def compute_answers(d: ReportData) -> None:
     ans: dict[str, Any] = {"time_saved": _time_saved(d), "learning": _learning(d)}
     topk_res, topk_curves = _topk(d)
     ans["topk"] = topk_res
+    ans["topk_concentration"] = concentration(d)
     ans["params"], scatter = _params(d)
     d.aggregate["answers"] = ans
     ts = ans["time_saved"]

@@ -73,12 +73,7 @@ def topk(d: ReportData) -> dict[int, dict[str, Band]]:
             rows += [{"agent": agent, "k": k, "samples": int(s), u.difference_key: est[i], "ci_low": lo[i],
                       "ci_high": hi[i]} for i, s in enumerate(x)]
     write_csv(d.out / "topk_vs_random.csv", rows)
-    final = {}
-    for k in TOPK:
-        final[str(k)] = {a: {"samples": int(b[0][-1]), u.difference_key: float(b[1][-1]),
-                             "ci": [float(b[2][-1]), float(b[3][-1])]} for a, b in out[k].items()}
     d.aggregate["reward_unit"] = u.to_json()
-    d.aggregate["topk_difference_vs_random_at_end"] = final
     return out
 
 

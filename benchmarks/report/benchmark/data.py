@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from nas_env.agents.registry import parse_agent_spec
 from nas_env.benchmarks.protocols import Protocol, protocol_from_json
 from nas_env.benchmarks.protocols.reported_accuracy import Reporter
 from nas_env.benchmarks.report import stats
@@ -28,8 +29,8 @@ from nas_env.benchmarks.run.files import write_text
 from nas_env.benchmarks.run.record import RunRecord, load_runs
 
 __all__ = [
-    "BAND_REPS", "BASELINE", "REPS", "TOPK", "TOP_FRACTIONS", "ReportData", "aggregate_finals", "load_report_data",
-    "summary_rows", "write_csv",
+    "BAND_REPS", "BASELINE", "REPS", "TOPK", "TOP_FRACTIONS", "ReportData", "agent_base", "aggregate_finals",
+    "deterministic_agents", "load_report_data", "summary_rows", "write_csv",
 ]
 
 TOPK = (1, 5, 15)
@@ -82,6 +83,23 @@ def load_report_data(out: Path, agents: Sequence[str] | None) -> ReportData:
     if not runs:
         raise FileNotFoundError(f"no finished evaluations under {out}/runs")
     return ReportData(Path(out), meta, protocol, protocol.make_reporter(), runs)
+
+
+def deterministic_agents(d: ReportData) -> list[str]:
+    """Agents whose runs are one deterministic run: those the protocol runs once (``Protocol.single_run_agents``:
+    grid search on a noiseless table ignores the seed) and those with several runs that all evaluated the same
+    architectures in the same order."""
+    out = []
+    for agent, rs in d.runs.items():
+        if agent_base(agent) in d.protocol.single_run_agents or (
+                len(rs) > 1 and len({tuple(e.tokens for e in r.history) for r in rs}) == 1):
+            out.append(agent)
+    return out
+
+
+def agent_base(agent: str) -> str:
+    """The agent name of an agent spec (``grid@shuffle_seed=3`` -> ``grid``)."""
+    return parse_agent_spec(agent)[0]
 
 
 def pct(x: float | None) -> float:

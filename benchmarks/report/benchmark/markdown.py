@@ -10,12 +10,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from nas_env.benchmarks.report.answers.compute import deterministic_agents
 from nas_env.benchmarks.report.answers.markdown import answers_markdown
 from nas_env.benchmarks.report.benchmark.compute import compute_markdown
-from nas_env.benchmarks.report.benchmark.data import BASELINE, TOPK, ReportData
+from nas_env.benchmarks.report.benchmark.data import BASELINE, ReportData, deterministic_agents
 from nas_env.benchmarks.report.benchmark.protocol_notes import protocol_notes_markdown
 from nas_env.benchmarks.report.benchmark.retrained import retrained_markdown
+from nas_env.benchmarks.report.benchmark.topk_text import topk_markdown, topk_verdicts
+from nas_env.benchmarks.report.benchmark.transfer import transfer_markdown
 
 __all__ = ["markdown"]
 
@@ -108,7 +109,8 @@ def _final_results(d: ReportData) -> list[str]:
         pi = e.get("probability_of_improvement_over", {}).get(BASELINE)
         pi_s = "—" if pi is None else f"{pi['value']:.2f} [{pi['ci_low']:.2f}, {pi['ci_high']:.2f}]"
         if a in det and "mean" in e:  # every run identical (grid ignores the seed): one run, no spread, no CI
-            add(f"| {a} | 1 (deterministic: all {e['runs']} identical) | {e['evaluations_mean']:.1f} "
+            runs = "one run suffices, run once" if e["runs"] == 1 else f"all {e['runs']} identical"
+            add(f"| {a} | 1 (deterministic: {runs}) | {e['evaluations_mean']:.1f} "
                 f"| {e['simulated_seconds_mean'] / 3600:.2f} | {e['mean']:.2f} | — | {e['median']:.2f} | {pi_s} |")
         elif "mean" in e:
             add(f"| {a} | {e['runs']} | {e['evaluations_mean']:.1f} | {e['simulated_seconds_mean'] / 3600:.2f} "
@@ -148,70 +150,6 @@ def _anytime(d: ReportData) -> list[str]:
         + ".\n",
         f"![anytime](figures/{d.figures['anytime'].name})\n",
     ]
-
-
-def _topk(d: ReportData) -> list[str]:
-    lines = ["## 3. Top-k architectures vs random search (Zoph & Le, Figure 6)\n"]
-    add = lines.append
-    if "topk" not in d.figures:
-        add("Skipped (see notes).\n")
-        return lines
-    u = d.units
-    unit = "percentage points" if u.percent else f"{u.unit}: the reward as it is, not a percentage"
-    add(f"For the top-1, top-5 and top-15 *distinct* architectures found so far (by reward), the difference of "
-        f"their average reward ({unit}) between each agent and `{BASELINE}`, as a function of the "
-        "number of architectures sampled; line = difference of the means over seeds, band = 95% bootstrap "
-        "interval (seeds resampled in both agents). Curves stop at the shortest run of the pair. "
-        "Evolution and grid are shown for reference next to the RL agents. Data: `topk_vs_random.csv`.\n")
-    add(f"![top-k](figures/{d.figures['topk'].name})\n")
-    tk = d.aggregate.get("topk_difference_vs_random_at_end", {})
-    add("| agent | " + " | ".join(u.diff_head(f"top-{k} Δ at end [95% CI]") for k in TOPK) + " |")
-    add("|---" * (len(TOPK) + 1) + "|")
-    for a in d.agents:
-        if a == BASELINE or a not in tk.get("1", {}):
-            continue
-        cells = [f"{u.fmt(tk[str(k)][a][u.difference_key], True)} [{u.fmt(tk[str(k)][a]['ci'][0], True)}, "
-                 f"{u.fmt(tk[str(k)][a]['ci'][1], True)}]" for k in TOPK]
-        add(f"| {a} | " + " | ".join(cells) + " |")
-    add("")
-    lines += [f"- {t}" for t in _topk_verdicts(d, tk)]
-    add("")
-    return lines
-
-
-def _topk_verdicts(d: ReportData, tk: dict) -> list[str]:
-    """One sentence per agent: does it beat random search on the top-k average reward, by how much, how sure."""
-    out, deterministic, u = [], set(deterministic_agents(d)), d.units
-    diff, unit = u.difference_key, "pp" if u.percent else "reward units"
-    for a in d.agents:
-        if a == BASELINE or a not in tk.get("1", {}):
-            continue
-        rows = [(k, tk[str(k)][a][diff], *tk[str(k)][a]["ci"]) for k in TOPK
-                if a in tk.get(str(k), {}) and math.isfinite(tk[str(k)][a][diff])]
-        above = [k for k, _, low, _ in rows if low > 0]
-        below = [k for k, _, _, high in rows if high < 0]
-        diffs = ", ".join(f"top-{k} {u.fmt(m, True)} {unit} [{u.fmt(lo, True)}, {u.fmt(hi, True)}]"
-                          for k, m, lo, hi in rows)
-        if len(above) == len(rows):
-            verdict = "beats random search on every top-k average (each 95% CI excludes 0)"
-        elif len(below) == len(rows):
-            verdict = "trails random search on every top-k average (each 95% CI excludes 0)"
-        elif above or below:
-            ks = lambda group: ", ".join(f"top-{k}" for k in group)  # noqa: E731
-            unclear = [k for k, *_ in rows if k not in above and k not in below]
-            parts = ([f"beats random search on the {ks(above)} average (95% CI excludes 0)"] if above else []) + (
-                [f"trails it on the {ks(below)} average"] if below else []) + (
-                [f"is not distinguishable on {ks(unclear)} (CI includes 0)"] if unclear else [])
-            verdict = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
-        else:
-            verdict = "is not distinguishable from random search at this number of seeds (every 95% CI includes 0)"
-        if a in deterministic:
-            seeds = (f"`{a}` is one deterministic run (every seed identical): the CI is random search's seed "
-                     "variation")
-        else:
-            seeds = f"{min(len(d.finals.get(a, [])), len(d.finals.get(BASELINE, [])))} seeds per agent, resampled"
-        out.append(f"`{a}` {verdict}: at the end, {diffs} ({seeds}).")
-    return out
 
 
 def _time_to_top(d: ReportData) -> list[str]:
@@ -275,7 +213,7 @@ def _notes_and_files(d: ReportData, wall_report: float) -> list[str]:
 
 def markdown(d: ReportData, wall_report: float) -> str:
     """The text of ``report.md`` (``wall_report``: seconds spent building the report, printed at the end)."""
-    sections = (_setup(d), protocol_notes_markdown(d), _final_results(d), _anytime(d), _topk(d),
-                retrained_markdown(d, _topk_verdicts), compute_markdown(d), _time_to_top(d), _controller(d),
-                answers_markdown(d), _notes_and_files(d, wall_report))
+    sections = (_setup(d), protocol_notes_markdown(d), _final_results(d), _anytime(d), topk_markdown(d),
+                retrained_markdown(d, topk_verdicts), compute_markdown(d), _time_to_top(d), _controller(d),
+                answers_markdown(d), transfer_markdown(d), _notes_and_files(d, wall_report))
     return "\n".join(line for section in sections for line in section) + "\n"

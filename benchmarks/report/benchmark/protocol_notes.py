@@ -17,26 +17,36 @@ __all__ = ["protocol_notes_markdown", "published_comparison"]
 
 
 def published_comparison(d: ReportData) -> list[dict[str, Any]]:
-    """Per published result whose agent ran here: ours (mean, std, runs) vs published, and whether the
-    difference of the means is within one published std."""
+    """Per published result and every row here that runs its agent (:meth:`Protocol.runs_as`: by what a row
+    runs, whatever its spelling): ours (mean, std, runs) vs published, and whether the difference of the means
+    is within one published std."""
     out = []
     for pub in d.protocol.published:
-        if pub.agent is None or pub.agent not in d.finals:
+        if pub.agent is None:
             continue
-        y = d.finals[pub.agent][np.isfinite(d.finals[pub.agent])]
-        if not y.size:
-            continue
-        mean, std = float(y.mean()), float(y.std())
-        diff = mean - pub.mean
-        welch_p = None
-        if pub.std is not None and pub.runs is not None and pub.runs > 1 and y.size > 1:
-            welch_p = welch_test(mean, float(y.std(ddof=1)), int(y.size), pub.mean, pub.std, pub.runs)
-        out.append({"method": pub.method, "agent": pub.agent, "runs": int(y.size), "mean": mean, "std": std,
-                    "standard_error": float(y.std(ddof=1) / np.sqrt(y.size)) if y.size > 1 else None,
-                    "published_mean": pub.mean, "published_std": pub.std, "published_runs": pub.runs,
-                    "difference": diff, "welch_p": welch_p,
-                    "within_one_published_std": None if pub.std is None else bool(abs(diff) <= pub.std)})
+        runs = d.protocol.runs_as(pub.agent)
+        for agent in [a for a in d.finals if d.protocol.runs_as(a) == runs]:
+            row = _compare(d, pub, agent)
+            if row is not None:
+                out.append(row)
     return out
+
+
+def _compare(d: ReportData, pub: Any, agent: str) -> dict[str, Any] | None:
+    """Our row ``agent`` (which runs what ``pub.agent`` names) against the published result ``pub``."""
+    y = d.finals[agent][np.isfinite(d.finals[agent])]
+    if not y.size:
+        return None
+    mean, std = float(y.mean()), float(y.std())
+    diff = mean - pub.mean
+    welch_p = None
+    if pub.std is not None and pub.runs is not None and pub.runs > 1 and y.size > 1:
+        welch_p = welch_test(mean, float(y.std(ddof=1)), int(y.size), pub.mean, pub.std, pub.runs)
+    return {"method": pub.method, "agent": agent, "runs": int(y.size), "mean": mean, "std": std,
+            "standard_error": float(y.std(ddof=1) / np.sqrt(y.size)) if y.size > 1 else None,
+            "published_mean": pub.mean, "published_std": pub.std, "published_runs": pub.runs,
+            "difference": diff, "welch_p": welch_p,
+            "within_one_published_std": None if pub.std is None else bool(abs(diff) <= pub.std)}
 
 
 def _p(p: float | None) -> str:

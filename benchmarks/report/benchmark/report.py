@@ -52,6 +52,8 @@ from nas_env.benchmarks.report.benchmark.data import (
 from nas_env.benchmarks.report.benchmark.markdown import markdown
 from nas_env.benchmarks.report.benchmark.protocol_notes import published_comparison
 from nas_env.benchmarks.report.benchmark.retrained import compute_retrained
+from nas_env.benchmarks.report.benchmark.topk_end import topk_end
+from nas_env.benchmarks.report.benchmark.transfer import compute_transfer
 from nas_env.benchmarks.report.html import benchmark_figures, write_html_report
 from nas_env.benchmarks.report.style import agent_colors, styled
 from nas_env.benchmarks.run.environment import trusted_modules
@@ -84,6 +86,7 @@ def _figures(d: ReportData) -> None:
     d.figures["final"] = plots.plot_final(d.finals, colors, ylabel, f"{d.protocol.name}: final {label}",
                                           fig_dir / "final.png", pub, None if opt is None else 100 * opt[0])
     topk = curves.topk(d)
+    topk_end(d)
     if topk:
         d.series["topk"] = {"curves": topk}
         d.figures["topk"] = plots.plot_topk_difference(topk, colors, fig_dir / "topk_vs_random.png", BASELINE,
@@ -123,6 +126,7 @@ def _build_report(out: Path | str, agents: Sequence[str] | None) -> Path:
     compute_answers(d)
     compute_retrained(d)
     compute_per_agent(d)
+    compute_transfer(d)
     d.aggregate["published_comparison"] = published_comparison(d)
     d.aggregate["protocol"] = d.protocol.to_json()
     d.aggregate["reported_name"] = d.protocol.report_name

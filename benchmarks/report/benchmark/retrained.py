@@ -7,8 +7,9 @@ run's final shared weights) and re-trained stand-alone. From them:
 * **top-k re-trained** (k = 1, 5, 15): the mean stand-alone reward (the env's reward of the re-trained
   child's validation metrics: its validation accuracy for the CNN) of the run's k best-ranked finalists --
   Figure 6's top-k average reward, on re-trained numbers, at the end of the search;
-* the difference of each agent's top-k mean from random search's over seeds, with a 95% percentile
-  bootstrap interval (seeds resampled in both agents), and one verdict sentence per agent;
+* the difference of each agent's top-k mean from random search's over seeds, with Welch's 95% t-interval
+  (:mod:`nas_env.benchmarks.report.intervals`), and one verdict sentence per agent (none below the minimum
+  number of seeds);
 * ``retrained.csv``: one row per (agent, seed, finalist).
 
 Fills ``d.aggregate["retrained"]``; :func:`retrained_markdown` writes the section from it.
@@ -21,9 +22,10 @@ from typing import Any
 
 import numpy as np
 
-from nas_env.benchmarks.report import stats
-from nas_env.benchmarks.report.benchmark.data import BAND_REPS, BASELINE, TOPK, ReportData, write_csv
+from nas_env.benchmarks.report.benchmark.data import BASELINE, TOPK, ReportData, deterministic_agents, write_csv
+from nas_env.benchmarks.report.benchmark.units import RewardUnits
 from nas_env.benchmarks.report.binomial import wilson_interval
+from nas_env.benchmarks.report.intervals import MIN_SEEDS_FOR_VERDICT, difference_of_means
 from nas_env.benchmarks.run.retrain import read_retrain, retrained_pick
 from nas_env.training.datasets import TEST_SIZES, check_dataset_name
 
@@ -73,15 +75,14 @@ def compute_retrained(d: ReportData) -> None:
                                                  for a, v in per_agent.items()},
                            "difference_vs_random": {str(k): {} for k in TOPK}}
     if BASELINE in per_agent:
-        for j, agent in enumerate(a for a in per_agent if a != BASELINE):
+        det = set(deterministic_agents(d))
+        for agent in (a for a in per_agent if a != BASELINE):
             for k in TOPK:
-                a, b = per_agent[agent][k][:, None], per_agent[BASELINE][k][:, None]
+                a, b = per_agent[agent][k], per_agent[BASELINE][k]
                 if np.isnan(a).all() or np.isnan(b).all():  # fewer finalists than k
                     continue
-                est, lo, hi = stats.bootstrap_difference_band(a, b, reps=BAND_REPS, seed=10 * j + k)
-                out["difference_vs_random"][str(k)][agent] = {"samples": d.protocol.retrain_top,
-                                                              u.difference_key: float(est[0]),
-                                                              "ci": [float(lo[0]), float(hi[0])]}
+                diff = difference_of_means(a, b, agent in det, BASELINE in det)
+                out["difference_vs_random"][str(k)][agent] = {"samples": d.protocol.retrain_top, **diff}
     n_test = _test_images(d)
     if n_test is not None:
         out["test_images"] = n_test
@@ -103,6 +104,13 @@ def _test_images(d: ReportData) -> int | None:
         return None
 
 
+def _cell(e: dict[str, Any], u: RewardUnits) -> str:
+    """A difference with its t-interval, in ``u``'s units (no interval where it is undefined)."""
+    lo, hi = e["ci"]
+    ci = f" [{u.fmt(lo, True)}, {u.fmt(hi, True)}]" if np.isfinite(lo) and np.isfinite(hi) else ""
+    return f"{u.fmt(e['difference'], True)}{ci}" if np.isfinite(e["difference"]) else "n/a"
+
+
 def retrained_markdown(d: ReportData, verdicts: Callable[[ReportData, dict], list[str]]) -> list[str]:
     """The section's text; ``verdicts`` writes the one-sentence answers (the top-k section's wording)."""
     r = d.aggregate.get("retrained")
@@ -116,16 +124,16 @@ def retrained_markdown(d: ReportData, verdicts: Callable[[ReportData, dict], lis
         f"0). Top-k = mean stand-alone reward ({u.unit}; the env's reward of the re-trained child, e.g. its validation "
         "accuracy) of a run's k best-ranked finalists; the final result of section 1 is the test accuracy of its "
         "finalist with the best stand-alone reward. "
-        f"Δ = difference from `{BASELINE}` over seeds, 95% bootstrap interval (seeds resampled in both agents). "
+        f"Δ = difference of the means from `{BASELINE}` over seeds, 95% Welch t-interval (verdicts from "
+        f"{MIN_SEEDS_FOR_VERDICT} seeds per agent on). "
         "Data: `retrained.csv`.\n")
     add("| agent | runs | " + " | ".join(u.head(f"top-{k} re-trained reward") for k in TOPK) + " | "
-        + " | ".join(u.diff_head(f"top-{k} Δ [95% CI]") for k in TOPK) + " |")
+        + " | ".join(u.diff_head(f"top-{k} Δ [95% t-interval]") for k in TOPK) + " |")
     add("|---" * (2 + 2 * len(TOPK)) + "|")
     diff = r["difference_vs_random"]
     for a, means in r[f"topk_mean_{u.mean_key}"].items():
         cells = [u.fmt(means[str(k)]) for k in TOPK]
-        cells += [f"{u.fmt(diff[str(k)][a][u.difference_key], True)} [{u.fmt(diff[str(k)][a]['ci'][0], True)}, "
-                  f"{u.fmt(diff[str(k)][a]['ci'][1], True)}]" if a in diff[str(k)] else "—" for k in TOPK]
+        cells += [_cell(diff[str(k)][a], u) if a in diff[str(k)] else "—" for k in TOPK]
         add(f"| {a} | {r['runs'][a]} | " + " | ".join(cells) + " |")
     add("")
     lines += [f"- On re-trained numbers, {t}" for t in verdicts(d, diff)]
@@ -134,7 +142,7 @@ def retrained_markdown(d: ReportData, verdicts: Callable[[ReportData, dict], lis
     if wilson:
         n = r["test_images"]
         add(f"Test accuracy of each run's pick on the {n:,} test images (one image = {100 / n:.2f} pp), with its 95% "
-            "Wilson interval: what another test sample of that size could give. The bootstrap intervals over seeds "
+            "Wilson interval: what another test sample of that size could give. The t-intervals over seeds "
             "above do not contain it (every run is tested on the same images).\n")
         add("| agent | pick's test accuracy per seed (%) [95% Wilson] |")
         add("|---|---|")

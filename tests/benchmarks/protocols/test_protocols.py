@@ -203,7 +203,8 @@ def test_default_seeds_and_agents_are_the_published_sample_and_algorithms():
     none = argparse.Namespace(agents=None, seeds=None, seed_list=None)
     agents, seeds = agents_and_seeds(none, get_protocol("nb201-cifar10"))
     assert seeds == list(range(500))  # NAS-Bench-201's 500 runs
-    assert agents == ["random", "evolution", "reinforce-table", "reinforce", "reinforce@lr=0"]
+    assert agents == ["random", "grid", "evolution", "reinforce-table", "reinforce", "reinforce@lr=0.0006",
+                      "reinforce@lr=0", "reinforce-table@lr=0"]  # grid, the paper's lr and both ablations (issue 24)
     # the real-training protocols report on seeds 100.., disjoint from their tuning seeds
     assert agents_and_seeds(none, get_protocol("rnn-tinyshakespeare")) == (["random", "reinforce"],
                                                                           [100, 101, 102, 103, 104])

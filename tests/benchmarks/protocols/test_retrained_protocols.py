@@ -68,11 +68,11 @@ def test_the_report_gives_the_re_trained_top_k_and_its_difference_from_random(be
         assert agg["topk_mean_percent"][a]["1"] == pytest.approx(np.mean(top1[a]))
         assert agg["topk_mean_percent"][a]["15"] is None  # 3 finalists: no top-15 (NaN, written as null)
     diff = agg["difference_vs_random"]["1"]["reinforce"]
-    assert diff["difference_pp"] == pytest.approx(np.mean(top1["reinforce"]) - np.mean(top1["random"]))
-    assert diff["ci"][0] <= diff["difference_pp"] <= diff["ci"][1]
+    assert diff["difference"] == pytest.approx(np.mean(top1["reinforce"]) - np.mean(top1["random"]))
+    assert diff["ci"][0] <= diff["difference"] <= diff["ci"][1]
     assert "## 3b. Re-trained finalists (the final numbers)" in text
     assert f"| random | 3 | {np.mean(top1['random']):.2f} | n/a | n/a | — | — | — |" in text
-    assert "- On re-trained numbers, `reinforce` " in text
+    assert "- On re-trained numbers, `reinforce`: too few seeds for a verdict" in text  # 3 seeds: below the minimum
     with (out / "summary.csv").open() as f:
         rows = list(csv.DictReader(f))
     finals = {(o.agent, o.seed): o.final_accuracy for o in outcomes}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -33,11 +34,15 @@ def test_the_top_k_table_prints_the_paper_reward_as_a_reward_not_a_percentage(pa
     assert "111.15" not in text
     assert "Mean over runs at the end of the budget (reward 80 / ppl^2):" in text
     assert "| random | 1.1115 | n/a | n/a |" in text
-    assert "top-1 Δ at end [95% CI] (reward units)" in text and "(pp)" not in text
+    assert "top-1 Δ [95% t-interval] (reward units)" in text and "(pp)" not in text
+    assert not re.search(r"\d pp\b", text)  # the verdicts' differences too
     agg = json.loads((paper_c80 / "aggregate.json").read_text())
     assert agg["answers"]["topk"]["1"]["random"]["mean_at_end_reward"] == pytest.approx(1.1115)
     assert agg["reward_unit"] == {"scale": 1.0, "unit": "reward 80 / ppl^2", "difference": "reward units"}
-    assert "difference_reward" in agg["topk_difference_vs_random_at_end"]["1"]["reinforce"]
+    end = agg["topk_vs_random_end"]["comparisons"]["end_of_budget"]["k"]["1"]["reinforce"]
+    assert end["values_y"] == [pytest.approx(1.1115)]  # random's top-1 in reward units, not x 100
+    kth = agg["answers"]["topk_concentration"]["agents"]["random"]["kth_best_reward"]
+    assert kth["1"] == pytest.approx(1.1115)  # why the gap grows with k: in reward units too
 
 
 def test_reward_units_follow_the_reward() -> None:
