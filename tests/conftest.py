@@ -161,6 +161,7 @@ SLOW = (
 SERIAL_GROUPS = {"ray": ("tests/nas_env/executors/test_ray_", "tests/nas_env/executors/test_executors.py")}
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if item.nodeid.startswith(SLOW):
