@@ -127,7 +127,12 @@ def test_an_unfinished_run_is_not_scored(tiny, tmp_path):
 
     out = tmp_path / "copy"
     shutil.copytree(tiny[0], out)
+    # the seeds the module's earlier tests left (0, 1; and 2 once the extension test has run): seed 1 unfinished in
+    # one task only
+    seeds = sorted(int(p.name[4:]) for p in (out / "macro-cifar10" / "runs" / "random").glob("seed*"))
+    assert seeds[:2] == [0, 1]
     (out / "synthetic-easy" / "runs" / "random" / "seed1" / "summary.json").unlink()
     results = {r.task.name: r for r in collect(out, select_tasks("table", ["synthetic-easy", "macro-cifar10"]),
                                                ["random"], 0.1)}
-    assert results["synthetic-easy"].seeds["random"] == [0, 2] and results["macro-cifar10"].seeds["random"] == [0, 1, 2]
+    assert results["synthetic-easy"].seeds["random"] == [s for s in seeds if s != 1]
+    assert results["macro-cifar10"].seeds["random"] == seeds
