@@ -111,3 +111,28 @@ def tiny_filesystem(folder: Path, size: str) -> Iterator[Callable[[str], None]]:
         yield remount
     finally:
         subprocess.run(["umount", "-l", str(folder)], capture_output=True)
+
+
+def process_tree(pid: int) -> dict[int, str]:
+    """Every live process below ``pid``, with its command line."""
+    found: dict[int, str] = {}
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            tasks = os.listdir(f"/proc/{p}/task")
+        except OSError:
+            continue
+        for t in tasks:
+            try:
+                kids = Path(f"/proc/{p}/task/{t}/children").read_text().split()
+            except OSError:
+                continue
+            for k in map(int, kids):
+                if k not in found:
+                    try:
+                        found[k] = Path(f"/proc/{k}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+                    except OSError:
+                        continue
+                    todo.append(k)
+    return found

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import REPO, jsonl_records, wait_for
+from tests.helpers import REPO, jsonl_records, process_tree, wait_for
 
 ENV_KWARGS = {"num_layers": 2, "epochs": 1, "filter_sizes": [1, 3], "num_filters": [8, 16],
               "train_kwargs": {"max_train_samples": 400, "count_flops": False, "num_threads": 1}}
@@ -38,28 +38,6 @@ def command(out: Path, budget: int, *extra: str, workers: int = 2, epochs: int =
             "nas_env/ZophLeCNN-v0",
             "--env-kwargs", json.dumps(kwargs), "--agent", "reinforce", "--agent-kwargs", '{"m": 2}',
             "--budget", str(budget), "--seed", "3", "--out", str(out), "--no-progress", *executor, *extra]
-
-
-def descendants(pid: int) -> set[int]:
-    """Every live process below ``pid`` (from /proc)."""
-    found: set[int] = set()
-    todo = [pid]
-    while todo:
-        p = todo.pop()
-        try:
-            tasks = os.listdir(f"/proc/{p}/task")
-        except OSError:
-            continue
-        for t in tasks:
-            try:
-                kids = Path(f"/proc/{p}/task/{t}/children").read_text().split()
-            except OSError:
-                continue
-            for k in map(int, kids):
-                if k not in found:
-                    found.add(k)
-                    todo.append(k)
-    return found
 
 
 def alive(pid: int) -> bool:
@@ -89,12 +67,12 @@ def start_until(cmd: list[str], out: Path, evaluations: int, tree: set[int]) -> 
                             start_new_session=True)
 
     def progressed() -> bool:
-        tree.update(descendants(proc.pid))
+        tree.update(process_tree(proc.pid))
         ours = inode(history) not in (None, before)
         return (ours and len(jsonl_records(history)) >= evaluations) or proc.poll() is not None
 
     wait_for(progressed, 180, f"{evaluations} evaluations in {out}")
-    tree.update(descendants(proc.pid))
+    tree.update(process_tree(proc.pid))
     return proc
 
 
@@ -165,7 +143,7 @@ def checkpointed(out: Path) -> int:
 def workers_of(pid: int) -> list[int]:
     """The executor's worker processes below ``pid`` (not multiprocessing's resource tracker)."""
     found = []
-    for p in sorted(descendants(pid)):
+    for p in sorted(process_tree(pid)):
         try:
             cmdline = Path(f"/proc/{p}/cmdline").read_bytes()
         except OSError:

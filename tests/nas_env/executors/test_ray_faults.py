@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import REPO, jsonl_records, wait_for
+from tests.helpers import REPO, jsonl_records, process_tree, wait_for
 
 pytest.importorskip("ray")
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
@@ -29,31 +29,6 @@ def command(out: Path, executor: str) -> list[str]:
     return [sys.executable, "-m", "nas_env.benchmarks.cli", "search", "--env", "nas_env/ZophLeCNN-v0", "--env-kwargs",
             json.dumps(ENV_KWARGS), "--agent", "reinforce", "--agent-kwargs", '{"m": 2}', "--budget", str(BUDGET),
             "--seed", "3", "--out", str(out), "--no-progress", "--executor", executor, "--workers", "2"]
-
-
-def tree(pid: int) -> dict[int, str]:
-    """Every live process below ``pid``, with its command line."""
-    found: dict[int, str] = {}
-    todo = [pid]
-    while todo:
-        p = todo.pop()
-        try:
-            tasks = os.listdir(f"/proc/{p}/task")
-        except OSError:
-            continue
-        for t in tasks:
-            try:
-                kids = Path(f"/proc/{p}/task/{t}/children").read_text().split()
-            except OSError:
-                continue
-            for k in map(int, kids):
-                if k not in found:
-                    try:
-                        found[k] = Path(f"/proc/{k}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-                    except OSError:
-                        continue
-                    todo.append(k)
-    return found
 
 
 def alive(pid: int) -> bool:
@@ -79,12 +54,12 @@ def ray_search(tmp_path):
         started.append(proc)
 
         def recorded() -> bool:
-            seen.update(tree(proc.pid))
+            seen.update(process_tree(proc.pid))
             return len(jsonl_records(tmp_path / "run" / "history.jsonl")) >= 1 or proc.poll() is not None
 
         wait_for(recorded, 300, "the search on local Ray to record a child")
         assert proc.poll() is None, proc.communicate()
-        seen.update(tree(proc.pid))
+        seen.update(process_tree(proc.pid))
         return proc, seen
 
     yield start, env
