@@ -41,8 +41,9 @@ def add_suite_parser(subparsers: Any) -> argparse.ArgumentParser:
                    f"tier, {','.join(DEFAULT_AGENTS['real'])} on the real tier)")
     seeds = p.add_mutually_exclusive_group()
     seeds.add_argument("--seeds", type=positive_int, default=None,
-                       help=f"run seeds 0..N-1 (default: {DEFAULT_SEEDS['table']} on the table tier, "
-                       f"{DEFAULT_SEEDS['real']} on the real tier)")
+                       help=f"run N seeds of each task from its protocol's first seed: 0..N-1 on the table tier, "
+                       f"100..99+N on the real tier, whose settings were tuned on seeds below 100 (default N: "
+                       f"{DEFAULT_SEEDS['table']} on the table tier, {DEFAULT_SEEDS['real']} on the real tier)")
     seeds.add_argument("--seed-list", type=seed_list, default=None, help="explicit seeds, e.g. 3,5,8")
     p.add_argument("--tasks", type=csv_list, default=None, help="only these tasks of the tier (default: all)")
     p.add_argument("--budget-scale", type=positive_float, default=1.0,
@@ -84,7 +85,7 @@ def cmd_suite(args: argparse.Namespace) -> int:
         print(f"nas-env suite: {exc}", file=sys.stderr)
         return 2
     agents = list(dict.fromkeys(args.agents or DEFAULT_AGENTS[args.tier]))
-    seeds = list(args.seed_list) if args.seed_list is not None else list(range(args.seeds or DEFAULT_SEEDS[args.tier]))
+    seeds = list(args.seed_list) if args.seed_list is not None else (args.seeds or DEFAULT_SEEDS[args.tier])
     if args.readme is not None:
         try:
             replace_block(args.readme.read_text(encoding="utf-8"), "")  # its markers, before any run

@@ -118,10 +118,12 @@ def _new_pool(old: Any, workers: int) -> Any:
         return worker_pool(workers)
 
 
-def run_suite(out: Path | str, tasks: Sequence[Task], agents: Sequence[str], seeds: Sequence[int], tier: str = "table",
+def run_suite(out: Path | str, tasks: Sequence[Task], agents: Sequence[str], seeds: Sequence[int] | int,
+              tier: str = "table",
               budget_scale: float = 1.0, workers: int | None = None, progress: bool = True,
               task_reports: bool = True, command: str | None = None) -> dict[str, Any]:
-    """Run (resume, extend) every task of ``tasks`` with ``agents`` x ``seeds`` under ``out``; returns the updated
+    """Run (resume, extend) every task of ``tasks`` with ``agents`` x ``seeds`` under ``out`` (a number ``n``: each
+    task's protocol's ``n`` seeds from its first seed, e.g. 100.. for the real-training ones); returns the updated
     ``suite.json``, with ``failed`` (per task, the failed runs' lines). With workers, one pool runs every task's
     jobs and writes each task's own report (``task_reports``) while the next task's runs go on."""
     from nas_env.benchmarks.harness.runner import run_benchmark
@@ -130,8 +132,10 @@ def run_suite(out: Path | str, tasks: Sequence[Task], agents: Sequence[str], see
     out = Path(out)
     meta = check_suite_dir(out, tier, budget_scale)
     protocols = {t.name: task_protocol(t, budget_scale) for t in tasks}  # every bad name fails before any run
+    task_seeds = {name: (p.seeds_from_count(seeds) if isinstance(seeds, int) else [int(s) for s in seeds])
+                  for name, p in protocols.items()}
     out.mkdir(parents=True, exist_ok=True)
-    meta = _merge(meta, tier, budget_scale, tasks, agents, seeds,
+    meta = _merge(meta, tier, budget_scale, tasks, agents, sorted({s for v in task_seeds.values() for s in v}),
                   command or " ".join(["nas-env", *sys.argv[1:]]))
     _write(out, meta)
     t0 = time.perf_counter()
@@ -147,8 +151,8 @@ def run_suite(out: Path | str, tasks: Sequence[Task], agents: Sequence[str], see
                 print(f"== task {task.name} ({protocols[task.name].name})", file=sys.stderr)
             if n_workers > 0 and (pool is None or getattr(pool, "_broken", False)):
                 pool = _new_pool(pool, n_workers)  # one pool for every task: each worker imports torch once
-            outcomes = run_benchmark(protocols[task.name], agents, seeds, out / task.name, workers=n_workers,
-                                     progress=progress, command=meta["commands"][-1], pool=pool)
+            outcomes = run_benchmark(protocols[task.name], agents, task_seeds[task.name], out / task.name,
+                                     workers=n_workers, progress=progress, command=meta["commands"][-1], pool=pool)
             bad = [o.line() for o in outcomes if o.status == "failed"]
             if bad:
                 failed[task.name] = bad

@@ -9,6 +9,7 @@ import pytest
 
 from nas_env.benchmarks.cli import main
 from nas_env.benchmarks.suite.report import LEADERBOARD_BEGIN, LEADERBOARD_END
+from nas_env.benchmarks.suite.tasks import SUITE_VERSION
 
 TINY = ["--tasks", "synthetic-easy,macro-cifar10", "--budget-scale", "0.1", "--no-progress"]
 
@@ -36,7 +37,8 @@ def tiny(tmp_path_factory):
 def test_a_suite_directory_holds_one_benchmark_per_task_and_records_the_version(tiny):
     out, _, _ = tiny
     meta = json.loads((out / "suite.json").read_text())
-    assert (meta["format"], meta["version"], meta["tier"], meta["budget_scale"]) == ("nas-env-suite", "1", "table", 0.1)
+    assert (meta["format"], meta["version"], meta["tier"], meta["budget_scale"]) == (
+        "nas-env-suite", SUITE_VERSION, "table", 0.1)
     assert [t["name"] for t in meta["tasks"]] == ["macro-cifar10", "synthetic-easy"]
     assert (meta["agents"], meta["seeds"]) == (["random", "evolution"], [0, 1])
     assert sorted(str(p) for p in histories(out)) == sorted(
@@ -100,7 +102,7 @@ def test_another_task_set_version_or_budget_scale_is_refused_in_one_line(tiny, c
     try:
         assert suite(out, "--agents", "random", "--seeds", "1") == 2
         err = capsys.readouterr().err
-        assert err.count("\n") == 1 and "task-set version '0'" in err and "version '1'" in err
+        assert err.count("\n") == 1 and "task-set version '0'" in err and f"version '{SUITE_VERSION}'" in err
     finally:
         path.write_text(json.dumps(meta))
     assert main(["suite", "--out", str(out), "--tasks", "synthetic-easy", "--workers", "0", "--no-progress"]) == 2
@@ -136,3 +138,15 @@ def test_an_unfinished_run_is_not_scored(tiny, tmp_path):
                                                ["random"], 0.1)}
     assert results["synthetic-easy"].seeds["random"] == [s for s in seeds if s != 1]
     assert results["macro-cifar10"].seeds["random"] == seeds
+
+
+def test_the_real_tier_runs_each_protocol_on_its_reported_seeds(tmp_path):
+    # the real-training protocols' settings were tuned on seeds below 100: `--seeds N` runs 100..99+N there
+    # (version 1 ran 0..N-1, the tuning seeds); an explicit --seed-list is taken as given
+    out = tmp_path / "real"
+    assert main(["suite", "--out", str(out), "--tier", "real", "--tasks", "cnn-digits", "--agents", "random",
+                 "--seeds", "1", "--budget-scale", "0.01", "--workers", "0", "--no-progress",
+                 "--no-task-reports"]) == 0
+    assert sorted(p.name for p in (out / "cnn-digits" / "runs" / "random").iterdir()) == ["seed100"]
+    meta = json.loads((out / "suite.json").read_text())
+    assert meta["seeds"] == [100] and [t["name"] for t in meta["tasks"]] == ["cnn-digits"]
