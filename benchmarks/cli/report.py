@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -45,23 +46,21 @@ def cmd_report(args: argparse.Namespace) -> int:
         if args.agents is not None:
             print("nas-env report: --agents applies to benchmark directories, not to a single run", file=sys.stderr)
             return 2
-        try:
-            path = build_run_report(args.dir, trust=args.env)
-        except UnsafePathError:
-            raise  # nas-env: error: ... (a link in the directory)
-        except (FileNotFoundError, ValueError) as exc:
-            print(f"nas-env report: {exc}", file=sys.stderr)
-            return 2
-        print(f"report: {utf8_text(str(path))}")
-        return 0
+        return _built(build_run_report, args.dir, trust=args.env)
     if not is_benchmark_dir(args.dir):
         print(f"nas-env report: {args.dir} is neither a `nas-env benchmark` directory (no benchmark.json) nor a "
               "`nas-env search` run directory (no nas-env run.json)", file=sys.stderr)
         return 2
+    return _built(build_report, args.dir, args.agents, trust=[*args.env, *args.protocol])
+
+
+def _built(build: Callable[..., Path], *args: Any, **kwargs: Any) -> int:
+    """Run a report builder; print the report's path (0), or its error in one line (2). A link in the directory
+    (:class:`UnsafePathError`) is left to the CLI's one-line ``nas-env: error: ...``."""
     try:
-        path = build_report(args.dir, args.agents, trust=[*args.env, *args.protocol])
+        path = build(*args, **kwargs)
     except UnsafePathError:
-        raise  # nas-env: error: ... (a link in the directory)
+        raise
     except (FileNotFoundError, ValueError) as exc:
         print(f"nas-env report: {exc}", file=sys.stderr)
         return 2
