@@ -18,17 +18,23 @@
 # the Zoph & Le CNN space, and its number of choices).
 
 # %% tags=["install"]
-# Setup: installs nas-env in a hosted notebook (Colab, Binder, ...); where nas_env already imports, nothing.
-# NAS_ENV_PIP says what to install: "nas-env", a wheel, a git URL or the path of a checkout.
+# Setup for a hosted notebook (Colab, Binder, ...); where nas_env already imports, it does nothing.
+# nas-env is not on PyPI: it installs what NAS_ENV_PIP names (a wheel built in a checkout with
+# `pip wheel --no-deps .`, a git URL or a checkout's path), else the checkout this notebook sits in.
 import importlib
 import importlib.util
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 if importlib.util.find_spec("nas_env") is None:
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", os.environ.get("NAS_ENV_PIP", "nas-env")],
-                   check=True)
+    here = [Path.cwd(), *Path.cwd().parents]
+    source = os.environ.get("NAS_ENV_PIP") or next((str(d) for d in here if (d / "nas_env").is_dir()), None)
+    if source is None:
+        raise RuntimeError("nas-env is not installed, and not on PyPI: set os.environ['NAS_ENV_PIP'] to a wheel, "
+                           "a git URL or the path of a checkout, then run this cell again")
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", source], check=True)
     importlib.invalidate_caches()
 
 # %%

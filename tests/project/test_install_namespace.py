@@ -117,3 +117,40 @@ def test_only_nas_env_is_installed_at_the_top_level(mode: str, tmp_path: Path) -
     # without the user's folder, the stand-in SDK keeps its name
     sdk = _run([str(python), "-c", "import agents; print(agents.WHO)"], cwd=tmp_path, env={**env, "PYTHONPATH": ""})
     assert sdk.stdout.strip() == "openai-agents stand-in"
+
+
+def _install_cell() -> str:
+    """The install cell the tutorials' notebooks start with (the same in every tutorial)."""
+    sources = sorted((REPO / "docs" / "tutorials").glob("0*.py"))
+    cells = {p.read_text(encoding="utf-8").split('# %% tags=["install"]\n', 1)[1].split("\n# %%", 1)[0]
+             for p in sources}
+    assert len(sources) == 6 and len(cells) == 1
+    return cells.pop()
+
+
+def test_the_notebook_install_cell_installs_a_wheel_or_the_checkout_and_never_guesses(tmp_path: Path) -> None:
+    # nas-env is not on PyPI: the cell installs what NAS_ENV_PIP names, else the checkout it sits in, else stops
+    # with what to set (it once ran `pip install nas-env`, which fails, or installs another project of that name)
+    cell = _install_cell()
+    src = _source_copy(tmp_path / "src")
+    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q",
+          "-w", str(tmp_path / "dist"), str(src)], cwd=tmp_path)
+    (wheel,) = (tmp_path / "dist").glob("nas_env-*.whl")
+    offline = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "NAS_ENV_PIP")} | {
+        "PIP_NO_INDEX": "1", "PIP_NO_BUILD_ISOLATION": "0"}  # pip's quirk: 0 turns build isolation off
+    check = "import nas_env, nas_env.agents; print(nas_env.__file__)"
+
+    python, site = _venv(tmp_path / "a")
+    (tmp_path / "elsewhere").mkdir()
+    out = subprocess.run([str(python), "-c", cell], cwd=tmp_path / "elsewhere", env=offline, capture_output=True,
+                         text=True, timeout=600)
+    assert out.returncode == 1 and "not on PyPI: set os.environ['NAS_ENV_PIP'] to a wheel" in out.stderr
+    assert not (site / "nas_env").exists()
+    _run([str(python), "-c", cell], cwd=tmp_path / "elsewhere", env={**offline, "NAS_ENV_PIP": str(wheel)})
+    assert Path(_run([str(python), "-c", check], cwd=tmp_path / "elsewhere", env=offline).stdout.strip()) == (
+        site / "nas_env" / "__init__.py")
+    _run([str(python), "-c", cell], cwd=tmp_path / "elsewhere", env=offline)  # installed: does nothing
+
+    python, site = _venv(tmp_path / "b")
+    _run([str(python), "-c", cell], cwd=src / "docs" / "notebooks", env=offline)  # a notebook in a checkout
+    assert (site / "nas_env" / "agents" / "reinforce.py").is_file()
