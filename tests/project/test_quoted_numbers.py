@@ -139,3 +139,16 @@ def test_measurements_copies_its_tables_from_the_committed_reports(heading: str,
     if r["report_seconds"] and record == "nb201_default.json":
         assert f"report {r['report_seconds'] / 60:.1f} min" in section
         assert f"{sum(e['runs'] for e in r['agents'].values()):,} runs" in section
+
+
+def test_docs_02_quotes_its_committed_suite_score() -> None:
+    page = (REPO / "docs" / "02_your_own_agent.md").read_text(encoding="utf-8")
+    board = (MEASURED / "suite_hillclimb_leaderboard.md").read_text(encoding="utf-8")
+    rows = [line for line in board.splitlines() if line.startswith("| ")]
+    assert len(rows) == 4 and all(line in page for line in rows)
+    assert board.startswith("Suite task-set version 2, table tier: 12 tasks")
+    hc = next(r for r in rows if "hillclimb:hill-climb" in r).split("|")[3].split()[0]
+    leaderboard = (REPO / "docs" / "leaderboard.md").read_text(encoding="utf-8")
+    evo, rf = (next(r for r in leaderboard.splitlines() if f"| {a} |" in r).split("|")[3].split()[0]
+               for a in ("evolution", "reinforce"))
+    assert f"scores {hc} where the built-in `evolution` scores {evo} and `reinforce` {rf}" in " ".join(page.split())
