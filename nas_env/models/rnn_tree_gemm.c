@@ -4,7 +4,7 @@
  * tree_gemm_<suffix>: C (rows x N) = A (rows x K) @ Bm (K x N), row-major, row strides lda, ldb, ldc.
  * Every element of C is one chain of fused multiply-adds over k = 0..K-1 in that order, starting from
  * 0 (acc = fma(a_k, b_k, acc)), in every build: the AVX-512 and AVX2 loops (vectorised over columns,
- * a block of up to 4 rows x 4 vectors of C kept in registers) and the portable loop (C's fma()) give
+ * a block of up to 8 rows x 2 vectors of C kept in registers) and the portable loop (C's fma()) give
  * the same bits, as a fused multiply-add rounds once. The loop is picked at run time from the CPU's
  * features (the AVX loops need FMA too); with NAS_ENV_KERNEL_BASELINE only the portable loop is built.
  * Without FMA hardware the portable loop's fma() is libm's exact software version (slow, right).
@@ -43,7 +43,7 @@ DEFINE_PORTABLE(double, f64, fma)
 #define DEFINE_VECTOR(T, SUF, ISA, TARGET, V, W, SET1, LOAD, STORE, VFMA, ZERO, FMA)               \
 TARGET GEMM_INLINE void block_##ISA##_##SUF(int R, int NV, int K, const T *A, ptrdiff_t lda,      \
                                           const T *Bm, ptrdiff_t ldb, T *C, ptrdiff_t ldc) {       \
-    V acc[4][4], b[4];                                                                             \
+    V acc[8][4], b[4];                                                                             \
     for (int r = 0; r < R; r++)                                                                    \
         for (int v = 0; v < NV; v++) acc[r][v] = ZERO();                                           \
     for (int k = 0; k < K; k++) {                                                                  \
@@ -56,25 +56,30 @@ TARGET GEMM_INLINE void block_##ISA##_##SUF(int R, int NV, int K, const T *A, pt
     for (int r = 0; r < R; r++)                                                                    \
         for (int v = 0; v < NV; v++) STORE(C + r * ldc + v * W, acc[r][v]);                        \
 }                                                                                                  \
-/* Rows r..r+R-1, columns j..j+NV*W-1, for R = rows left (at most 4). */                          \
+/* Rows r..r+R-1, columns j..j+NV*W-1, for R = rows left (at most 8). */                          \
 TARGET GEMM_INLINE void rows_##ISA##_##SUF(int R, int NV, int K, const T *A, ptrdiff_t lda,       \
                                          const T *Bm, ptrdiff_t ldb, T *C, ptrdiff_t ldc) {        \
     switch (R) {                                                                                   \
     case 1: block_##ISA##_##SUF(1, NV, K, A, lda, Bm, ldb, C, ldc); break;                         \
     case 2: block_##ISA##_##SUF(2, NV, K, A, lda, Bm, ldb, C, ldc); break;                         \
     case 3: block_##ISA##_##SUF(3, NV, K, A, lda, Bm, ldb, C, ldc); break;                         \
-    default: block_##ISA##_##SUF(4, NV, K, A, lda, Bm, ldb, C, ldc); break;                        \
+    case 4: block_##ISA##_##SUF(4, NV, K, A, lda, Bm, ldb, C, ldc); break;                         \
+    case 5: block_##ISA##_##SUF(5, NV, K, A, lda, Bm, ldb, C, ldc); break;                         \
+    case 6: block_##ISA##_##SUF(6, NV, K, A, lda, Bm, ldb, C, ldc); break;                         \
+    case 7: block_##ISA##_##SUF(7, NV, K, A, lda, Bm, ldb, C, ldc); break;                         \
+    default: block_##ISA##_##SUF(8, NV, K, A, lda, Bm, ldb, C, ldc); break;                        \
     }                                                                                              \
 }                                                                                                  \
-/* Column blocks outer (4 vectors wide: that part of Bm stays in L1 while every row uses it). */  \
+/* Column blocks outer (2 vectors wide: that part of Bm stays in L1 while every row uses it; 8 rows \
+ * per pass over Bm read it from L2 half as often as 4 rows x 4 vectors did). */                   \
 TARGET static void gemm_##ISA##_##SUF(int rows, int K, ptrdiff_t N, const T *A, ptrdiff_t lda,    \
                                       const T *Bm, ptrdiff_t ldb, T *C, ptrdiff_t ldc) {           \
     ptrdiff_t j0 = 0;                                                                              \
-    for (; j0 + 4 * W <= N; j0 += 4 * W)                                                           \
-        for (int r = 0; r < rows; r += 4)                                                          \
-            rows_##ISA##_##SUF(rows - r, 4, K, A + r * lda, lda, Bm + j0, ldb, C + r * ldc + j0, ldc); \
+    for (; j0 + 2 * W <= N; j0 += 2 * W)                                                           \
+        for (int r = 0; r < rows; r += 8)                                                          \
+            rows_##ISA##_##SUF(rows - r, 2, K, A + r * lda, lda, Bm + j0, ldb, C + r * ldc + j0, ldc); \
     for (; j0 + W <= N; j0 += W)                                                                   \
-        for (int r = 0; r < rows; r += 4)                                                          \
+        for (int r = 0; r < rows; r += 8)                                                          \
             rows_##ISA##_##SUF(rows - r, 1, K, A + r * lda, lda, Bm + j0, ldb, C + r * ldc + j0, ldc); \
     SCALAR_COLUMNS(T, FMA)                                                                         \
 }
