@@ -95,9 +95,10 @@ INLINE T dact_##SUF(int kind, T y, T g) {                                       
 }                                                                                             \
 /* out = act(comb(a + da, b + db)) over rows x cols (row strides as, bs, os; da, db: one row each, \
  * both NULL for none); comb 1 is a * b, 0 is a + b. */                                        \
-INLINE void node_fwd_k_##SUF(int kind, int comb, const T *a, ptrdiff_t as, const T *b,        \
-                             ptrdiff_t bs, const T *da, const T *db, T *out, ptrdiff_t os,    \
-                             int rows, ptrdiff_t cols) {                                      \
+INLINE void node_fwd_k_##SUF(int kind, int comb, const T *restrict a, ptrdiff_t as,           \
+                             const T *restrict b, ptrdiff_t bs, const T *restrict da,         \
+                             const T *restrict db, T *restrict out, ptrdiff_t os, int rows,   \
+                             ptrdiff_t cols) {                                                \
     ptrdiff_t e;                                                                              \
     for (int r = 0; r < rows; r++, a += as, b += bs, out += os) {                             \
         if (db) {                                                                             \
@@ -109,13 +110,14 @@ INLINE void node_fwd_k_##SUF(int kind, int comb, const T *a, ptrdiff_t as, const
         }                                                                                     \
     }                                                                                         \
 }                                                                                             \
-static CLONES void node_fwd_##SUF(int comb, int kind, const T *a, ptrdiff_t as, const T *b,   \
-                                  ptrdiff_t bs, const T *da, const T *db, T *out, ptrdiff_t os, \
+static CLONES void node_fwd_##SUF(int comb, int kind, const T *restrict a, ptrdiff_t as,      \
+                                  const T *restrict b, ptrdiff_t bs, const T *restrict da,    \
+                                  const T *restrict db, T *restrict out, ptrdiff_t os,        \
                                   int rows, ptrdiff_t cols) {                                 \
     BY_KIND(node_fwd_k_##SUF, comb, a, as, b, bs, da, db, out, os, rows, cols)                \
 }                                                                                             \
 /* g <- g * act'(y), in place. */                                                             \
-static CLONES void dact_rows_##SUF(int kind, const T *y, T *g, ptrdiff_t n) {                        \
+static CLONES void dact_rows_##SUF(int kind, const T *restrict y, T *restrict g, ptrdiff_t n) {\
     ptrdiff_t e;                                                                              \
     switch (kind) {                                                                           \
     case 0: break;                                                                            \
@@ -127,10 +129,10 @@ static CLONES void dact_rows_##SUF(int kind, const T *y, T *g, ptrdiff_t n) {   
 /* gp = g * act'(y) (y, g: rows x cols contiguous); then the gradients of comb(a + da, b + db)'s \
  * operands: ga = gp * (b + db) or gp, gb = gp * (a + da) or gp (da, db NULL: none; strides as  \
  * for fwd). */                                                                               \
-INLINE void node_bwd_k_##SUF(int kind, int comb, const T *y, const T *g, const T *a,          \
-                             ptrdiff_t as, const T *b, ptrdiff_t bs, const T *da,             \
-                             const T *db, T *ga, ptrdiff_t gas, T *gb, ptrdiff_t gbs, int rows, \
-                             ptrdiff_t cols) {                                                \
+INLINE void node_bwd_k_##SUF(int kind, int comb, const T *restrict y, const T *restrict g,    \
+                             const T *restrict a, ptrdiff_t as, const T *restrict b, ptrdiff_t bs,\
+                             const T *restrict da, const T *restrict db, T *restrict ga,      \
+                             ptrdiff_t gas, T *restrict gb, ptrdiff_t gbs, int rows, ptrdiff_t cols) {\
     ptrdiff_t e;                                                                              \
     for (int r = 0; r < rows; r++, y += cols, g += cols, a += as, b += bs, ga += gas, gb += gbs) { \
         if (!comb) {                                                                          \
@@ -144,9 +146,10 @@ INLINE void node_bwd_k_##SUF(int kind, int comb, const T *y, const T *g, const T
         }                                                                                     \
     }                                                                                         \
 }                                                                                             \
-static CLONES void node_bwd_##SUF(int comb, int kind, const T *y, const T *g, const T *a,     \
-                                  ptrdiff_t as, const T *b, ptrdiff_t bs, const T *da,        \
-                                  const T *db, T *ga, ptrdiff_t gas, T *gb, ptrdiff_t gbs,    \
+static CLONES void node_bwd_##SUF(int comb, int kind, const T *restrict y, const T *restrict g,\
+                                  const T *restrict a, ptrdiff_t as, const T *restrict b,     \
+                                  ptrdiff_t bs, const T *restrict da, const T *restrict db,   \
+                                  T *restrict ga, ptrdiff_t gas, T *restrict gb, ptrdiff_t gbs,\
                                   int rows, ptrdiff_t cols) {                                 \
     BY_KIND(node_bwd_k_##SUF, comb, y, g, a, as, b, bs, da, db, ga, gas, gb, gbs, rows, cols)  \
 }
