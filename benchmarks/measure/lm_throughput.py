@@ -21,8 +21,10 @@ the same step of an LM whose layer is ``torch.nn.LSTM``.
 
 ``--breakdown`` adds where the fused LSTM-like layer's time goes (each part timed alone,
 best-of-N CPU ms): the input projection (forward + backward, one matrix product each over
-all steps), the per-step recurrent matrix products (forward and backward), the recurrent
-weight's gradient, and the rest of the fused recurrence (the C kernel calls and Python).
+all steps), the fused recurrence's forward pass (one C call: the per-step recurrent products
+and the tree), the recurrent weight's gradient (one matrix product in torch), and the rest
+(the backward C call and Python); and, for comparison, the same per-step recurrent products
+as torch matrix products (which the C calls do themselves).
 
 Run: ``python -m nas_env.benchmarks.measure.lm_throughput [--batch 32] [--seq-len 32] [--hidden 64]
 [--random-cells 3] [--repeats 30] [--threads 1] [--seed 0]``.
@@ -225,6 +227,9 @@ def _breakdown(cell: object, x: torch.Tensor, hidden: int, repeats: int) -> dict
         clear(weight, bias, x_leaves)
         rnn_fused.fused_sequence(layer._tree, x_leaves, zeros, zeros, weight, bias)[0].sum().backward()
 
+    def recurrence_forward() -> None:  # saves for the backward pass, as in training
+        rnn_fused.fused_sequence(layer._tree, x_leaves, zeros, zeros, weight, bias)
+
     def lstm_step() -> None:
         clear(*lstm.parameters())
         lstm(x)[0].sum().backward()
@@ -238,15 +243,15 @@ def _breakdown(cell: object, x: torch.Tensor, hidden: int, repeats: int) -> dict
         "fused layer forward + backward (total)": _best_ms(whole, repeats),
         f"  input projection fwd + bwd ({steps * batch}x{inp} @ {inp}x{width})": _best_ms(proj, repeats),
         "  fused recurrence fwd + bwd (all below)": _best_ms(recurrence, repeats),
-        f"    {steps} forward matmuls ({batch}x{hidden} @ {hidden}x{width})":
-            _best_ms(lambda: [torch.mm(h, wt) for _ in range(steps)], repeats),
-        f"    {steps} backward matmuls ({batch}x{width} @ {width}x{hidden})":
-            _best_ms(lambda: [torch.mm(g_leaves, w) for _ in range(steps)], repeats),
+        f"    forward, one C call + Python ({steps} steps of {batch}x{hidden} @ {hidden}x{width} + tree)":
+            _best_ms(recurrence_forward, repeats),
         f"    recurrent weight gradient ({width}x{steps * batch} @ {steps * batch}x{hidden})":
             _best_ms(lambda: g_flat.t().mm(h_flat), repeats),
     }
     keys = list(parts)
-    parts["    C kernel calls + Python (the rest)"] = parts[keys[3]] - sum(parts[k] for k in keys[4:7])
+    parts["    backward C call + Python (the rest)"] = parts[keys[3]] - parts[keys[4]] - parts[keys[5]]
+    parts[f"  for comparison: the {2 * steps} recurrent products as torch matmuls"] = _best_ms(
+        lambda: [(torch.mm(h, wt), torch.mm(g_leaves, w)) for _ in range(steps)], repeats)
     print(f"\n[breakdown] where the fused LSTM-like layer's time goes (CPU ms, best of {repeats}, each part alone)")
     for name, ms in parts.items():
         print(f"{name:<68} {ms:>7.2f}")

@@ -7,7 +7,7 @@ time loop -- and one ``Linear(hidden_size, base * hidden_size)`` every leaf's
 weight matrices. Inner nodes have no parameters. Semantics are the space's module docstring.
 
 Two interchangeable time loops (``fast``): the fused loop of :mod:`nas_env.models.rnn_fused`
-(default; one matrix product and one C-kernel call per step, hand-written backward;
+(default; one C-kernel call per sequence forward and one backward, hand-written backward;
 CPU float32/float64 when the kernel compiled) and the eager loop (``fast=False``; plain
 Python over torch ops, autograd gives the gradients; always used on CUDA). They agree
 within float rounding.

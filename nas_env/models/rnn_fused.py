@@ -4,23 +4,25 @@ Eager mode runs a searched cell as ~30 small torch ops per time step (a combinat
 and an activation per tree node) and autograd records each of them; for base-8 cells
 that per-op overhead, not arithmetic, is what makes a cell ~10x slower than the
 fused ``torch.nn.LSTM``. Here, as ``nn.LSTM`` does, the ``W x_t`` part of every leaf and
-every step is one matrix product before the loop; each step is then one matrix product
-in torch (``U h_{t-1}`` for every leaf at once) plus **one** call into a small C kernel
-(``rnn_tree_kernel.c``) that adds the biases ``b`` and ``d`` and evaluates the whole tree
-for every ``(batch, hidden)`` element, one vectorised pass per node (combination and
-activation together) over a cache-sized block of the batch. The backward pass is
-written by hand the same way: one kernel call and one matrix product per step, and the
-recurrent weight's gradient is one matrix product over all steps at the end. The semantics are exactly the eager
-module's (:mod:`nas_env.spaces.zoph_le_rnn`); results agree within float rounding
+every step is one matrix product before the loop; then **one** call into a small C kernel runs
+the whole time loop (``rnn_tree_sequence.c``): per block of batch rows and step, the
+recurrent product ``U h_{t-1}`` of every leaf (``rnn_tree_gemm.c``) and the whole tree for
+every ``(batch, hidden)`` element with the biases ``b`` and ``d`` (``rnn_tree_kernel.c``),
+one vectorised pass per node (combination and activation together), while the block's
+values are in L1. The backward pass is written by hand the same way: one kernel call for
+the whole sequence (the tree's gradient, ``ghp U`` and the bias gradients), and the
+recurrent weight's gradient is one matrix product over all steps at the end (in torch).
+The semantics are exactly the eager module's (:mod:`nas_env.spaces.zoph_le_rnn`); results agree within float rounding
 (``tests/nas_env/models/test_rnn_fused.py``).
 
 The kernel is compiled on first use with the system C compiler (``$CC``, else ``cc``)
 into ``$NAS_ENV_KERNEL_CACHE`` (default ``~/.cache/nas_env/kernels``), keyed by a
-hash of the source, compiler, flags and architecture, so it is built once per machine
+hash of the sources, compiler, flags and architecture, so it is built once per machine
 (about 3 s on a quiet core). No ``-march`` flag: an AVX-512, an AVX2 and a baseline
 version of each loop are built and picked at load time, and all three give the same bits
-(no FMA contraction, element-wise IEEE operations only; ``tests/nas_env/models/test_rnn_fused.py``
-compares them, and a ``-march=native`` build).
+(element-wise IEEE operations only, no FMA contraction (``-ffp-contract=off``); the matrix
+products are explicit fused multiply-adds in a fixed order in every version;
+``tests/nas_env/models/test_rnn_fused.py`` compares them, and a ``-march=native`` build).
 With no compiler, :func:`fused_available` is ``False``, :func:`why_unavailable`
 says why, and the cell module silently runs eagerly. Only CPU float32/float64
 tensors take the fused path; CUDA and other dtypes run eagerly.
@@ -44,19 +46,20 @@ from nas_env.spaces.zoph_le_rnn import RNN_ACTIVATIONS, RNN_COMBINATIONS, ZophLe
 
 __all__ = ["TreeProgram", "build_kernel", "fused_available", "fused_sequence", "why_unavailable"]
 
-_SOURCE = Path(__file__).with_name("rnn_tree_kernel.c")
+#: the kernel's C sources, built into one library: the tree of one step, the matrix products, the time loop
+_SOURCES = tuple(Path(__file__).with_name(f"rnn_tree_{part}.c") for part in ("kernel", "gemm", "sequence"))
 _FLAGS = ("-O3", "-fno-trapping-math", "-ffp-contract=off", "-std=c99", "-shared", "-fPIC")
 _DTYPES = {torch.float32: "f32", torch.float64: "f64"}
-_BUFFERS = ("xl", "bx", "hp", "d", "c0", "save", "out", "cs", "gh", "g_out", "gc_a", "gc_b", "gxl", "ghp", "work")
+_BUFFERS = ("xl", "bx", "d", "wt", "w", "h0", "c0", "hp", "save", "out", "cs", "gh", "g_out", "gc_a", "gc_b",
+            "gxl", "ghp", "work", "gd", "gbx")
 
 
 class _Sequence(ctypes.Structure):
-    """The kernel's ``Sequence`` struct: sizes, the program and every buffer of one sequence."""
+    """The kernel's ``Sequence`` struct (``rnn_tree_sequence.c``): sizes, the program, every buffer."""
 
     _fields_ = [
-        *((name, ctypes.c_int) for name in ("B", "H", "base", "steps", "keep")),
-        ("comb", ctypes.c_void_p), ("act", ctypes.c_void_p),
-        *((name, ctypes.c_int) for name in ("cell_out", "cell_inject", "inj_comb", "inj_act")),
+        *((name, ctypes.c_int) for name in ("B", "H", "steps", "keep")),
+        ("prog", ctypes.c_void_p),
         *((name, ctypes.c_void_p) for name in _BUFFERS),
     ]
 
@@ -82,7 +85,7 @@ def build_kernel(
     """
     if shutil.which(compiler) is None:
         return None, f"no C compiler: {compiler!r} is not on PATH (set $CC)"
-    source = _SOURCE.read_bytes()
+    source = b"".join(path.read_bytes() for path in _SOURCES)
     flags = (*_FLAGS, *extra_flags)
     key = hashlib.sha256(source + " ".join((compiler, *flags, platform.machine())).encode()).hexdigest()[:16]
     target = Path(cache_dir) / f"rnn_tree_kernel-{key}.so"
@@ -92,22 +95,22 @@ def build_kernel(
             fd, tmp = tempfile.mkstemp(suffix=".so", dir=target.parent)
             os.close(fd)
             done = subprocess.run(
-                [compiler, *flags, "-o", tmp, str(_SOURCE), "-lm"], capture_output=True, text=True, timeout=120
+                [compiler, *flags, "-o", tmp, *map(str, _SOURCES), "-lm"], capture_output=True, text=True, timeout=120
             )
             if done.returncode != 0:
                 os.unlink(tmp)
-                return None, f"compiling {_SOURCE.name} failed: {done.stderr.strip()[:500]}"
+                return None, f"compiling {_SOURCES[0].name} failed: {done.stderr.strip()[:500]}"
             os.replace(tmp, target)  # atomic: concurrent processes never load a half-written file
         except (OSError, subprocess.SubprocessError) as exc:
-            return None, f"compiling {_SOURCE.name} failed: {exc}"
+            return None, f"compiling {_SOURCES[0].name} failed: {exc}"
     try:
         lib = ctypes.CDLL(str(target))
     except OSError as exc:
         return None, f"loading {target} failed: {exc}"
     for suffix in _DTYPES.values():
         for way in ("forward", "backward"):
-            fn = getattr(lib, f"tree_{way}_step_{suffix}")
-            fn.argtypes, fn.restype = [ctypes.POINTER(_Sequence), ctypes.c_int], None
+            fn = getattr(lib, f"tree_{way}_{suffix}")
+            fn.argtypes, fn.restype = [ctypes.POINTER(_Sequence)], None
     return lib, ""
 
 
@@ -136,21 +139,20 @@ class TreeProgram:
             cell.cell_out, cell.cell_inject,
             RNN_COMBINATIONS.index(cell.inject[0]), RNN_ACTIVATIONS.index(cell.inject[1]),
         )
-        self._arrays: tuple[ctypes.Array, ctypes.Array] | None = None
+        self._array: ctypes.Array | None = None
 
     def __getstate__(self) -> dict:
-        return {**self.__dict__, "_arrays": None}
+        return {**self.__dict__, "_array": None}
 
-    def sequence(self, batch: int, hidden: int, steps: int, keep: bool, **buffers: torch.Tensor) -> _Sequence:
-        """The kernel's struct for one sequence; ``buffers`` by name (see ``rnn_tree_kernel.c``)."""
-        if self._arrays is None:
-            n = self.num_nodes
-            self._arrays = ((ctypes.c_int * n)(*self.comb_codes), (ctypes.c_int * n)(*self.act_codes))
-        comb, act = self._arrays
-        seq = _Sequence(batch, hidden, self.base, steps, int(keep), ctypes.addressof(comb),
-                        ctypes.addressof(act), *self._inject)
+    def sequence(self, batch: int, hidden: int, steps: int, keep: bool, **buffers: torch.Tensor | None) -> _Sequence:
+        """The kernel's struct for one sequence; ``buffers`` by name (``None``: NULL; see ``rnn_tree_sequence.c``)."""
+        if self._array is None:
+            prog = (self.base, *self._inject, *self.comb_codes, *self.act_codes)
+            self._array = (ctypes.c_int * len(prog))(*prog)
+        seq = _Sequence(batch, hidden, steps, int(keep), ctypes.addressof(self._array))
         for name, tensor in buffers.items():
-            setattr(seq, name, tensor.data_ptr())
+            if tensor is not None:
+                setattr(seq, name, tensor.data_ptr())
         return seq
 
     def supports(self, x: torch.Tensor) -> bool:
@@ -182,13 +184,12 @@ def fused_sequence(
 
 
 class _TreeSequence(torch.autograd.Function):
-    """The fused loop: per step one ``mm`` in torch and one two-argument kernel call."""
+    """The fused loop: one kernel call runs the whole sequence forward, one its backward pass."""
 
     @staticmethod
     def forward(ctx, x_leaves, h0, c0, weight, bias, x_bias, program: TreeProgram, grad: bool):  # type: ignore[override]
         lib, _ = _load()
         assert lib is not None
-        fwd = getattr(lib, f"tree_forward_step_{_DTYPES[x_leaves.dtype]}")
         x_leaves = x_leaves.contiguous()
         B, T, L = x_leaves.shape
         H = L // program.base
@@ -199,14 +200,11 @@ class _TreeSequence(torch.autograd.Function):
         save = torch.empty(T if grad else 1, program.num_nodes + 1, B, H, **kw)
         out = torch.empty(B, T, H, **kw)
         cs = torch.empty(T, B, H, **kw)
-        h0, c0 = h0.contiguous(), c0.contiguous()
-        seq = program.sequence(B, H, T, grad, xl=x_leaves, bx=bx, hp=hp, d=d, c0=c0, save=save, out=out, cs=cs)
-        ref = ctypes.byref(seq)
-        hp_views, h_views = hp.unbind(0), out.unbind(1)
-        wt = weight.detach().t().contiguous()  # a contiguous (H, base*H) right operand multiplies faster
-        for t in range(T):
-            torch.mm(h0 if t == 0 else h_views[t - 1], wt, out=hp_views[t if grad else 0])
-            fwd(ref, t)
+        h0, c0 = h0.detach().contiguous(), c0.detach().contiguous()
+        wt = weight.detach().t().contiguous()  # U^T: the forward product's right operand, rows contiguous
+        seq = program.sequence(B, H, T, grad, xl=x_leaves, bx=bx, d=d, wt=wt, h0=h0, c0=c0, hp=hp, save=save,
+                               out=out, cs=cs)
+        getattr(lib, f"tree_forward_{_DTYPES[x_leaves.dtype]}")(ctypes.byref(seq))
         if grad:
             ctx.save_for_backward(x_leaves, h0, c0, weight, out)
             ctx.program, ctx.hp, ctx.save, ctx.cs, ctx.d, ctx.bx = program, hp, save, cs, d, bx
@@ -219,33 +217,25 @@ class _TreeSequence(torch.autograd.Function):
         x_leaves, h0, c0, weight, out = ctx.saved_tensors
         program: TreeProgram = ctx.program
         lib, _ = _load()
-        bwd = getattr(lib, f"tree_backward_step_{_DTYPES[x_leaves.dtype]}")
         B, T, L = x_leaves.shape
         H = L // program.base
         kw = {"dtype": x_leaves.dtype}
-        g_out = g_out.contiguous()
-        gh = g_h.contiguous().clone()  # the kernel adds g_out[:, t] itself
+        gh = g_h.contiguous().clone()  # the kernel adds g_out[:, t] itself; ends as the gradient of h_0
         gc_a, gc_b = g_c.contiguous().clone(), torch.empty(B, H, **kw)  # of c_t and c_{t-1}, alternating
         gxl = torch.empty(B, T, L, **kw)
         ghp = torch.empty(T, B, L, **kw)
-        work = torch.empty(program.num_nodes, B, H, **kw)
+        g_bias = torch.zeros(L, **kw) if ctx.has_bias and ctx.needs_input_grad[4] else None  # summed in C
+        g_x_bias = torch.zeros(L, **kw) if ctx.has_x_bias and ctx.needs_input_grad[5] else None
+        # every buffer is held by a local name until the kernel returns (the struct holds bare addresses)
+        w, g_out, work = weight.detach().contiguous(), g_out.contiguous(), torch.empty(program.num_nodes, B, H, **kw)
         seq = program.sequence(
-            B, H, T, True, xl=x_leaves, bx=ctx.bx, hp=ctx.hp, d=ctx.d, c0=c0, save=ctx.save, cs=ctx.cs, gh=gh,
-            g_out=g_out, gc_a=gc_a, gc_b=gc_b, gxl=gxl, ghp=ghp, work=work,
+            B, H, T, True, xl=x_leaves, bx=ctx.bx, d=ctx.d, w=w, c0=c0, hp=ctx.hp, save=ctx.save, cs=ctx.cs,
+            gh=gh, g_out=g_out, gc_a=gc_a, gc_b=gc_b, gxl=gxl, ghp=ghp, work=work, gd=g_bias, gbx=g_x_bias,
         )
-        ref = ctypes.byref(seq)
-        ghp_views = ghp.unbind(0)
-        w = weight.detach()
-        for t in range(T - 1, -1, -1):
-            bwd(ref, t)
-            torch.mm(ghp_views[t], w, out=gh)
+        getattr(lib, f"tree_backward_{_DTYPES[x_leaves.dtype]}")(ctypes.byref(seq))
         g_c0 = gc_b if (T - 1) % 2 == 0 else gc_a  # step 0 wrote the gradient of c_0 there
-        flat = ghp.view(T * B, L)
-        g_weight = g_bias = None
+        g_weight = None
         if ctx.needs_input_grad[3]:
             h_prev = torch.cat((h0.unsqueeze(0), out.transpose(0, 1)[:-1]), dim=0)
-            g_weight = flat.t().mm(h_prev.reshape(T * B, H))
-        if ctx.has_bias and ctx.needs_input_grad[4]:
-            g_bias = flat.sum(0)
-        g_x_bias = gxl.view(B * T, L).sum(0) if ctx.has_x_bias and ctx.needs_input_grad[5] else None
+            g_weight = ghp.view(T * B, L).t().mm(h_prev.reshape(T * B, H))
         return gxl, gh, g_c0, g_weight, g_bias, g_x_bias, None, None
