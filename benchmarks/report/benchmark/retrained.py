@@ -32,11 +32,12 @@ from nas_env.training.datasets import TEST_SIZES, check_dataset_name
 __all__ = ["compute_retrained", "retrained_markdown"]
 
 
-def _topk_means(retrain: dict[str, Any], scale: float) -> dict[int, float]:
+def _topk_means(retrain: dict[str, Any], scale: float, failure_reward: float) -> dict[int, float]:
     """Mean stand-alone reward (x ``scale``: percent for a fraction) of the k best-ranked re-trained finalists
-    (NaN if fewer; a failed one: NaN)."""
+    (NaN if fewer). A finalist whose re-training failed (diverged, failed to build, timed out) is a result: it
+    counts with the env's ``failure_reward``, as it would in a search, so its run keeps its place."""
     vals = [c.get("standalone_reward") for c in sorted(retrain.get("children", []), key=lambda c: c["rank"])]
-    vals = [np.nan if v is None else scale * v for v in vals]
+    vals = [scale * (failure_reward if v is None else v) for v in vals]
     return {k: float(np.mean(vals[:k])) if len(vals) >= k else float("nan") for k in TOPK}
 
 
@@ -55,13 +56,14 @@ def compute_retrained(d: ReportData) -> None:
     if not d.protocol.retrain_top:
         return
     rows, per_agent, u = [], {}, d.units
+    failure_reward = float(d.protocol.env_kwargs.get("failure_reward", 0.0))
     for agent in d.agents:
         means = []
         for r in d.runs[agent]:
             retrain = read_retrain(r.path)
             if not retrain:
                 continue
-            means.append(_topk_means(retrain, u.scale))
+            means.append(_topk_means(retrain, u.scale, failure_reward))
             rows += [{"agent": agent, "seed": r.seed, "rank": c["rank"], "arch": c["arch"],
                       "search_reward": c["search_reward"], "final_weights_reward": c.get("final_weights_reward"),
                       "standalone_reward": c.get("standalone_reward"),

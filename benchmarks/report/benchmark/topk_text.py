@@ -50,18 +50,22 @@ def topk_verdicts(d: ReportData, by_k: dict[str, dict[str, dict[str, Any]]]) -> 
             continue
         diffs = ", ".join(f"top-{k} {_cell(e, u)} {u.difference}" for k, e in rows)
         seeds = _seeds(a, rows[0][1], u)
-        if any(e["status"] == "too_few_seeds" for _, e in rows):
+        few = [k for k, e in rows if e["status"] == "too_few_seeds"]
+        if len(few) == len(rows):
             out.append(f"`{a}`: too few seeds for a verdict (at least {MIN_SEEDS_FOR_VERDICT} per agent whose runs "
                        f"vary; a deterministic agent needs one run): {diffs} ({seeds}).")
             continue
+        few_text = (f"; too few seeds for a verdict on {', '.join(f'top-{k}' for k in few)} (at least "
+                    f"{MIN_SEEDS_FOR_VERDICT} runs per agent with that many results)" if few else "")
+        rows = [(k, e) for k, e in rows if k not in few]
         above = [k for k, e in rows if e["ci"][0] > 0]
         below = [k for k, e in rows if e["ci"][1] < 0]
         ks = lambda group: ", ".join(f"top-{k}" for k in group)  # noqa: E731
-        if len(above) == len(rows):
+        if len(above) == len(rows) and not few:
             verdict = "beats random search on every top-k average (each 95% t-interval excludes 0)"
-        elif len(below) == len(rows):
+        elif len(below) == len(rows) and not few:
             verdict = "trails random search on every top-k average (each 95% t-interval excludes 0)"
-        elif above or below:
+        elif above or below or few:
             unclear = [k for k, _ in rows if k not in above and k not in below]
             parts = ([f"beats random search on the {ks(above)} average (95% t-interval excludes 0)"] if above else []) \
                 + ([f"trails it on the {ks(below)} average"] if below else []) \
@@ -69,7 +73,7 @@ def topk_verdicts(d: ReportData, by_k: dict[str, dict[str, dict[str, Any]]]) -> 
             verdict = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
         else:
             verdict = "is not distinguishable from random search at this number of seeds (each 95% interval includes 0)"
-        out.append(f"`{a}` {verdict}: {diffs} ({seeds}).")
+        out.append(f"`{a}` {verdict}{few_text}: {diffs} ({seeds}).")
     return out
 
 
