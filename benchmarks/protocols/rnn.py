@@ -94,7 +94,8 @@ def rnn_protocol(paper: bool) -> Protocol:
         f"the top-1/5/15 average reward of REINFORCE with random search's over seeds. {signal}. Every child is "
         "trained stand-alone from scratch (the fused cell step program, nas_env.models.rnn_fused; about 0.9 s "
         f"per child on one core), {RNN_FIGURE6_CELLS} cells per run, so the default 5 seeds (100-104, disjoint "
-        "from the tuning seeds) x {random, reinforce} take about 18 minutes on 2 cores. Some random cells "
+        "from the tuning seeds) x {random, reinforce} take about 20-25 minutes on 2 quiet cores (40 minutes "
+        "measured on a 2-vCPU Intel Xeon at load average 7-10). Some random cells "
         "diverge (failure reward 0). "
         "The reported number is the best cell's next-character test accuracy. Reference cells (training seed "
         "0): tanh RNN 0.524 (2.87 bpc), LSTM 0.428.",
