@@ -106,18 +106,23 @@ def test_executor_timeouts_and_dead_workers_are_transient():
     assert ok["status"] == "ok" and "transient" not in ok
 
 
+#: the claims' lifetime in these tests: a heartbeat (every TTL / 3) that stalls for 2/3 of it on a machine with busy
+#: cores would let a live owner's claim lapse, and a crashed owner's claim must still be live when the test looks
+TTL = 2.0
+
+
 def _claim_and_crash(path: str, owner: str, arch: str) -> None:
-    store = EvaluationStore(path, {"space": 1}, {"evaluator": 1}, claim_ttl=0.6, owner=owner)
+    store = EvaluationStore(path, {"space": 1}, {"evaluator": 1}, claim_ttl=TTL, owner=owner)
     assert store.claims.claim(arch, None, 0)
     os._exit(0)  # no clean-up: the claim stays until it expires
 
 
 def test_claims_expire_unless_renewed_and_a_returning_owner_takes_its_own_over(tmp_path):
     path = str(tmp_path / "s.sqlite")
-    a = EvaluationStore(path, {"space": 1}, {"evaluator": 1}, claim_ttl=0.6, owner="a")
-    b = EvaluationStore(path, {"space": 1}, {"evaluator": 1}, claim_ttl=0.6, owner="b")
+    a = EvaluationStore(path, {"space": 1}, {"evaluator": 1}, claim_ttl=TTL, owner="a")
+    b = EvaluationStore(path, {"space": 1}, {"evaluator": 1}, claim_ttl=TTL, owner="b")
     assert a.claims.claim("x", None, 0) and not b.claims.claim("x", None, 0) and a.claims.claim("x", None, 0)
-    first_expiry = time.time() + 0.6
+    first_expiry = time.time() + TTL
 
     def renewed_past_its_ttl() -> bool:  # a lives: its heartbeat keeps the claim live past its first expiry
         assert a.claims.held() == 1, "the live owner's claim lapsed"
@@ -134,7 +139,7 @@ def test_claims_expire_unless_renewed_and_a_returning_owner_takes_its_own_over(t
         p.join(30)
         assert p.exitcode == 0
     assert not b.claims.claim("crashed", None, 0)
-    again = EvaluationStore(path, {"space": 1}, {"evaluator": 1}, claim_ttl=0.6, owner="run-dir")
+    again = EvaluationStore(path, {"space": 1}, {"evaluator": 1}, claim_ttl=TTL, owner="run-dir")
     assert again.claims.claim("run-dir", None, 0)  # a resumed run takes its own claim over at once
     wait_for(lambda: b.claims.claim("crashed", None, 0), 30, "the crashed owner's claim to expire")  # taken over
     a.claims.claim("y", None, 0)

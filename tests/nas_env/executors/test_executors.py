@@ -51,12 +51,13 @@ def test_inprocess_matches_process_results(train_pool):
 
 def test_timeout_kills_the_child_not_the_search():
     ev = FunctionEvaluator(sleepy, pass_context=True)
-    with ProcessExecutor(ev, num_workers=2, timeout=1.0) as pool:
-        out = pool.evaluate([Request("30", None, 0), Request("0.1", None, 0)])
-        assert out[0]["status"] == "timeout" and "timeout of 1.0 s" in out[0]["error"]
+    # the child that is not killed returns at once: 3 s is its margin on a machine with busy cores
+    with ProcessExecutor(ev, num_workers=2, timeout=3.0) as pool:
+        out = pool.evaluate([Request("60", None, 0), Request("0", None, 0)])
+        assert out[0]["status"] == "timeout" and "timeout of 3.0 s" in out[0]["error"]
         assert out[1]["status"] == "ok"
         assert pool.restarts == 1
-        assert pool.evaluate([Request("0.1", None, 0)])[0]["status"] == "ok"  # pool still works
+        assert pool.evaluate([Request("0", None, 0)])[0]["status"] == "ok"  # pool still works
 
 
 def test_killed_worker_during_training_is_retried(train_pool, marks):
@@ -167,6 +168,6 @@ def test_unreachable_ray_address_fails_fast():
     t0 = time.monotonic()
     with pytest.raises(ConnectionError, match=r"cannot reach the Ray cluster at '127.0.0.1:1'"):
         check_ray_address("127.0.0.1:1", timeout=2.0)
-    assert time.monotonic() - t0 < 5
+    assert time.monotonic() - t0 < 30  # not Ray's own wait of minutes (generous: a loaded machine meets it)
     with pytest.raises(ValueError, match="not 'host:port'"):
         check_ray_address("nonsense")
