@@ -207,14 +207,27 @@ SERIAL_GROUPS = {"ray": ("tests/nas_env/executors/test_ray_", "tests/nas_env/exe
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Marks every test ``slow``, ``quick`` or neither, puts it in its xdist group, and orders the groups longest
+    first (by their counts of slow, then of medium, then of all tests; a group's tests keep their order): the
+    two test processes take groups from the front of the queue (``--no-loadscope-reorder``, pyproject.toml), so a
+    long group taken last no longer leaves one process working alone at the end."""
+    groups: dict[str, list[int]] = {}
+    group_of: dict[str, str] = {}
     for item in items:
-        if item.nodeid.startswith(SLOW):
+        slow = item.nodeid.startswith(SLOW)
+        medium = not slow and item.nodeid.startswith(MEDIUM)
+        if slow:
             item.add_marker(pytest.mark.slow)
-        elif not item.nodeid.startswith(MEDIUM):
+        elif not medium:
             item.add_marker(pytest.mark.quick)
         group = next((g for g, prefixes in SERIAL_GROUPS.items() if item.nodeid.startswith(prefixes)),
                      item.nodeid.split("::")[0])
         item.add_marker(pytest.mark.xdist_group(group))
+        group_of[item.nodeid] = group
+        counts = groups.setdefault(group, [0, 0, 0])
+        counts[0], counts[1], counts[2] = counts[0] - slow, counts[1] - medium, counts[2] - 1
+    rank = {group: (counts, i) for i, (group, counts) in enumerate(groups.items())}
+    items.sort(key=lambda item: rank[group_of[item.nodeid]])
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -43,7 +43,7 @@ def test_env_close_closes_the_attached_store(tmp_path):
 def _open_and_put(path: str, name: str, barrier: Any, errors: Any) -> None:
     try:
         barrier.wait(10)
-        with EvaluationStore(path, {"space": 1}, {"evaluator": 1}, timeout=30) as store:
+        with EvaluationStore(path, {"space": 1}, {"evaluator": 1}, timeout=600) as store:
             store.put(name, None, 0, {"status": "ok", "val_accuracy": 0.5})
     except Exception as exc:  # reported to the parent
         errors.put(f"{type(exc).__name__}: {exc}")
@@ -128,7 +128,7 @@ def test_claims_expire_unless_renewed_and_a_returning_owner_takes_its_own_over(t
         assert a.claims.held() == 1, "the live owner's claim lapsed"
         return time.time() > first_expiry
 
-    wait_for(renewed_past_its_ttl, 30, "the claim's first ttl to pass")
+    wait_for(renewed_past_its_ttl, 600, "the claim's first ttl to pass")
     assert not b.claims.claim("x", None, 0) and a.claims.held() == 1
     a.put("x", None, 0, {"status": "ok", "val_accuracy": 0.5})
     assert not b.claims.claim("x", None, 0) and a.claims.held() == 0  # done: nothing left to train
@@ -141,7 +141,7 @@ def test_claims_expire_unless_renewed_and_a_returning_owner_takes_its_own_over(t
     assert not b.claims.claim("crashed", None, 0)
     again = EvaluationStore(path, {"space": 1}, {"evaluator": 1}, claim_ttl=TTL, owner="run-dir")
     assert again.claims.claim("run-dir", None, 0)  # a resumed run takes its own claim over at once
-    wait_for(lambda: b.claims.claim("crashed", None, 0), 30, "the crashed owner's claim to expire")  # taken over
+    wait_for(lambda: b.claims.claim("crashed", None, 0), 600, "the crashed owner's claim to expire")  # taken over
     a.claims.claim("y", None, 0)
     a.close()  # a clean close releases
     assert b.claims.claim("y", None, 0)

@@ -69,7 +69,7 @@ def test_killed_worker_during_training_is_retried(train_pool, marks):
         return [pid for pid in marked_pids(marks) if pid in train_pool.busy_worker_pids()]
 
     def killer() -> None:
-        wait_for(training, 60, "a worker to start training a child")
+        wait_for(training, 600, "a worker to start training a child")
         pid = training()[0]
         os.kill(pid, signal.SIGKILL)
         killed.append(pid)
@@ -141,12 +141,12 @@ def test_ray_actor_death_is_retried_and_timeout_enforced(ray_local, tmp_path):
 
     # a generous timeout while a killed actor is replaced (a loaded machine starts its Python slowly), then a short
     # one to see a child killed past it (the executor reads its timeout at each evaluate)
-    ex = RayExecutor(FunctionEvaluator(nap), num_cpus=1, timeout=120.0, max_retries=1)
+    ex = RayExecutor(FunctionEvaluator(nap), num_cpus=1, timeout=600.0, max_retries=1)
     try:
         pids = ex.actor_pids()
 
         def kill_a_napping_actor() -> None:
-            wait_for(lambda: set(marked_pids(tmp_path)) & set(pids), 60, "an actor to start a child")
+            wait_for(lambda: set(marked_pids(tmp_path)) & set(pids), 600, "an actor to start a child")
             os.kill(sorted(set(marked_pids(tmp_path)) & set(pids))[0], signal.SIGKILL)
 
         t = threading.Thread(target=kill_a_napping_actor)
