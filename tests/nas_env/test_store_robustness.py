@@ -107,12 +107,14 @@ def test_executor_timeouts_and_dead_workers_are_transient():
 
 
 #: the claims' lifetime in these tests: a heartbeat (every TTL / 3) that stalls for 2/3 of it on a machine with busy
-#: cores would let a live owner's claim lapse, and a crashed owner's claim must still be live when the test looks
+#: cores would let a live owner's claim lapse
 TTL = 2.0
+#: the lifetime of a crashed owner's claim that the test checks is still held: no stall of the test lets it expire
+LONG_TTL = 3600.0
 
 
-def _claim_and_crash(path: str, owner: str, arch: str) -> None:
-    store = EvaluationStore(path, {"space": 1}, {"evaluator": 1}, claim_ttl=TTL, owner=owner)
+def _claim_and_crash(path: str, owner: str, arch: str, ttl: float) -> None:
+    store = EvaluationStore(path, {"space": 1}, {"evaluator": 1}, claim_ttl=ttl, owner=owner)
     assert store.claims.claim(arch, None, 0)
     os._exit(0)  # no clean-up: the claim stays until it expires
 
@@ -133,12 +135,12 @@ def test_claims_expire_unless_renewed_and_a_returning_owner_takes_its_own_over(t
     a.put("x", None, 0, {"status": "ok", "val_accuracy": 0.5})
     assert not b.claims.claim("x", None, 0) and a.claims.held() == 0  # done: nothing left to train
     ctx = mp.get_context("fork")
-    for owner in ("crashed", "run-dir"):
-        p = ctx.Process(target=_claim_and_crash, args=(path, owner, owner))
+    for owner, ttl in (("crashed", TTL), ("crashed-long", LONG_TTL), ("run-dir", LONG_TTL)):
+        p = ctx.Process(target=_claim_and_crash, args=(path, owner, owner, ttl))
         p.start()
-        p.join(30)
+        p.join(600)
         assert p.exitcode == 0
-    assert not b.claims.claim("crashed", None, 0)
+    assert not b.claims.claim("crashed-long", None, 0)  # a crashed owner's claim stays until it expires
     again = EvaluationStore(path, {"space": 1}, {"evaluator": 1}, claim_ttl=TTL, owner="run-dir")
     assert again.claims.claim("run-dir", None, 0)  # a resumed run takes its own claim over at once
     wait_for(lambda: b.claims.claim("crashed", None, 0), 600, "the crashed owner's claim to expire")  # taken over
