@@ -127,7 +127,7 @@ def one_torch_thread() -> Iterator[None]:
     torch.set_num_threads(previous)
 
 
-#: end-to-end tests marked ``slow`` for the quick loop (``python -m pytest -q -m "not slow"``); the whole suite
+#: end-to-end tests marked ``slow`` (``python -m pytest -q -m "not slow"`` skips them); the whole suite
 #: (the README's command, CI) runs them all. Chosen from ``--durations`` of a whole run with two busy processes
 #: beside it: whole modules that start processes, Ray, training or full benchmarks, and single tests over ~5 s.
 SLOW = (
@@ -154,6 +154,50 @@ SLOW = (
 )
 
 
+#: tests left out of the quick loop (``python -m pytest -q -m quick``) besides the slow ones: single tests of a few
+#: seconds each (whole benchmarks, reports with figures, subprocesses), chosen from ``--durations`` of a whole run
+#: (over ~2.5 s each with a loaded 2-core machine). Every package keeps its fast tests in the quick loop; the whole
+#: suite runs them all.
+MEDIUM = (
+    "tests/agents/test_agents.py::test_exact_evaluation_budget",
+    "tests/benchmarks/cli/test_user_names.py::test_a_user_protocol_by_name_and_its_report_rebuilt_later",
+    "tests/benchmarks/cli/test_user_names.py::test_search_and_benchmark_take_a_user_agent_by_name",
+    "tests/benchmarks/export/test_optuna_export.py::test_bulk_writes_equal_optunas_add_trials",
+    "tests/benchmarks/protocols/test_protocols.py::test_the_paper_variant_of_figure_6_uses_the_papers_reward_and_lr",
+    "tests/benchmarks/report/test_compute.py",
+    "tests/benchmarks/report/test_random_grid.py::test_the_report_answers_time_saved_vs_grid_per_agent",
+    "tests/benchmarks/report/test_reward_units.py::test_the_top_k_table_prints_the_paper_reward_as_a_reward_not_a_",
+    "tests/benchmarks/report/test_run_report.py::test_random_run_report_has_no_controller_figures",
+    "tests/benchmarks/report/test_run_report.py::test_reinforce_run_report",
+    "tests/benchmarks/report/test_run_report.py::test_report_reads_history_by_the_one_rule",
+    "tests/benchmarks/report/test_run_report.py::test_rewards_text_names_the_rolling_median_the_figure_draws",
+    "tests/benchmarks/report/test_topk_end.py", "tests/benchmarks/report/test_transfer.py::test_each_cifar10_answer_",
+    "tests/benchmarks/run/test_finished_runs.py::test_a_finished_benchmark_reports_extends_and_its_runs_resume",
+    "tests/benchmarks/run/test_finished_runs.py::test_a_finished_reinforce_run_keeps_what_its_history_does_not_",
+    "tests/benchmarks/run/test_finished_runs.py::test_convert_compacts_a_0_1_run_when_its_controller_rebuilds_",
+    "tests/benchmarks/run/test_finished_runs.py::test_extending_a_finished_run_continues_exactly",
+    "tests/benchmarks/run/test_hostile_directories.py::test_a_directory_named_by_an_earlier_version_keeps_resuming",
+    "tests/benchmarks/run/test_hostile_directories.py::test_a_hashed_agent_directory_reports_under_its_spec",
+    "tests/benchmarks/run/test_hostile_directories.py::test_a_pickled_checkpoint_is_never_loaded",
+    "tests/benchmarks/run/test_hostile_directories.py::test_report_imports_no_module_named_by_run_json",
+    "tests/benchmarks/run/test_hostile_directories.py::test_report_refuses_a_link_at_an_output_name",
+    "tests/benchmarks/run/test_run_directories.py::test_benchmark_whose_every_run_fails_says_why",
+    "tests/benchmarks/run/test_run_directories.py::test_report_never_blocks_resuming_or_extending",
+    "tests/benchmarks/run/test_run_directories.py::test_report_on_a_non_utf8_path",
+    "tests/benchmarks/run/test_run_guards.py::test_a_second_search_process_is_refused_while_the_first_runs",
+    "tests/benchmarks/run/test_state_codec.py::test_every_agent_state_round_trips_and_resumes",
+    "tests/benchmarks/suite/test_reference.py::test_nb201_cifar10_reference",
+    "tests/nas_env/envs/test_nbgraph.py::test_registered_listed_and_benchmarked_under_its_protocols",
+    "tests/nas_env/envs/test_nbgraph.py::test_rewards_equal_the_packages_own_table_for_sampled_architectures",
+    "tests/nas_env/evaluators/test_image_train.py::test_nb201_and_macro_train_on_digits",
+    "tests/nas_env/models/test_rnn_fused.py::test_kernel_bits_do_not_depend_on_the_instruction_set",
+    "tests/nas_env/test_backend_untouched.py", "tests/nas_env/test_store.py::test_concurrent_writers_and_readers",
+    "tests/nas_env/training/test_datasets.py::test_digits_read_without_importing_sklearn_are_load_digits",
+    "tests/project/test_packaging.py::test_every_imported_package_is_declared_or_belongs_to_an_extra",
+    "tests/project/test_readme.py::test_readme_python_m_modules_exist",
+)
+
+
 #: pytest-xdist spreads the suite over two processes (``-n 2 --dist loadgroup``, pyproject.toml) by group: each
 #: test module is one group, run in its order in one process (modules share fixtures, and some tests build on the
 #: state an earlier test of their module left), and the modules that start local Ray clusters form one group
@@ -163,12 +207,27 @@ SERIAL_GROUPS = {"ray": ("tests/nas_env/executors/test_ray_", "tests/nas_env/exe
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Marks every test ``slow``, ``quick`` or neither, puts it in its xdist group, and orders the groups longest
+    first (by their counts of slow, then of medium, then of all tests; a group's tests keep their order): the
+    two test processes take groups from the front of the queue (``--no-loadscope-reorder``, pyproject.toml), so a
+    long group taken last no longer leaves one process working alone at the end."""
+    groups: dict[str, list[int]] = {}
+    group_of: dict[str, str] = {}
     for item in items:
-        if item.nodeid.startswith(SLOW):
+        slow = item.nodeid.startswith(SLOW)
+        medium = not slow and item.nodeid.startswith(MEDIUM)
+        if slow:
             item.add_marker(pytest.mark.slow)
+        elif not medium:
+            item.add_marker(pytest.mark.quick)
         group = next((g for g, prefixes in SERIAL_GROUPS.items() if item.nodeid.startswith(prefixes)),
                      item.nodeid.split("::")[0])
         item.add_marker(pytest.mark.xdist_group(group))
+        group_of[item.nodeid] = group
+        counts = groups.setdefault(group, [0, 0, 0])
+        counts[0], counts[1], counts[2] = counts[0] - slow, counts[1] - medium, counts[2] - 1
+    rank = {group: (counts, i) for i, (group, counts) in enumerate(groups.items())}
+    items.sort(key=lambda item: rank[group_of[item.nodeid]])
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -65,7 +65,7 @@ def test_a_store_locked_within_its_wait_is_waited_for(tmp_path):
 
     writer = threading.Thread(target=put)
     writer.start()
-    wait_for(lambda: waiting.is_set() or not writer.is_alive(), 120, "the store to say that it waits")
+    wait_for(lambda: waiting.is_set() or not writer.is_alive(), 600, "the store to say that it waits")
     assert waiting.is_set(), errors
     holder.execute("COMMIT")  # released within the wait: the write goes through
     writer.join(120)

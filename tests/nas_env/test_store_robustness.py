@@ -43,7 +43,7 @@ def test_env_close_closes_the_attached_store(tmp_path):
 def _open_and_put(path: str, name: str, barrier: Any, errors: Any) -> None:
     try:
         barrier.wait(10)
-        with EvaluationStore(path, {"space": 1}, {"evaluator": 1}, timeout=30) as store:
+        with EvaluationStore(path, {"space": 1}, {"evaluator": 1}, timeout=600) as store:
             store.put(name, None, 0, {"status": "ok", "val_accuracy": 0.5})
     except Exception as exc:  # reported to the parent
         errors.put(f"{type(exc).__name__}: {exc}")
@@ -106,37 +106,44 @@ def test_executor_timeouts_and_dead_workers_are_transient():
     assert ok["status"] == "ok" and "transient" not in ok
 
 
-def _claim_and_crash(path: str, owner: str, arch: str) -> None:
-    store = EvaluationStore(path, {"space": 1}, {"evaluator": 1}, claim_ttl=0.6, owner=owner)
+#: the claims' lifetime in these tests: a heartbeat (every TTL / 3) that stalls for 2/3 of it on a machine with busy
+#: cores would let a live owner's claim lapse
+TTL = 2.0
+#: the lifetime of a crashed owner's claim that the test checks is still held: no stall of the test lets it expire
+LONG_TTL = 3600.0
+
+
+def _claim_and_crash(path: str, owner: str, arch: str, ttl: float) -> None:
+    store = EvaluationStore(path, {"space": 1}, {"evaluator": 1}, claim_ttl=ttl, owner=owner)
     assert store.claims.claim(arch, None, 0)
     os._exit(0)  # no clean-up: the claim stays until it expires
 
 
 def test_claims_expire_unless_renewed_and_a_returning_owner_takes_its_own_over(tmp_path):
     path = str(tmp_path / "s.sqlite")
-    a = EvaluationStore(path, {"space": 1}, {"evaluator": 1}, claim_ttl=0.6, owner="a")
-    b = EvaluationStore(path, {"space": 1}, {"evaluator": 1}, claim_ttl=0.6, owner="b")
+    a = EvaluationStore(path, {"space": 1}, {"evaluator": 1}, claim_ttl=TTL, owner="a")
+    b = EvaluationStore(path, {"space": 1}, {"evaluator": 1}, claim_ttl=TTL, owner="b")
     assert a.claims.claim("x", None, 0) and not b.claims.claim("x", None, 0) and a.claims.claim("x", None, 0)
-    first_expiry = time.time() + 0.6
+    first_expiry = time.time() + TTL
 
     def renewed_past_its_ttl() -> bool:  # a lives: its heartbeat keeps the claim live past its first expiry
         assert a.claims.held() == 1, "the live owner's claim lapsed"
         return time.time() > first_expiry
 
-    wait_for(renewed_past_its_ttl, 30, "the claim's first ttl to pass")
+    wait_for(renewed_past_its_ttl, 600, "the claim's first ttl to pass")
     assert not b.claims.claim("x", None, 0) and a.claims.held() == 1
     a.put("x", None, 0, {"status": "ok", "val_accuracy": 0.5})
     assert not b.claims.claim("x", None, 0) and a.claims.held() == 0  # done: nothing left to train
     ctx = mp.get_context("fork")
-    for owner in ("crashed", "run-dir"):
-        p = ctx.Process(target=_claim_and_crash, args=(path, owner, owner))
+    for owner, ttl in (("crashed", TTL), ("crashed-long", LONG_TTL), ("run-dir", LONG_TTL)):
+        p = ctx.Process(target=_claim_and_crash, args=(path, owner, owner, ttl))
         p.start()
-        p.join(30)
+        p.join(600)
         assert p.exitcode == 0
-    assert not b.claims.claim("crashed", None, 0)
-    again = EvaluationStore(path, {"space": 1}, {"evaluator": 1}, claim_ttl=0.6, owner="run-dir")
+    assert not b.claims.claim("crashed-long", None, 0)  # a crashed owner's claim stays until it expires
+    again = EvaluationStore(path, {"space": 1}, {"evaluator": 1}, claim_ttl=TTL, owner="run-dir")
     assert again.claims.claim("run-dir", None, 0)  # a resumed run takes its own claim over at once
-    wait_for(lambda: b.claims.claim("crashed", None, 0), 30, "the crashed owner's claim to expire")  # taken over
+    wait_for(lambda: b.claims.claim("crashed", None, 0), 600, "the crashed owner's claim to expire")  # taken over
     a.claims.claim("y", None, 0)
     a.close()  # a clean close releases
     assert b.claims.claim("y", None, 0)

@@ -117,7 +117,7 @@ def test_cleanrl_ppo_command_line_is_main() -> None:
     env = {**os.environ, "PYTHONPATH": path, "OMP_NUM_THREADS": "1"}
     argv = ["--total-timesteps", "1152", "--seed", "2", "--anneal-lr", "false", "--report-episodes", "16"]
     proc = subprocess.run([sys.executable, str(EXAMPLES / "cleanrl_ppo.py"), *argv],
-                          capture_output=True, text=True, timeout=120, env=env, cwd=ROOT)
+                          capture_output=True, text=True, timeout=600, env=env, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
     main = load_example("cleanrl_ppo").main
     _, expected = run_quietly(main, total_timesteps=1152, seed=2, anneal_lr=False, report_episodes=16)

@@ -247,7 +247,7 @@ def test_readme_python_m_modules_exist(argv):
         assert 'if __name__ == "__main__"' in Path(spec.origin).read_text(encoding="utf-8")
     flags = [a for a in args if a.startswith("--")]
     if flags:  # only nas_env.data.derive: ask its --help
-        out = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True, text=True, timeout=60,
+        out = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True, text=True, timeout=600,
                              cwd=ROOT, check=True).stdout
         for flag in flags:
             assert re.search(rf"(?<![\w-]){flag}(?![\w-])", out), f"python -m {module} has no {flag}"

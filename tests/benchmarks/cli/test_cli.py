@@ -176,7 +176,7 @@ def test_real_subprocess(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "nas_env.benchmarks.cli", "search", "--env", "nas_env/NB201-v0", "--agent", "random",
          "--budget", "7", "--seed", "1", "--out", str(out)],
-        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120,
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600,
     )
     assert proc.returncode == 0, proc.stderr
     assert "best arch" in proc.stdout
@@ -184,7 +184,7 @@ def test_real_subprocess(tmp_path):
     assert len((out / "history.jsonl").read_text().splitlines()) == 7
     bad = subprocess.run([sys.executable, "-m", "nas_env.benchmarks.cli", "search", "--env", "nas_env/NB201-v0",
                           "--agent", "nope", "--budget", "3", "--out", str(tmp_path / "x")],
-                         capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+                         capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600)
     assert bad.returncode == 2 and "valid:" in bad.stderr and "Traceback" not in bad.stderr
 
 

@@ -74,7 +74,7 @@ def interrupted_at(point: str, *args: str) -> tuple[int, str, str]:
             if line.startswith("paused at"):
                 proc.send_signal(signal.SIGINT)
                 break
-        rest, err = proc.communicate(timeout=120)
+        rest, err = proc.communicate(timeout=600)
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -68,7 +68,7 @@ def test_optuna_dashboard_serves_the_exported_benchmark(tmp_path, capsys):
     proc = subprocess.Popen([*command, f"sqlite:///{db}", "--host", "127.0.0.1", "--port", str(port)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        wait_for(lambda: answers(port, proc), 120, "optuna-dashboard to answer")
+        wait_for(lambda: answers(port, proc), 600, "optuna-dashboard to answer")
         studies = get(port, "/api/studies")["study_summaries"]
         assert {s["study_name"]: s["directions"] for s in studies} == {name: ["maximize"] for name in expected}
         for s in studies:
@@ -84,7 +84,7 @@ def test_optuna_dashboard_serves_the_exported_benchmark(tmp_path, capsys):
     finally:
         proc.terminate()  # by its PID
         try:
-            proc.wait(timeout=30)
+            proc.wait(timeout=600)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()

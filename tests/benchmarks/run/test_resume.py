@@ -30,7 +30,7 @@ def test_sigkill_then_rerun_matches_uninterrupted(tmp_path, agent, paused_cli):
     # the run stops after recording its 50th evaluation, and is killed there
     search = paused_cli(arguments(agent, out), "len(history) >= 50", env=env, cwd=tmp_path,
                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    assert search.wait_until_paused(timeout=90)
+    assert search.wait_until_paused(timeout=600)
     search.proc.send_signal(signal.SIGKILL)
     search.proc.wait()
     killed_at = len(jsonl_records(out / "history.jsonl"))
@@ -38,7 +38,7 @@ def test_sigkill_then_rerun_matches_uninterrupted(tmp_path, agent, paused_cli):
     assert not (out / "summary.json").exists()
 
     command = [sys.executable, "-m", "nas_env.benchmarks.cli", *arguments(agent, out)]
-    done = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
 
     ref = run_search("nas_env/NB201-v0", {}, agent, {}, Budget(evaluations=BUDGET), 7, tmp_path / "ref",

@@ -45,7 +45,7 @@ def test_sigkill_real_training_then_resume_retrains_nothing(tmp_path, paused_cli
     # it leaves trained children beyond the checkpoint, which the rerun must take from the store
     search = paused_cli(arguments(out), "len(history) >= 5", env=env, cwd=tmp_path, stdout=subprocess.DEVNULL,
                         stderr=subprocess.DEVNULL)
-    assert search.wait_until_paused(timeout=120)
+    assert search.wait_until_paused(timeout=600)
     search.proc.send_signal(signal.SIGKILL)
     search.proc.wait()
     trained_before = stored(store)

@@ -85,9 +85,9 @@ def test_a_second_search_process_is_refused_while_the_first_runs(tmp_path, pause
     first = paused_cli(args, "len(history) >= 10", env=env, cwd=tmp_path, stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL)
     try:
-        assert first.wait_until_paused(timeout=90)
+        assert first.wait_until_paused(timeout=600)
         second = subprocess.run([sys.executable, "-m", "nas_env.benchmarks.cli", *args], env=env, cwd=tmp_path,
-                                capture_output=True, text=True, timeout=120)
+                                capture_output=True, text=True, timeout=600)
         assert second.returncode == 2
         assert second.stderr == f"nas-env: error: {out} is in use by pid {first.proc.pid}\n"
     finally:

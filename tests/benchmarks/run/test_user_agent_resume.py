@@ -61,10 +61,10 @@ def test_benchmark_interrupted_in_a_worker_then_rerun_matches_uninterrupted(tmp_
     first = subprocess.Popen(cli(*args), env=environ(mods, HC_PAUSE_DIR=str(flags)), cwd=tmp_path,
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        wait_for(lambda: (flags / "paused").exists() or first.poll() is not None, 240, "a worker to pause")
+        wait_for(lambda: (flags / "paused").exists() or first.poll() is not None, 600, "a worker to pause")
         assert (flags / "paused").exists(), first.communicate()[1]
         first.send_signal(signal.SIGINT)  # Ctrl-C while a run is at its 12th evaluation
-        _, err = first.communicate(timeout=120)
+        _, err = first.communicate(timeout=600)
     finally:
         if first.poll() is None:
             first.kill()
@@ -89,11 +89,11 @@ def test_search_killed_then_rerun_matches_uninterrupted(tmp_path, user_module, p
             "--out", "r", "--no-progress"]
     search = paused_cli(args, "len(history) >= 25", env=environ(mods), cwd=tmp_path,
                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    assert search.wait_until_paused(timeout=120)
+    assert search.wait_until_paused(timeout=600)
     search.proc.send_signal(signal.SIGKILL)
     search.proc.wait()
     assert len(trace(tmp_path / "r")) == 25 and not (tmp_path / "r" / "summary.json").exists()
-    done = subprocess.run(cli(*args), env=environ(mods), cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(cli(*args), env=environ(mods), cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     assert "hill-climb (5)" in done.stdout  # the agent's registered name
     ref = run_search("nas_env/NB201-v0", {}, "hillclimb:hill-climb", {}, Budget(evaluations=60), 5, tmp_path / "ref",
@@ -110,7 +110,7 @@ def test_a_script_calling_run_benchmark_at_its_top_level_fails_in_one_line(tmp_p
                       "run_benchmark(get_protocol('fixed:nas_env/NB201-v0', budget=5), ['random', 'hill-climb'],\n"
                       "              [0, 1], 'out', workers=2, progress=False)\n")
     done = subprocess.run([sys.executable, str(script)], env=environ(mods), cwd=tmp_path, capture_output=True,
-                          text=True, timeout=120)
+                          text=True, timeout=600)
     last = done.stderr.strip().splitlines()[-1]
     assert done.returncode == 1, done.stderr
     assert last.startswith("nas_env.benchmarks.harness.main_guard.MainGuardError: "), done.stderr
@@ -125,5 +125,5 @@ def test_a_script_calling_run_benchmark_at_its_top_level_fails_in_one_line(tmp_p
                       "                             progress=False)\n"
                       "    print(sorted(o.status for o in outcomes))\n")
     done = subprocess.run([sys.executable, str(script)], env=environ(mods), cwd=tmp_path, capture_output=True,
-                          text=True, timeout=240)
+                          text=True, timeout=600)
     assert done.returncode == 0 and done.stdout.strip() == "['done', 'done', 'done', 'done']", done.stderr

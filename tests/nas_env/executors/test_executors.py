@@ -51,12 +51,13 @@ def test_inprocess_matches_process_results(train_pool):
 
 def test_timeout_kills_the_child_not_the_search():
     ev = FunctionEvaluator(sleepy, pass_context=True)
-    with ProcessExecutor(ev, num_workers=2, timeout=1.0) as pool:
-        out = pool.evaluate([Request("30", None, 0), Request("0.1", None, 0)])
-        assert out[0]["status"] == "timeout" and "timeout of 1.0 s" in out[0]["error"]
+    # the child that is not killed returns at once: 3 s is its margin on a machine with busy cores
+    with ProcessExecutor(ev, num_workers=2, timeout=3.0) as pool:
+        out = pool.evaluate([Request("60", None, 0), Request("0", None, 0)])
+        assert out[0]["status"] == "timeout" and "timeout of 3.0 s" in out[0]["error"]
         assert out[1]["status"] == "ok"
         assert pool.restarts == 1
-        assert pool.evaluate([Request("0.1", None, 0)])[0]["status"] == "ok"  # pool still works
+        assert pool.evaluate([Request("0", None, 0)])[0]["status"] == "ok"  # pool still works
 
 
 def test_killed_worker_during_training_is_retried(train_pool, marks):
@@ -68,7 +69,7 @@ def test_killed_worker_during_training_is_retried(train_pool, marks):
         return [pid for pid in marked_pids(marks) if pid in train_pool.busy_worker_pids()]
 
     def killer() -> None:
-        wait_for(training, 60, "a worker to start training a child")
+        wait_for(training, 600, "a worker to start training a child")
         pid = training()[0]
         os.kill(pid, signal.SIGKILL)
         killed.append(pid)
@@ -140,12 +141,12 @@ def test_ray_actor_death_is_retried_and_timeout_enforced(ray_local, tmp_path):
 
     # a generous timeout while a killed actor is replaced (a loaded machine starts its Python slowly), then a short
     # one to see a child killed past it (the executor reads its timeout at each evaluate)
-    ex = RayExecutor(FunctionEvaluator(nap), num_cpus=1, timeout=120.0, max_retries=1)
+    ex = RayExecutor(FunctionEvaluator(nap), num_cpus=1, timeout=600.0, max_retries=1)
     try:
         pids = ex.actor_pids()
 
         def kill_a_napping_actor() -> None:
-            wait_for(lambda: set(marked_pids(tmp_path)) & set(pids), 60, "an actor to start a child")
+            wait_for(lambda: set(marked_pids(tmp_path)) & set(pids), 600, "an actor to start a child")
             os.kill(sorted(set(marked_pids(tmp_path)) & set(pids))[0], signal.SIGKILL)
 
         t = threading.Thread(target=kill_a_napping_actor)
@@ -167,6 +168,6 @@ def test_unreachable_ray_address_fails_fast():
     t0 = time.monotonic()
     with pytest.raises(ConnectionError, match=r"cannot reach the Ray cluster at '127.0.0.1:1'"):
         check_ray_address("127.0.0.1:1", timeout=2.0)
-    assert time.monotonic() - t0 < 5
+    assert time.monotonic() - t0 < 30  # not Ray's own wait of minutes (generous: a loaded machine meets it)
     with pytest.raises(ValueError, match="not 'host:port'"):
         check_ray_address("nonsense")

@@ -104,7 +104,7 @@ class Cluster:
         for proc in (self.worker, self.head):
             if proc is not None:
                 try:
-                    proc.wait(timeout=60)
+                    proc.wait(timeout=600)
                 except subprocess.TimeoutExpired:
                     proc.kill()
                     proc.wait()

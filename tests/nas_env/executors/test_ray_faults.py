@@ -78,7 +78,7 @@ def test_a_search_on_local_ray_killed_leaves_no_ray_process_behind(ray_search):
     proc, seen = start()
     assert any("DashboardAgent" in c for c in seen.values()) and any("RuntimeEnvAgent" in c for c in seen.values())
     proc.kill()
-    proc.communicate(timeout=60)
+    proc.communicate(timeout=600)
     wait_for(lambda: not any(alive(p) for p in seen), 60,
              f"every Ray process of the killed search to end: {[(p, seen[p][:60]) for p in seen if alive(p)]}")
 
@@ -88,13 +88,13 @@ def test_the_raylet_killed_mid_run_ends_the_search_with_one_line_and_a_rerun_con
     proc, seen = start()
     raylet = next(p for p, c in seen.items() if "raylet/raylet" in c)
     os.kill(raylet, signal.SIGKILL)
-    out, err = proc.communicate(timeout=180)
+    out, err = proc.communicate(timeout=600)
     assert proc.returncode == 2, err
     assert err.splitlines()[-1] == (f"nas-env: error: Ray's raylet on this machine (pid {raylet}) died (exit code -9; "
                                     "killed, or out of memory?); the search stopped: rerun the same command to "
                                     "continue")
     assert "Raylet is terminated" not in out + err and "Traceback" not in err
-    wait_for(lambda: not any(alive(p) for p in seen), 60, "every Ray process of the stopped search to end")
+    wait_for(lambda: not any(alive(p) for p in seen), 600, "every Ray process of the stopped search to end")
     again = subprocess.run(command(tmp_path / "run", "process"), env=env, cwd=tmp_path, capture_output=True,
                            text=True, timeout=600)
     assert again.returncode == 0, again.stderr
