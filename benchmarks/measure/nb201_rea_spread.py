@@ -22,13 +22,13 @@ Each row prints the mean and population std of the reported accuracy (200-epoch 
 mean number of evaluations, and two-sided F-tests of its variance against the published 0.30 (500 runs) and
 against the first ``as run`` row.
 
-Last, **the published runs' seeds**: NAS-Bench-201's scripts (``R_EA.py``, ``reinforce.py``, ``RANDOM.py`` at the
-paper's commit) run 500 searches in one process, drawing each run's seed with ``random.randint(1, 100000)``
-*after* the previous run called ``prepare_seed(seed)`` (``random.seed``): each seed is a deterministic function of
-the one before, a chain on 100,000 values that can fall into a cycle and repeat runs. The chain is emulated as a
-random mapping (:func:`seed_chain`), each distinct seed given a result drawn from the ``as run`` rows' runs; it
-prints how many distinct runs 500 such runs hold and how often their std is at most the published 0.30, against
-500 independent runs.
+Last, **the published runs' seeds**: NAS-Bench-201's scripts (``R_EA.py``, ``reinforce.py``, ``RANDOM.py`` of
+D-X-Y/AutoDL-Projects at 9ec2566 and bb2f405, 2019-12-31 and 2020-01-15) run 500 searches in one process, drawing
+each run's seed with ``random.randint(1, 100000)`` *after* the previous run called ``prepare_seed(seed)``
+(``random.seed``): each seed is a deterministic function of the one before, a chain on 100,000 values that can fall
+into a cycle and repeat runs. The chain is emulated as a random mapping (:func:`seed_chain`), each distinct seed
+given a result drawn from the ``as run`` rows' runs; it prints how many distinct runs 500 such runs hold and how
+often their std is at most the published 0.30, against 500 independent runs.
 """
 
 from __future__ import annotations

@@ -70,8 +70,8 @@ _CIFAR10_ONLY = (
     "NATS-Bench's lr 0.01 gives 93.79, keeping the crossing query moves random search by +0.002 pp. It stays "
     "within one published std; the lr sweep below reaches the published mean at lr 0.01-0.2.",
     "REINFORCE's published row, what is and is not known. Known: `REINFORCE.sh` takes the lr as an argument (its "
-    "usage comment: 0.001, our `reinforce-table` default); the paper-era `GRID-RL.sh` sweeps 0.01-3.0 and "
-    "NAS-Bench-201's `visualize.py` (`show_reinforce`) plots 0.01, 0.02, 0.1, 0.2 and 0.5; its "
+    "usage comment: 0.001, our `reinforce-table` default); the paper-era `GRID-RL.sh` sweeps ten rates, 0.01-3.0, "
+    "which `visualize.py` (`show_reinforce`) plots (from 2020-03: 0.01, 0.02, 0.1, 0.2 and 0.5 only); its "
     "docs/NAS-Bench-201.md runs `REINFORCE.sh 0.5 -1`. Not known: which lr the published row ran, and which "
     "answer -- `reinforce.py` answered the final policy's argmax cell (`policy.genotype()`) up to 2019-12-31 and "
     "the best-reward cell (`max(trace)`, as here) from 2020-01-15 (AutoDL-Projects bb2f405, which calls the "
