@@ -14,6 +14,7 @@ Run each as ``python -m nas_env.benchmarks.measure.<name>``:
 ``shared_rnn``              shared weights for recurrent cells: cost per child, rank agreement
 ``nb201_protocol_effects``  how much each difference from NAS-Bench-201's protocol moves random search
 ``tune_nb201_lr``           an RL agent's lr under an nb201 protocol, on seeds disjoint from the reported ones
+``nb201_rea_spread``        what moves the spread of REA's result under ``nb201-cifar10``, one change at a time
 ==========================  =====================================================================
 
 They import the library (``nas_env``, ``nas_env.agents``, ``nas_env.benchmarks``) and nothing from each other;

@@ -31,11 +31,11 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-import gymnasium as gym
 import numpy as np
 
 from nas_env.benchmarks.protocols import get_protocol
 from nas_env.benchmarks.protocols.nb201 import NB201_DATASETS
+from nas_env.benchmarks.protocols.nb201_trials import RewardNoise
 from nas_env.evaluators.nb201_table import NB201Table
 
 
@@ -56,22 +56,6 @@ def simulate_random_search(table: NB201Table, runs: int, budget: float, seed: in
     reward = np.where(counted, reward, -np.inf)
     best = rows[np.arange(runs), np.argmax(reward, axis=1)]
     return 100 * reported[best]
-
-
-class RewardNoise(gym.Wrapper):
-    """Adds ``N(0, noise_pp)`` percentage points to every successful terminal reward (a fraction), from its own
-    seeded RNG: NAS-Bench-201's one-training-seed-per-query noise, emulated."""
-
-    def __init__(self, env: gym.Env, noise_pp: float, seed: int):
-        super().__init__(env)
-        self.noise = float(noise_pp) / 100
-        self.noise_rng = np.random.default_rng(seed)
-
-    def step(self, action):  # type: ignore[no-untyped-def]
-        obs, reward, terminated, truncated, info = self.env.step(action)
-        if terminated and self.noise and info.get("metrics", {}).get("status", "ok") == "ok":
-            reward = float(reward) + float(self.noise_rng.normal(0.0, self.noise))
-        return obs, reward, terminated, truncated, info
 
 
 def agent_under_noise(agent: str, seeds: Sequence[int], noise_pp: float, dataset: str = "cifar10") -> np.ndarray:

@@ -33,6 +33,7 @@ from nas_env.benchmarks.report import analysis, stats
 from nas_env.benchmarks.report.answers.concentration import concentration
 from nas_env.benchmarks.report.answers.plots import plot_learning, plot_params, plot_time_saved, plot_topk_absolute
 from nas_env.benchmarks.report.answers.random_grid import random_order_grid
+from nas_env.benchmarks.report.answers.zoph_le_params import ZOPH_LE_CNN_COUNTING
 from nas_env.benchmarks.report.benchmark.data import (
     BASELINE,
     REPS,
@@ -212,11 +213,7 @@ PARAMS_COUNTING = {
     "residual reduction blocks, classifier) as the benchmark reports it (`params`, in millions, x 10^6 and "
     "rounded); the classifier differs per dataset, so does the count.",
     "nas_env/Macro-v0": "NAS-Bench-Macro's own count for the whole network, from its table.",
-    "nas_env/ZophLeCNN-v0": "the built child network: `sum(p.numel() for p in model.parameters())`, i.e. every "
-    "parameter tensor, convolutions, BatchNorm's affine weight and bias and the classifier included; "
-    "BatchNorm's running statistics (buffers) are not parameters and are not counted. Zoph & Le's Table 1 gives "
-    "one parameter count per network without defining it further; its networks are not rebuilt here (their "
-    "per-layer settings are drawn in the appendix's figure, not listed), so there is no worked check against it.",
+    "nas_env/ZophLeCNN-v0": ZOPH_LE_CNN_COUNTING,
     "nas_env/ZophLeRNN-v0": "the whole character language model around the cell: `sum(p.numel() for p in "
     "model.parameters())` (embedding, recurrent cell layers, decoder); `metrics['cell_params']` counts the "
     "searched cell layers only.",
