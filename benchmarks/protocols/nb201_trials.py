@@ -22,6 +22,8 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
+from nas_env.validation import check_choice
+
 __all__ = ["TRIAL_NOISE_KINDS", "RewardNoise"]
 
 TRIAL_NOISE_KINDS = ("query", "cell")
@@ -34,10 +36,8 @@ class RewardNoise(gym.Wrapper):
 
     def __init__(self, env: gym.Env, noise_pp: float, seed: int, per: str = "query"):
         super().__init__(env)
-        if per not in TRIAL_NOISE_KINDS:
-            raise ValueError(f"per must be one of {TRIAL_NOISE_KINDS}, got {per!r}")
+        self.per = check_choice("per", per, TRIAL_NOISE_KINDS)
         self.noise = float(noise_pp) / 100
-        self.per = per
         self.noise_rng = np.random.default_rng(seed)
         self.cell_noise = self.noise_rng.normal(0.0, self.noise, size=_CELLS) if per == "cell" else None
 

@@ -31,6 +31,6 @@ def test_noise_per_query_is_redrawn_and_per_cell_is_fixed(per: str) -> None:
 
 def test_a_bad_kind_of_noise_is_refused() -> None:
     base = get_protocol("nb201-cifar10").make_env()
-    with pytest.raises(ValueError, match=r"per must be one of \('query', 'cell'\), got 'trial'"):
+    with pytest.raises(ValueError, match=r"unknown per 'trial'; valid: \['query', 'cell'\]"):
         RewardNoise(base, 0.5, seed=0, per="trial")
     base.close()
