@@ -166,7 +166,7 @@ def test_report_states_the_setup(tiny):
     for needle in ("pytest tiny", "CPUs", "torch", "- **Seeds:** 2 per agent: 0..1", "- **Agents:** random, reinforce",
                    "| budget | 1,500 simulated seconds (an evaluation that would exceed", "| *REA (published:",
                    "93.92 ± 0.30", "| *optimum of the table* | | | | 94.37 |",
-                   '`{"evolution": {"variant": "nb201"}, "reinforce": {"lr": 0.03}}`', "## Protocol notes",
+                   '`{"evolution": {"variant": "nb201"}, "reinforce": {"lr": 0.02}}`', "## Protocol notes",
                    "## 6. The paper's questions, answered"):
         assert needle in md, needle
     for name in ("anytime", "final", "topk_vs_random", "time_to_top", "controller"):

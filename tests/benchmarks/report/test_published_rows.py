@@ -35,5 +35,5 @@ def test_both_spellings_are_compared_and_other_settings_are_not() -> None:
 def test_runs_as_resolves_defaults_and_protocol_settings() -> None:
     p = get_protocol("nb201-cifar10")
     assert p.runs_as("evolution") == p.runs_as("evolution@variant=nb201") != p.runs_as("evolution@variant=real")
-    assert p.runs_as("reinforce") == p.runs_as("reinforce@lr=0.03") != p.runs_as("reinforce@lr=0.0006")
+    assert p.runs_as("reinforce") == p.runs_as("reinforce@lr=0.02") != p.runs_as("reinforce@lr=0.0006")
     assert p.runs_as("nope@x=1") == "nope@x=1"
