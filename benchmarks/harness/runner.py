@@ -109,9 +109,13 @@ def _user_agent_modules(agents: Sequence[str]) -> tuple[str, ...]:
 
 
 def check_protocol(protocol: Protocol) -> None:
-    """Raise ``ValueError`` before any run starts for env kwargs that contradict what the protocol reports
-    or that its env refuses (a bad key would otherwise fail every run, one by one)."""
+    """Raise ``ValueError`` before any run starts when the protocol cannot run here (its
+    :attr:`~nas_env.benchmarks.protocols.Protocol.preflight`: a dataset that is not installed), or for env kwargs
+    that contradict what the protocol reports or that its env refuses (a bad key would otherwise fail every run,
+    one by one)."""
     from nas_env.benchmarks.protocols.reported_accuracy import REPORTER_ENV_KWARG
+
+    protocol.check_ready()
     from nas_env.benchmarks.run.checks import check_env
     from nas_env.benchmarks.run.environment import make_env
 

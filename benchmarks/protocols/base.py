@@ -80,8 +80,10 @@ class Protocol:
         reward_label: empty when the reward is a fraction shown in percent (accuracy, bits saved); else what the
             reward is (``"reward 3.15 / ppl^2"``): the report prints it as it is under this label, differences in
             reward units, never as a percentage.
-        preflight: called by :func:`~nas_env.benchmarks.protocols.registry.get_protocol` before any run starts
-            (e.g. the dataset is installed); raises ``ValueError`` with a one-line message naming the fix.
+        preflight: called before any run starts (:func:`~nas_env.benchmarks.harness.runner.run_benchmark`; ``nas-env
+            suite`` for every task first), e.g. the dataset is installed; raises ``ValueError`` with a one-line
+            message naming the fix. Not called by ``get_protocol``: a protocol's seeds, notes and settings can be
+            read where its data is absent.
         single_run_agents: agents (by name) that are deterministic under this protocol: their run does not depend
             on the seed (grid search on a noiseless table), so ``nas-env benchmark`` runs them once, with the
             first seed, and the report shows them as one run. Not part of :meth:`to_json` (read from the code).
@@ -216,6 +218,11 @@ class Protocol:
             return self.final_accuracy(best)
         pick = retrained_pick(run_dir)
         return None if pick is None else pick["standalone_test_accuracy"]
+
+    def check_ready(self) -> None:
+        """Raise ``ValueError`` (one line naming the fix) when this protocol cannot run here (:attr:`preflight`)."""
+        if self.preflight is not None:
+            self.preflight(self)
 
     def with_overrides(self, budget: Budget | None = None, env_kwargs: Mapping[str, Any] | None = None) -> Protocol:
         """A copy with another budget and/or extra env kwargs (same name; :meth:`to_json` records both)."""

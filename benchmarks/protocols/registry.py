@@ -111,8 +111,8 @@ def get_protocol(
     ``budget`` replaces the budget in the protocol's own unit (:attr:`Protocol.budget_unit`: simulated seconds
     for the NAS-Bench-201 protocols, evaluations otherwise) -- handy for quick runs; the report says so.
     ``env_kwargs`` go to ``gym.make`` on top of the protocol's. A family's protocol (``fixed:<env-id>``) is
-    built and checked here, so a bad id, module or kwargs fails before any run; so is a registered protocol's
-    :attr:`Protocol.preflight` (a missing dataset).
+    built and checked here, so a bad id, module or kwargs fails before any run. A registered protocol's
+    :attr:`Protocol.preflight` (a missing dataset) is not run here but before its runs (:meth:`Protocol.check_ready`).
     """
     found = _family(name)
     if found is not None:
@@ -124,10 +124,7 @@ def get_protocol(
             family.check(p)
         return p
     p = _registered(name)
-    p = p.with_overrides(budget=None if budget is None else p.budget_of(budget), env_kwargs=env_kwargs)
-    if p.preflight is not None:
-        p.preflight(p)
-    return p
+    return p.with_overrides(budget=None if budget is None else p.budget_of(budget), env_kwargs=env_kwargs)
 
 
 def protocol_module(name: str) -> str:

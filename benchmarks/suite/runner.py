@@ -132,6 +132,8 @@ def run_suite(out: Path | str, tasks: Sequence[Task], agents: Sequence[str], see
     out = Path(out)
     meta = check_suite_dir(out, tier, budget_scale)
     protocols = {t.name: task_protocol(t, budget_scale) for t in tasks}  # every bad name fails before any run
+    for protocol in protocols.values():  # and every missing dataset
+        protocol.check_ready()
     task_seeds = {name: (p.seeds_from_count(seeds) if isinstance(seeds, int) else [int(s) for s in seeds])
                   for name, p in protocols.items()}
     out.mkdir(parents=True, exist_ok=True)

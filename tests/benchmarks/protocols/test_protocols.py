@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -243,3 +244,23 @@ def test_real_training_protocols_report_on_seeds_disjoint_from_their_tuning_seed
     assert p.tuning_seeds and p.seeds == [100, 101, 102, 103, 104]
     assert not set(p.seeds) & set(p.tuning_seeds)
     assert "uning seeds" in p.notes
+
+
+def test_a_protocol_whose_dataset_is_absent_can_be_read_and_refuses_to_run(tmp_path, capsys):
+    """Issue 23 (a stranger's machine without Fashion-MNIST): looking the protocol up needs no data -- its seeds,
+    notes and references can be read -- and the benchmark refuses in one line naming the fix, before any run."""
+    from nas_env.benchmarks.cli import main
+    from nas_env.benchmarks.harness.runner import run_benchmark
+    from nas_env.training.dataset_files import DatasetError
+
+    nowhere = {"data_root": str(tmp_path / "nowhere")}
+    p = get_protocol("cnn-fashion-mnist", env_kwargs=nowhere)
+    assert p.seeds == [100, 101, 102, 103, 104] and p.env_kwargs["data_root"] == nowhere["data_root"]
+    with pytest.raises(DatasetError, match=r"Fashion-MNIST not found in .*nowhere.*apt install dataset-fashion-mnist"):
+        run_benchmark(p, ["random"], [100], tmp_path / "b", workers=0, progress=False)
+    assert not (tmp_path / "b").exists()
+    code = main(["benchmark", "--protocol", "cnn-fashion-mnist", "--env-kwargs", json.dumps(nowhere), "--out",
+                 str(tmp_path / "c"), "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("nas-env benchmark: Fashion-MNIST not found in ") and err.count("\n") == 1
+    assert not (tmp_path / "c").exists()
