@@ -137,15 +137,19 @@ def loaded_torch(pid: int) -> bool:
     return "libtorch" in Path(f"/proc/{pid}/maps").read_text()
 
 
-def test_a_worker_killed_while_starting_is_started_again_and_the_search_is_exact(tmp_path, reference):
+def test_a_worker_killed_while_starting_is_started_again_and_the_search_is_exact(tmp_path, paused_cli, reference):
     out = tmp_path / "run"
-    proc = subprocess.Popen([sys.executable, "-m", "nas_env.benchmarks.cli", *args(out)], env=ENV, cwd=tmp_path,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # paused after two recorded children, its workers alive: the search cannot end before the test looks (on a
+    # slow or loaded machine it used to, and the test saw no workers)
+    search = paused_cli(args(out), "len(history) >= 2", env=ENV, cwd=tmp_path, stdout=subprocess.DEVNULL,
+                        stderr=subprocess.PIPE, text=True)
+    proc = search.proc
     try:
-        wait_for(lambda: len(record(out)) >= 2 or proc.poll() is not None, 300, "two recorded children")
+        assert search.wait_until_paused(timeout=300), proc.communicate()
         workers = spawned_workers(proc.pid)
-        assert proc.poll() is None and len(workers) == 2
+        assert len(workers) == 2, workers
         os.kill(workers[0], signal.SIGKILL)  # the executor starts a replacement
+        search.resume()
         replacement: list[int] = []
 
         def started() -> bool:
