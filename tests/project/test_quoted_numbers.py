@@ -97,6 +97,8 @@ def test_the_rea_spread_note_quotes_the_default_run() -> None:
 
 
 def test_the_readme_quotes_the_committed_default_run() -> None:
+    from nas_env.benchmarks.protocols.nb201 import NB201_REINFORCE_LR
+
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     r = _record("nb201_default.json")
     assert r["command"].startswith("nas-env benchmark --protocol nb201-cifar10 --out ") and r["seeds"] == 500
@@ -110,7 +112,7 @@ def test_the_readme_quotes_the_committed_default_run() -> None:
     row = next(line for line in readme.splitlines() if line.startswith("| `nas-env benchmark --protocol nb201-cifar10"))
     for needle in (f"{r['wall_seconds'] / 60:.0f} min of runs + {r['report_seconds'] / 60:.1f} min of report",
                    f"REA (`evolution`) {ms('evolution')}", f"REINFORCE (`reinforce-table`) {ms('reinforce-table')}",
-                   f"RS (`random`) {ms('random')}", f"LSTM controller {ms('reinforce')} at lr 0.03",
+                   f"RS (`random`) {ms('random')}", f"LSTM controller {ms('reinforce')} at lr {NB201_REINFORCE_LR:g}",
                    f"{ms('reinforce@lr=0.0006')} at the paper's 0.0006"):
         assert needle in row, needle
     assert f"it took {r['wall_seconds'] / 60:.0f} min of runs and {r['report_seconds'] / 60:.1f} min of report" in \
@@ -200,8 +202,9 @@ def test_the_nb201_notes_quote_the_validation_lr_sweep_of_the_lstm_controller() 
     assert len(rows) == 8 and all(float(rows[lr]["diff"][1]) < 0 < float(rows[lr]["diff"][2]) for lr in (0.01, 0.03))
     for doc, needle in (("MEASUREMENTS.md", f"validation-only sweep on seeds 1000-1199 picks {chosen:g}, with 0.01 and "
                                             "0.03 within its error"),
-                        ("docs/04_benchmark_on_nas_bench_201.md", f"validation-only sweep picks {chosen:g}, with 0.03 "
-                                                                  "within its error")):
+                        ("docs/04_benchmark_on_nas_bench_201.md",
+                         f"Adam lr {chosen:g} here: a validation-only sweep picks {chosen:g}, with 0.01 and 0.03 "
+                         "within its error")):
         assert needle in " ".join((REPO / doc).read_text(encoding="utf-8").split()), doc
 
 
