@@ -31,10 +31,12 @@ pytest.importorskip("ray")
 RAY = str(Path(sys.executable).with_name("ray"))
 HOST = "127.0.0.1"
 BUDGET = 12
+NODE_STARTS = 3
 ENV_KWARGS = {"num_layers": 2, "epochs": 1, "filter_sizes": [1, 3], "num_filters": [8, 16],
               "train_kwargs": {"max_train_samples": 400, "count_flops": False, "num_threads": 1}}
 # RAY_AUTH_MODE=disabled: Ray >= 2.5x otherwise asks a joining node for a token
-RAY_ENV = {**os.environ, "RAY_AUTH_MODE": "disabled", "RAY_USAGE_STATS_ENABLED": "0",
+#: PYTHONUNBUFFERED: a node's "Ray runtime started." reaches its log while `ray start --block` runs
+RAY_ENV = {**os.environ, "RAY_AUTH_MODE": "disabled", "RAY_USAGE_STATS_ENABLED": "0", "PYTHONUNBUFFERED": "1",
            "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
 
 
@@ -72,14 +74,37 @@ class Cluster:
         return f"{HOST}:{self.gcs_port}"
 
     def start_node(self, head: bool) -> subprocess.Popen:
+        """Start one node and wait until it is up. Ray gives a new node's raylet 30 s to register with the GCS
+        (``ray/_private/node.py``), which a loaded 2-core machine can miss ("The current node timed out during
+        startup"): that node is then stopped and started again, up to :data:`NODE_STARTS` times."""
         name = "head" if head else "worker"
         ports = (20000, 20499) if head else (20500, 20999)
-        log = open(self.root / f"{name}.log", "w")  # noqa: SIM115  closed by stop()
-        self.logs.append(log)
-        # Ray's default health checks: the head declares the crashed node dead only some seconds after the
-        # driver has lost the actor there, so the replacement actor may first be placed on the dead node
-        return subprocess.Popen(node_command(self.root / name, self.gcs_port, head, ports), env=RAY_ENV,
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        for attempt in range(1, NODE_STARTS + 1):
+            log = open(self.root / f"{name}.log", "w")  # noqa: SIM115  closed by stop()
+            self.logs.append(log)
+            # Ray's default health checks: the head declares the crashed node dead only some seconds after the
+            # driver has lost the actor there, so the replacement actor may first be placed on the dead node
+            proc = subprocess.Popen(node_command(self.root / name, self.gcs_port, head, ports), env=RAY_ENV,
+                                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            setattr(self, name, proc)
+            text = ""
+            deadline = time.monotonic() + 600
+            while proc.poll() is None and time.monotonic() < deadline:
+                text = (self.root / f"{name}.log").read_text(errors="replace")
+                if "Ray runtime started." in text:
+                    return proc
+                time.sleep(0.2)
+            text = (self.root / f"{name}.log").read_text(errors="replace")
+            assert attempt < NODE_STARTS and "timed out during startup" in text, text
+            print(f"ray {name} node: start {attempt} timed out in Ray's 30 s registration wait; starting it again")
+            for pid in self.node_pids(name):  # what the failed start left running
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            proc.wait()
+            shutil.rmtree(self.root / name, ignore_errors=True)
+            if head:
+                self.gcs_port = free_port()
+        raise AssertionError("unreachable")
 
     def node_pids(self, name: str) -> list[int]:
         """Every live process of one node: those started by its ``ray start`` (its session) and the
@@ -157,13 +182,9 @@ def cluster() -> Iterator[Cluster]:
     root = Path(tempfile.mkdtemp(prefix="nasray", dir="/tmp"))  # short: Ray's socket paths must fit 107 bytes
     c = Cluster(root, free_port())
     try:
-        c.head = c.start_node(head=True)
-        deadline = time.monotonic() + 60
-        while not (root / "head" / "ray_current_cluster").exists():
-            assert c.head.poll() is None and time.monotonic() < deadline, (root / "head.log").read_text()
-            time.sleep(0.2)
-        c.worker = c.start_node(head=False)
-        c.node_ids = wait_for_nodes(c.address, 2)
+        c.start_node(head=True)
+        c.start_node(head=False)
+        c.node_ids = wait_for_nodes(c.address, 2, timeout=600)
         assert set(c.node_ids) == {"head", "worker"}, c.node_ids
         yield c
     finally:
