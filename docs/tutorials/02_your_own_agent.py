@@ -237,7 +237,7 @@ for label in results:
 # (Suite task-set version 2, 12 tasks x 2 agents x 20 seeds: 15.5 min on 2 vCPUs of an Intel Xeon shared with
 # other jobs, load average about 8.) `hcs/report.md` adds each task's accuracies, the performance profiles and
 # the probability of improvement per task. The same hill-climber scores 0.44 where the built-in `evolution`
-# scores 0.40 and `reinforce` 0.18 on the README's leaderboard (same tasks and seeds); add
+# scores 0.40 and `reinforce` 0.20 on the README's leaderboard (same tasks and seeds); add
 # `--agents random,evolution,hillclimb:hill-climb` to see them side by side.
 #
 # **Your own protocol** works the same way: a module that calls `nas_env.benchmarks.register_protocol(Protocol(
