@@ -52,7 +52,9 @@ class NASVectorEnv(gym.vector.VectorEnv):
         env_fn: makes one env (e.g. ``lambda: gym.make("nas_env/NB201-v0")``); called ``num_envs`` times.
         num_envs: number of sub-episodes (the controller's m).
         executor: evaluates children; default :class:`InProcessExecutor` of the first env's evaluator.
-            Build it around the *inner* evaluator (not a cache wrapper).
+            Build it around the *inner* evaluator (not a cache wrapper). An executor passed in stays the
+            caller's: :meth:`close` leaves it open (close it yourself, e.g. ``with ProcessExecutor(...)``), so
+            short-lived vector envs can share one pool of workers; the default one is closed with the env.
     """
 
     metadata = {"autoreset_mode": _NEXT_STEP, "render_modes": []}
@@ -71,6 +73,7 @@ class NASVectorEnv(gym.vector.VectorEnv):
         self.cache = first.evaluator if isinstance(first.evaluator, CachedEvaluator) else None
         inner = self.cache.inner if self.cache is not None else first.evaluator
         self.executor = executor or InProcessExecutor(inner)
+        self._owns_executor = executor is None
         self.num_envs = num_envs
         self.single_action_space = first.action_space
         self.single_observation_space = first.observation_space
@@ -185,6 +188,7 @@ class NASVectorEnv(gym.vector.VectorEnv):
         return results
 
     def close_extras(self, **kwargs: Any) -> None:
-        self.executor.close()
+        if self._owns_executor:  # (gymnasium 1.0's VectorEnv.__del__ calls close: a given pool must survive it)
+            self.executor.close()
         for e in self.envs:
             e.close()

@@ -97,3 +97,30 @@ def test_vector_env_with_process_executor_trains_concurrently(num_envs):
         assert term.all()
         assert info["metrics"]["status"].tolist() == ["ok"] * num_envs
         assert vec.evaluations == 2  # no store: each sub-env drew its own training seed
+
+
+def test_a_given_executor_outlives_the_vector_envs_that_use_it():
+    """A search plays each batch through a new NASVectorEnv on its one executor (agents.play.play_batch). Closing
+    that env closed the executor, and gymnasium 1.0's ``VectorEnv.__del__`` closes every env it collects: under
+    gymnasium 1.0 each batch ended by stopping the search's workers (found by .ci/lowest: no workers between two
+    batches; a Ray search hung). The executor passed in is the caller's; only the env's own default one closes."""
+    import gc
+
+    from nas_env.agents.play import play_batch
+
+    env = gym.make("nas_env/NB201-v0")
+    env.reset(seed=0)
+    with ProcessExecutor(env.unwrapped.evaluator, num_workers=2) as pool:
+        first, _ = play_batch(env, [[0, 1, 2, 3, 4, 0], [1, 1, 1, 1, 1, 1]], pool)
+        pids = pool.worker_pids()
+        assert len(pids) == 2
+        vec = NASVectorEnv.from_env(env, 2, executor=pool)
+        vec.close()
+        del vec
+        gc.collect()
+        again, _ = play_batch(env, [[0, 1, 2, 3, 4, 0], [1, 1, 1, 1, 1, 1]], pool)
+        assert pool.worker_pids() == pids  # the same two workers: none stopped, none started
+        assert all(info["metrics"]["status"] == "ok" for _, info in first + again)
+    own = NASVectorEnv.from_env(env, 2)
+    own.close()
+    assert own.closed
