@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from nas_env.benchmarks.protocols import get_protocol
+from nas_env.benchmarks.protocols.nb201 import NB201_REINFORCE_LR
 from nas_env.benchmarks.report.benchmark.data import ReportData
 from nas_env.benchmarks.report.benchmark.protocol_notes import published_comparison
 
@@ -35,5 +36,6 @@ def test_both_spellings_are_compared_and_other_settings_are_not() -> None:
 def test_runs_as_resolves_defaults_and_protocol_settings() -> None:
     p = get_protocol("nb201-cifar10")
     assert p.runs_as("evolution") == p.runs_as("evolution@variant=nb201") != p.runs_as("evolution@variant=real")
-    assert p.runs_as("reinforce") == p.runs_as("reinforce@lr=0.02") != p.runs_as("reinforce@lr=0.0006")
+    tuned = f"reinforce@lr={NB201_REINFORCE_LR:g}"
+    assert p.runs_as("reinforce") == p.runs_as(tuned) != p.runs_as("reinforce@lr=0.0006")
     assert p.runs_as("nope@x=1") == "nope@x=1"

@@ -79,7 +79,9 @@ class Cluster:
         startup"): that node is then stopped and started again, up to :data:`NODE_STARTS` times."""
         name = "head" if head else "worker"
         ports = (20000, 20499) if head else (20500, 20999)
-        for attempt in range(1, NODE_STARTS + 1):
+        attempt = 0
+        while True:
+            attempt += 1
             log = open(self.root / f"{name}.log", "w")  # noqa: SIM115  closed by stop()
             self.logs.append(log)
             # Ray's default health checks: the head declares the crashed node dead only some seconds after the
@@ -104,7 +106,6 @@ class Cluster:
             shutil.rmtree(self.root / name, ignore_errors=True)
             if head:
                 self.gcs_port = free_port()
-        raise AssertionError("unreachable")
 
     def node_pids(self, name: str) -> list[int]:
         """Every live process of one node: those started by its ``ray start`` (its session) and the
