@@ -151,6 +151,7 @@ SLOW = (
     "tests/benchmarks/cli/test_interrupt.py",
     "tests/nas_env/evaluators/test_failure_kinds.py::test_an_allocation_the_machine_refused_is_trained_again",
     "tests/benchmarks/suite/test_suite_cli.py",
+    "tests/project/test_suite_layout.py::test_a_grouped_module_runs_in_one_test_process",
 )
 
 
@@ -198,21 +199,52 @@ MEDIUM = (
 )
 
 
-#: pytest-xdist spreads the suite over two processes (``-n 2 --dist loadgroup``, pyproject.toml) by group: each
-#: test module is one group, run in its order in one process (modules share fixtures, and some tests build on the
-#: state an earlier test of their module left), and the modules that start local Ray clusters form one group
-#: (two clusters at once on 2 cores starve each other, and the Ray-fault tests look for Ray processes left behind)
-SERIAL_GROUPS = {"ray": ("tests/nas_env/executors/test_ray_", "tests/nas_env/executors/test_executors.py")}
+#: pytest-xdist spreads the suite over two processes (``-n 2 --dist loadgroup``, pyproject.toml) test by test, except
+#: these modules, each run whole in one process in its order: they build module-scoped fixtures (a search, a benchmark
+#: and its report, a local Ray cluster, a table) that would otherwise be built once in each process, and again each
+#: time a process came back to the module. ``tests/project/test_suite_layout.py`` checks the list against the sources.
+GROUPED_MODULES = (
+    "tests/benchmarks/cli/test_interrupt.py", "tests/benchmarks/export/test_optuna_export.py",
+    "tests/benchmarks/protocols/test_protocols.py", "tests/benchmarks/protocols/test_retrained_protocols.py",
+    "tests/benchmarks/report/test_answers.py", "tests/benchmarks/report/test_benchmark_report.py",
+    "tests/benchmarks/report/test_compute.py", "tests/benchmarks/report/test_html_report.py",
+    "tests/benchmarks/report/test_reward_units.py", "tests/benchmarks/report/test_run_report.py",
+    "tests/benchmarks/report/test_topk_end.py", "tests/benchmarks/run/test_fault_injection_machine.py",
+    "tests/benchmarks/suite/test_suite_cli.py", "tests/nas_env/executors/test_executors.py",
+    "tests/nas_env/training/test_datasets.py",
+)
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads the groups
+def xdist_group(nodeid: str) -> str:
+    """The unit of work a test belongs to: its module's path for :data:`GROUPED_MODULES`, else the test itself."""
+    module = nodeid.split("::")[0]
+    return module if module in GROUPED_MODULES else nodeid
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own scheduler for --dist loadgroup
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadgroup`` by :func:`xdist_group`, computed from the node id here. (pytest-xdist's own loadgroup
+    reads a group from a suffix its workers append to each node id; under pytest 9.2 the suffix no longer takes,
+    and the groups were silently ignored: pytest-xdist issue 1386.) Other ``--dist`` modes are pytest-xdist's."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByGroup(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_group(nodeid)
+
+    return ByGroup(config, log)
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Marks every test ``slow``, ``quick`` or neither, puts it in its xdist group, and orders the groups longest
-    first (by their counts of slow, then of medium, then of all tests; a group's tests keep their order): the
-    two test processes take groups from the front of the queue (``--no-loadscope-reorder``, pyproject.toml), so a
-    long group taken last no longer leaves one process working alone at the end."""
+    """Marks every test ``slow``, ``quick`` or neither and orders the modules longest first (by their counts of slow,
+    then of medium, then of all tests; a module's tests keep their order). The two test processes take work from the
+    front of the queue (``--no-loadscope-reorder``, pyproject.toml), test by test within a module but for
+    :data:`GROUPED_MODULES`: both processes work on the same long module at first, and a long module taken last no
+    longer leaves one process working alone at the end."""
     groups: dict[str, list[int]] = {}
-    group_of: dict[str, str] = {}
     for item in items:
         slow = item.nodeid.startswith(SLOW)
         medium = not slow and item.nodeid.startswith(MEDIUM)
@@ -220,14 +252,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.slow)
         elif not medium:
             item.add_marker(pytest.mark.quick)
-        group = next((g for g, prefixes in SERIAL_GROUPS.items() if item.nodeid.startswith(prefixes)),
-                     item.nodeid.split("::")[0])
-        item.add_marker(pytest.mark.xdist_group(group))
-        group_of[item.nodeid] = group
-        counts = groups.setdefault(group, [0, 0, 0])
+        counts = groups.setdefault(item.nodeid.split("::")[0], [0, 0, 0])
         counts[0], counts[1], counts[2] = counts[0] - slow, counts[1] - medium, counts[2] - 1
     rank = {group: (counts, i) for i, (group, counts) in enumerate(groups.items())}
-    items.sort(key=lambda item: rank[group_of[item.nodeid]])
+    items.sort(key=lambda item: rank[item.nodeid.split("::")[0]])
 
 
 def pytest_configure(config: pytest.Config) -> None:
