@@ -134,6 +134,8 @@ class _SB3Agent(Agent):
 
     def search(self, env: gym.Env, tracker: SearchTracker, rng: np.random.Generator) -> None:
         algo, BaseCallback = _import_sb3(self.maskable)
+        from stable_baselines3.common.logger import Logger
+
         c = self.config
         space = env.unwrapped.space  # type: ignore[attr-defined]
         n_steps = c.episodes_per_rollout * space.max_length
@@ -170,6 +172,7 @@ class _SB3Agent(Agent):
                 device="cpu",
                 verbose=0,
             )
+            self.model.set_logger(Logger(folder=None, output_formats=[]))  # SB3's own makes an empty dir in /tmp
             reset = self._pending_model is None
             if self._pending_model is not None:
                 self._load_model(self._pending_model)

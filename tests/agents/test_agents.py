@@ -252,3 +252,14 @@ def test_bad_agent_inputs():
         make_agent("reinforce", reward_transform="square")
     with pytest.raises(ValueError, match="budget"):
         Budget(evaluations=0)
+
+
+@pytest.mark.parametrize("name", ["ppo", "maskable-ppo"])
+def test_sb3_agents_leave_no_log_directory_behind(name, tmp_path, monkeypatch):
+    """Stable-Baselines3 makes a log directory ``SB3-<date>`` in the temp folder whenever it sets up its own logger,
+    even one that writes nothing: an agent that never logs must not leave one per search."""
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    make_agent(name, **fast_kwargs(name)).run(gym.make("nas_env/NB201-v0"), Budget(evaluations=4), seed=0)
+    assert [p.name for p in tmp_path.glob("SB3-*")] == []
