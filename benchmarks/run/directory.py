@@ -17,7 +17,7 @@ A run directory (``nas-env search --out DIR``; written by :func:`nas_env.benchma
 ``tensorboard/``    TensorBoard logs, when asked for
 ``retrain.json``    the finalists re-trained stand-alone (``--retrain-top K``, :mod:`nas_env.benchmarks.run.retrain`)
 ``report.md``, ``report.html``, ``figures/``  ``nas-env report DIR``'s output: never blocks resuming or extending
-``.lock``           the pid of the process searching the directory, while it searches
+``.lock``           the pid of the process searching the directory, while it searches (``NAME.tmp``: a write)
 ==================  =====================================================================
 
 A benchmark directory (``nas-env benchmark --out DIR``; written by
@@ -27,8 +27,7 @@ A benchmark directory (``nas-env benchmark --out DIR``; written by
     DIR/runs/<agent>/seed<k>/       one run directory, as above; <agent> is agent_dir(spec): the spec's
                                     canonical form, or its name and a hash when that is not a plain name
 
-Both are read back by :mod:`nas_env.benchmarks.run.record` (``load_run``, ``load_runs``), so a benchmark and
-``nas-env search`` agree on every file.
+Both are read back by :mod:`nas_env.benchmarks.run.record`, so a benchmark and ``nas-env search`` agree on every file.
 """
 
 from __future__ import annotations
@@ -158,15 +157,16 @@ def check_creatable(path: Path, option: str) -> None:
 
 
 def _entries(out: Path) -> list[str] | None:
-    """The names in ``--out`` (sorted), ``None`` when it is missing but can be created; :class:`RunDirError`
-    when it is a file or unreadable."""
+    """The names in ``--out`` (sorted; not a ``NAME.tmp`` of a file we write: a write a kill cut short), ``None``
+    when it is missing but can be created; :class:`RunDirError` when it is a file or unreadable."""
     if out.exists() and not out.is_dir():
         raise RunDirError(f"--out {out} exists and is not a directory")
     if not out.exists():
         check_creatable(out, "--out")
         return None
     try:
-        return sorted(p.name for p in out.iterdir())
+        return sorted(n for n in (p.name for p in out.iterdir()) if n[:-4] not in (*RUN_FILES, BENCHMARK_JSON)
+                      or not n.endswith(".tmp"))
     except OSError as exc:
         raise RunDirError(f"--out {out} is not readable: {exc}") from exc
 

@@ -177,6 +177,29 @@ def test_a_run_that_failed_before_its_first_evaluation_does_not_block_the_correc
     assert search(out, 3, agent="random") == 2  # one evaluation recorded: it is a run, never replaced
 
 
+def test_a_run_killed_while_writing_its_first_file_does_not_block_the_rerun(tmp_path, capsys):
+    """Every run file is written to NAME.tmp, then renamed: a run killed in between (a benchmark's worker stopped by
+    Ctrl-C as its job began) leaves only run.json.tmp, which is no run and nothing else's: the rerun starts it."""
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "run.json.tmp").write_text('{"format": ')  # cut off mid-write
+    (out / ".lock").write_text("")
+    assert search(out, 3) == 0, capsys.readouterr().err
+    assert json.loads((out / "run.json").read_text())["agent"] == "random"
+    assert not (out / "run.json.tmp").exists()
+    empty = tmp_path / "e"  # a .tmp file a run does not write is someone else's
+    empty.mkdir()
+    (empty / "notes.tmp").write_text("")
+    assert search(empty, 3) == 2
+    assert "is not empty and is not a nas-env run (no run.json; found ['notes.tmp'])" in capsys.readouterr().err
+    bench = tmp_path / "b"  # the same for a benchmark killed while writing its benchmark.json
+    bench.mkdir()
+    (bench / "benchmark.json.tmp").write_text("{")
+    assert main(["benchmark", "--protocol", "fixed:nas_env/NB201-v0", "--agents", "random", "--seeds", "1",
+                 "--budget", "3", "--workers", "0", "--no-report", "--out", str(bench)]) == 0, capsys.readouterr().err
+    assert (bench / "benchmark.json").exists() and not (bench / "benchmark.json.tmp").exists()
+
+
 def test_report_on_a_non_utf8_path(tmp_path, capsys):
     out = Path(os.fsdecode(bytes(tmp_path) + b"/run-\xff"))
     assert search(out, 10) == 0 and main(["report", str(out)]) == 0, capsys.readouterr().err
