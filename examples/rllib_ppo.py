@@ -67,11 +67,15 @@ class ArchitectureMetrics(RLlibCallback):
 
 
 def build_config(seed: int, num_env_runners: int, batch_size: int) -> PPOConfig:
-    """PPO on the new API stack (the default): masking RLModule, env runner actors, one local learner."""
+    """PPO on the new API stack (the default): masking RLModule, env runner actors, one local learner.
+
+    ``sample_timeout_s=None``: each iteration waits for its env runners' samples however long they take (RLlib's
+    default, 60 s, drops a late batch: on a loaded machine an iteration then trained on nothing)."""
     return (
         PPOConfig()
         .environment(ENV_NAME)
-        .env_runners(num_env_runners=num_env_runners, num_envs_per_env_runner=1, num_cpus_per_env_runner=1)
+        .env_runners(num_env_runners=num_env_runners, num_envs_per_env_runner=1, num_cpus_per_env_runner=1,
+                     sample_timeout_s=None)
         .learners(num_learners=0)
         .rl_module(rl_module_spec=RLModuleSpec(module_class=ActionMaskingTorchRLModule,
                                                model_config={"fcnet_hiddens": [64], "head_fcnet_hiddens": [64]}))

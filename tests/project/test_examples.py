@@ -251,6 +251,13 @@ def test_rllib_ppo_trains_with_masks_on_env_runners() -> None:
     assert_prints_learning(printed, out, out["returns"], unit="iterations")
 
 
+def test_rllib_ppo_waits_for_slow_env_runners_instead_of_dropping_their_batch() -> None:
+    """With RLlib's 60 s sample timeout, a loaded machine (two suites and two busy loops on 2 cores) got an iteration
+    with no samples: 600 env steps after 2 iterations instead of 1,200. The example waits for every batch."""
+    pytest.importorskip("ray.rllib")
+    assert load_example("rllib_ppo").build_config(seed=0, num_env_runners=1, batch_size=600).sample_timeout_s is None
+
+
 # ---------------------------------------------------------------- torchrl_ppo.py
 def test_torchrl_ppo_learns_with_a_masked_categorical() -> None:
     """200 architectures (5 PPO batches) through TorchRL's GymWrapper: no masked action, the reward rises."""
