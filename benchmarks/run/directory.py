@@ -17,7 +17,7 @@ A run directory (``nas-env search --out DIR``; written by :func:`nas_env.benchma
 ``tensorboard/``    TensorBoard logs, when asked for
 ``retrain.json``    the finalists re-trained stand-alone (``--retrain-top K``, :mod:`nas_env.benchmarks.run.retrain`)
 ``report.md``, ``report.html``, ``figures/``  ``nas-env report DIR``'s output: never blocks resuming or extending
-``.lock``           the pid of the process searching the directory, while it searches (``NAME.tmp``: a write)
+``.lock``           the pid of the process searching the directory, while it searches (``NAME.tmp``: NAME mid-write)
 ==================  =====================================================================
 
 A benchmark directory (``nas-env benchmark --out DIR``; written by
@@ -165,8 +165,8 @@ def _entries(out: Path) -> list[str] | None:
         check_creatable(out, "--out")
         return None
     try:
-        return sorted(n for n in (p.name for p in out.iterdir()) if n[:-4] not in (*RUN_FILES, BENCHMARK_JSON)
-                      or not n.endswith(".tmp"))
+        names = [p.name for p in out.iterdir()]
+        return sorted(n for n in names if not (n.endswith(".tmp") and n[:-4] in (*RUN_FILES, BENCHMARK_JSON)))
     except OSError as exc:
         raise RunDirError(f"--out {out} is not readable: {exc}") from exc
 
