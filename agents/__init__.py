@@ -13,7 +13,12 @@
                               reinforce_table (NAS-Bench-201's REINFORCE), ppo (stable-baselines3, lazily),
                               tpe and nsga2 (Optuna through ask/tell, lazily; optuna_agent: the loop)
 ============================  ===========================================================
+
+The torch-based agents (``Reinforce``, ``ReinforceTable``, ``PPOAgent``, ``MaskablePPOAgent`` and their
+Configs) are imported on first access, so ``import nas_env.agents`` and a search with ``random``,
+``grid`` or ``evolution`` never import torch.
 """
+
 
 from nas_env.agents.base import Agent
 from nas_env.agents.budget import Budget, BudgetExhausted
@@ -22,13 +27,11 @@ from nas_env.agents.grid import GridSearch, GridSearchConfig
 from nas_env.agents.history import Evaluation, SearchResult, best_evaluation, read_history
 from nas_env.agents.nsga2 import NSGA2Agent, NSGA2Config
 from nas_env.agents.play import play_batch, play_tokens
-from nas_env.agents.ppo import MaskablePPOAgent, PPOAgent, PPOConfig
 from nas_env.agents.random_search import RandomSearch, RandomSearchConfig
 from nas_env.agents.registry import AGENTS, agent_class, agent_names, make_agent, register_agent
-from nas_env.agents.reinforce import Reinforce, ReinforceConfig
-from nas_env.agents.reinforce_table import ReinforceTable, ReinforceTableConfig
 from nas_env.agents.tpe import TPEAgent, TPEConfig
 from nas_env.agents.tracker import SearchTracker
+from nas_env.lazy_exports import lazy_exports
 
 __all__ = [
     "AGENTS",
@@ -64,3 +67,10 @@ __all__ = [
     "read_history",
     "register_agent",
 ]
+
+#: names of ``__all__`` whose modules import torch: imported on first access
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "MaskablePPOAgent": "nas_env.agents.ppo", "PPOAgent": "nas_env.agents.ppo", "PPOConfig": "nas_env.agents.ppo",
+    "Reinforce": "nas_env.agents.reinforce", "ReinforceConfig": "nas_env.agents.reinforce",
+    "ReinforceTable": "nas_env.agents.reinforce_table", "ReinforceTableConfig": "nas_env.agents.reinforce_table",
+})

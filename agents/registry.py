@@ -1,9 +1,10 @@
 """Finding agents by name: the one registration mechanism.
 
 An agent class registers itself with the :func:`register_agent` decorator when its
-module is imported. The built-in agents' modules are listed in :data:`BUILTIN_MODULES`
-and imported on first use of the registry (:func:`make_agent`, :func:`agent_class`,
-:func:`agent_names`), so nothing else has to import them for their side effect.
+module is imported. The built-in agents' names and modules are listed in :data:`BUILTIN_AGENTS`;
+a built-in module is imported when its name is first used (:func:`make_agent`, :func:`agent_class`),
+so nothing else has to import it for its side effect, and a process that runs ``random`` never imports
+torch. :func:`agent_names` lists the built-in names without importing their modules.
 A user agent is registered by importing the module that defines it.
 
 An **agent spec** names a registered agent with settings: ``reinforce@lr=0`` is ``reinforce`` with
@@ -33,21 +34,26 @@ if TYPE_CHECKING:
     from nas_env.agents.base import Agent
 
 __all__ = [
-    "AGENTS", "BUILTIN_MODULES", "SPEC_SEPARATOR", "agent_class", "agent_module", "agent_names",
+    "AGENTS", "BUILTIN_AGENTS", "BUILTIN_MODULES", "SPEC_SEPARATOR", "agent_class", "agent_module", "agent_names",
     "canonical_agent_spec", "check_agent_spec", "check_agent_specs", "make_agent", "parse_agent_spec",
     "register_agent",
 ]
 
-#: name -> agent class, filled by :func:`register_agent`
+#: name -> agent class, filled by :func:`register_agent` as agent modules are imported (a built-in one when its name is
+#: first used); :func:`agent_names` lists every name
 AGENTS: dict[str, type[Agent]] = {}
 #: separates an agent's name from its settings in an agent spec (``reinforce@lr=0``)
 SPEC_SEPARATOR = "@"
+#: built-in agent name -> the module whose import registers it (imported when the name is first used)
+BUILTIN_AGENTS: dict[str, str] = {
+    "random": "nas_env.agents.random_search", "grid": "nas_env.agents.grid",
+    "evolution": "nas_env.agents.evolution", "reinforce": "nas_env.agents.reinforce",
+    "reinforce-table": "nas_env.agents.reinforce_table",
+    "ppo": "nas_env.agents.ppo", "maskable-ppo": "nas_env.agents.ppo",
+    "tpe": "nas_env.agents.tpe", "nsga2": "nas_env.agents.nsga2",
+}
 #: modules whose import registers the built-in agents
-BUILTIN_MODULES = (
-    "nas_env.agents.random_search", "nas_env.agents.grid", "nas_env.agents.evolution", "nas_env.agents.reinforce",
-    "nas_env.agents.reinforce_table",
-    "nas_env.agents.ppo", "nas_env.agents.tpe", "nas_env.agents.nsga2",
-)
+BUILTIN_MODULES = tuple(dict.fromkeys(BUILTIN_AGENTS.values()))
 
 
 def register_agent(name: str) -> Callable[[type[Agent]], type[Agent]]:
@@ -63,15 +69,15 @@ def register_agent(name: str) -> Callable[[type[Agent]], type[Agent]]:
     return deco
 
 
-def _load_builtins() -> None:
-    for module in BUILTIN_MODULES:
-        importlib.import_module(module)
+def _load_builtin(name: str) -> None:
+    """Import the module that registers the built-in agent ``name`` (nothing for any other name)."""
+    if name in BUILTIN_AGENTS and name not in AGENTS:
+        importlib.import_module(BUILTIN_AGENTS[name])
 
 
 def agent_names() -> list[str]:
-    """The registered agent names, sorted."""
-    _load_builtins()
-    return sorted(AGENTS)
+    """The agent names: the built-in ones and those registered so far, sorted (imports no agent module)."""
+    return sorted(set(BUILTIN_AGENTS) | set(AGENTS))
 
 
 def parse_agent_spec(spec: str) -> tuple[str, dict[str, Any]]:
@@ -124,13 +130,13 @@ def agent_module(spec: str) -> str:
 def agent_class(name: str) -> type[Agent]:
     """The agent class of an agent spec: a registered name, or ``MODULE:NAME`` / ``MODULE:CLASS`` (the module is
     imported, see the module docstring); ``ValueError`` in one line naming what is valid."""
-    _load_builtins()
     base = parse_agent_spec(name)[0]
     module, target = split_module(base, "agent spec", "myagent:hill-climb")
     if module:
         return _module_agent(module, target, base)
+    _load_builtin(base)
     if base not in AGENTS:
-        raise ValueError(f"unknown agent {base!r}; valid: {sorted(AGENTS)} (with settings: {SPEC_FORMS})")
+        raise ValueError(f"unknown agent {base!r}; valid: {agent_names()} (with settings: {SPEC_FORMS})")
     return AGENTS[base]
 
 
@@ -150,6 +156,7 @@ def _module_agent(module: str, target: str, base: str) -> type[Agent]:
                              "implements search()")
         raise ValueError(f"agent {base!r}: {module}.{target} is a class but not an Agent subclass "
                          f"(nas_env.agents.Agent); valid: an Agent subclass or a name registered with register_agent")
+    _load_builtin(target)
     if target in AGENTS:
         return AGENTS[target]
     if found is not None:
@@ -157,18 +164,18 @@ def _module_agent(module: str, target: str, base: str) -> type[Agent]:
                          "(nas_env.agents.Agent) or a name registered with register_agent")
     classes = sorted(k for k, v in vars(mod).items() if isinstance(v, type) and issubclass(v, Agent) and v is not Agent)
     raise ValueError(f"agent {base!r}: module {module!r} has no Agent class {target!r} and no agent is registered as "
-                     f"{target!r}; Agent classes in {module}: {classes}; registered names: {sorted(AGENTS)}")
+                     f"{target!r}; Agent classes in {module}: {classes}; registered names: {agent_names()}")
 
 
 def check_agent_specs(specs: Sequence[str]) -> None:
     """``ValueError`` in one line unless every spec resolves (:func:`agent_class`) with only settings of its Config:
     the one check of a list of ``--agents`` (benchmark, suite) before any run starts. Unknown registered names are
     named together."""
-    _load_builtins()
+    known = agent_names()
     unknown = [s for s in specs if not split_module(parse_agent_spec(s)[0], "agent spec", "myagent:hill-climb")[0]
-               and parse_agent_spec(s)[0] not in AGENTS]
+               and parse_agent_spec(s)[0] not in known]
     if unknown:
-        raise ValueError(f"unknown agent(s) {unknown}; valid: {sorted(AGENTS)} (with settings: {SPEC_FORMS})")
+        raise ValueError(f"unknown agent(s) {unknown}; valid: {known} (with settings: {SPEC_FORMS})")
     for spec in specs:
         check_agent_spec(spec)
 

@@ -17,6 +17,7 @@ and package versions; resuming with a different protocol is refused.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -141,10 +142,9 @@ def _init_worker(parent_pid: int | None = None) -> None:
     if parent_pid is not None:
         die_with_parent(parent_pid, kernel_signal=False)  # the pool may start workers from its own thread
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ[var] = "1"
-    import torch
-
-    torch.set_num_threads(1)
+        os.environ[var] = "1"  # torch, imported later by a run that needs it, starts with one thread
+    if "torch" in sys.modules:  # a table-only run never imports torch (a second or more per worker)
+        sys.modules["torch"].set_num_threads(1)
 
 
 def worker_pool(workers: int) -> ProcessPoolExecutor:

@@ -1,8 +1,11 @@
-"""Child training: in-memory datasets and a deterministic, low-overhead trainer."""
+"""Child training: in-memory datasets and a deterministic, low-overhead trainer.
 
+The torch-based names (datasets, trainer) are imported on first access, so a module that only reads dataset files
+(``nas_env.training.dataset_files``) imports no torch.
+"""
+
+from nas_env.lazy_exports import lazy_exports
 from nas_env.training.dataset_files import DatasetError, read_idx
-from nas_env.training.datasets import DATASETS, Dataset, load_dataset
-from nas_env.training.trainer import TrainResult, accuracy, resolve_device, train_model
 
 __all__ = [
     "DATASETS",
@@ -15,3 +18,10 @@ __all__ = [
     "resolve_device",
     "train_model",
 ]
+
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "DATASETS": "nas_env.training.datasets", "Dataset": "nas_env.training.datasets",
+    "load_dataset": "nas_env.training.datasets", "TrainResult": "nas_env.training.trainer",
+    "accuracy": "nas_env.training.trainer", "resolve_device": "nas_env.training.trainer",
+    "train_model": "nas_env.training.trainer",
+})

@@ -1,5 +1,6 @@
 """Where each image dataset's raw arrays come from: scikit-learn's digits, Fashion-MNIST's IDX files and
-CIFAR-10's python-pickle batches (see :mod:`nas_env.training.datasets` for the table of datasets).
+CIFAR-10's python-pickle batches, and the table of datasets (:data:`DATASETS`, :data:`TEST_SIZES`; torch-free, so
+a report that names a dataset imports no torch).
 
 Each loader returns the raw training and test arrays (:data:`RawData`, images ``(N, C, H, W)``);
 :func:`nas_env.training.datasets.load_dataset` splits and normalises them. A file that is missing,
@@ -15,12 +16,14 @@ import pickle
 import tarfile
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["DatasetError", "FASHION_MNIST_FIX", "RawData", "read_cifar10", "read_digits", "read_fashion_mnist",
-           "find_fashion_mnist", "read_fashion_mnist_14", "read_idx"]
+__all__ = ["DATASETS", "DatasetError", "FASHION_MNIST_FIX", "RawData", "TEST_SIZES", "check_dataset_name",
+           "find_fashion_mnist", "read_cifar10", "read_digits", "read_fashion_mnist", "read_fashion_mnist_14",
+           "read_idx"]
 
 CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 FASHION_MNIST_SYSTEM_DIR = "/usr/share/datasets/fashion-mnist"
@@ -237,3 +240,23 @@ def read_cifar10(root: str | None, download: bool) -> RawData:
     return train_x, train_y, test_x.astype(np.float32), test_y, 10
 
 
+# ---------------------------------------------------------------------------------------- registry
+#: name -> (raw loader, default validation fraction)
+DATASETS: dict[str, tuple[Callable[[str | None, bool], RawData], float]] = {
+    "digits": (read_digits, 0.2),
+    "fashion_mnist": (read_fashion_mnist, 0.1),
+    "fashion_mnist_14": (read_fashion_mnist_14, 0.1),
+    "cifar10": (read_cifar10, 0.1),
+}
+
+
+#: images in each dataset's test split (what one test accuracy is measured on; tested against the loaded data)
+TEST_SIZES: dict[str, int] = {"digits": 359, "fashion_mnist": 10_000, "fashion_mnist_14": 10_000, "cifar10": 10_000}
+
+
+def check_dataset_name(name: str) -> str:
+    """Return the canonical name (``fashion-mnist`` -> ``fashion_mnist``) or raise naming the valid ones."""
+    key = str(name).lower().replace("-", "_")
+    if key not in DATASETS:
+        raise ValueError(f"unknown dataset {name!r}; valid: {sorted(DATASETS)}")
+    return key

@@ -28,19 +28,12 @@ of the training split. Labels are ``int64``.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
 
-from nas_env.training.dataset_files import (
-    RawData,
-    read_cifar10,
-    read_digits,
-    read_fashion_mnist,
-    read_fashion_mnist_14,
-)
+from nas_env.training.dataset_files import DATASETS, TEST_SIZES, check_dataset_name
 from nas_env.validation import check_real
 
 __all__ = ["DATASETS", "TEST_SIZES", "Dataset", "check_dataset_name", "load_dataset"]
@@ -103,28 +96,6 @@ class Dataset:
             f"Dataset({self.name!r}, {c}x{h}x{w}, classes={self.num_classes}, train={len(self.train_y)}, "
             f"val={len(self.val_y)}, test={len(self.test_y)})"
         )
-
-
-# ---------------------------------------------------------------------------------------- registry
-#: name -> (raw loader, default validation fraction)
-DATASETS: dict[str, tuple[Callable[[str | None, bool], RawData], float]] = {
-    "digits": (read_digits, 0.2),
-    "fashion_mnist": (read_fashion_mnist, 0.1),
-    "fashion_mnist_14": (read_fashion_mnist_14, 0.1),
-    "cifar10": (read_cifar10, 0.1),
-}
-
-
-#: images in each dataset's test split (what one test accuracy is measured on; tested against the loaded data)
-TEST_SIZES: dict[str, int] = {"digits": 359, "fashion_mnist": 10_000, "fashion_mnist_14": 10_000, "cifar10": 10_000}
-
-
-def check_dataset_name(name: str) -> str:
-    """Return the canonical name (``fashion-mnist`` -> ``fashion_mnist``) or raise naming the valid ones."""
-    key = str(name).lower().replace("-", "_")
-    if key not in DATASETS:
-        raise ValueError(f"unknown dataset {name!r}; valid: {sorted(DATASETS)}")
-    return key
 
 
 def load_dataset(

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from nas_env.agents.registry import parse_agent_spec
 from nas_env.benchmarks.report.benchmark.data import ReportData
 from nas_env.benchmarks.report.stats import welch_test
 
@@ -24,8 +25,12 @@ def published_comparison(d: ReportData) -> list[dict[str, Any]]:
     for pub in d.protocol.published:
         if pub.agent is None:
             continue
+        base = parse_agent_spec(pub.agent)[0]
+        rows = [a for a in d.finals if parse_agent_spec(a)[0] == base]  # only its agent can run it
+        if not rows:
+            continue  # (and its agent's module, e.g. torch, is not imported for nothing)
         runs = d.protocol.runs_as(pub.agent)
-        for agent in [a for a in d.finals if d.protocol.runs_as(a) == runs]:
+        for agent in [a for a in rows if d.protocol.runs_as(a) == runs]:
             row = _compare(d, pub, agent)
             if row is not None:
                 out.append(row)

@@ -27,7 +27,7 @@ from nas_env.benchmarks.report.benchmark.units import RewardUnits
 from nas_env.benchmarks.report.binomial import wilson_interval
 from nas_env.benchmarks.report.intervals import MIN_SEEDS_FOR_VERDICT, difference_of_means
 from nas_env.benchmarks.run.retrain import read_retrain, retrained_pick
-from nas_env.training.datasets import TEST_SIZES, check_dataset_name
+from nas_env.training.dataset_files import TEST_SIZES, check_dataset_name
 
 __all__ = ["compute_retrained", "retrained_markdown"]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from nas_env.agents import AGENTS, Budget
+from nas_env.agents import Budget, agent_names
 from nas_env.agents.history import read_history as load_history
 from nas_env.benchmarks.cli import main
 from nas_env.benchmarks.run.directory import RunDirError
@@ -28,7 +28,7 @@ def search(out: Path, agent: str = "random", budget: int = 12, seed: int = 0, *e
     return main(args + list(extra))
 
 
-@pytest.mark.parametrize("agent", sorted(AGENTS))
+@pytest.mark.parametrize("agent", agent_names())
 def test_search_writes_history_and_summary(tmp_path, agent, capsys):
     out = tmp_path / agent
     assert search(out, agent, 14) == 0

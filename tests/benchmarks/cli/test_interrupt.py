@@ -82,8 +82,12 @@ def interrupted_at(point: str, *args: str) -> tuple[int, str, str]:
 
 
 @pytest.mark.parametrize("point", ["import:gymnasium", "import:torch"])
-def test_ctrl_c_while_the_command_imports_is_one_line(run_dir, point):
-    code, out, err = interrupted_at(point, "report", str(run_dir))
+def test_ctrl_c_while_the_command_imports_is_one_line(run_dir, tmp_path, point):
+    # a report imports no torch; a search with a torch agent does (its first seconds)
+    args = (["report", str(run_dir)] if point == "import:gymnasium" else
+            ["search", "--env", "nas_env/NB201-v0", "--agent", "reinforce", "--budget", "3",
+             "--out", str(tmp_path / "r")])
+    code, out, err = interrupted_at(point, *args)
     assert out == f"paused at {point}\n"
     assert (code, err) == (130, LINE)
 
