@@ -152,6 +152,7 @@ SLOW = (
     "tests/nas_env/evaluators/test_failure_kinds.py::test_an_allocation_the_machine_refused_is_trained_again",
     "tests/benchmarks/suite/test_suite_cli.py",
     "tests/project/test_suite_layout.py::test_a_grouped_module_runs_in_one_test_process",
+    "tests/benchmarks/cli/test_command_imports.py::test_a_",
 )
 
 
@@ -196,6 +197,7 @@ MEDIUM = (
     "tests/nas_env/training/test_datasets.py::test_digits_read_without_importing_sklearn_are_load_digits",
     "tests/project/test_packaging.py::test_every_imported_package_is_declared_or_belongs_to_an_extra",
     "tests/project/test_readme.py::test_readme_python_m_modules_exist",
+    "tests/benchmarks/cli/test_command_imports.py::test_the_built_in_agents_are_listed_without_importing_them",
 )
 
 

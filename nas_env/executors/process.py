@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import sys
 import threading
 import time
 from collections import deque
@@ -38,13 +39,15 @@ def _worker_main(conn: Connection, evaluator: Evaluator, num_threads: int | None
     if parent_pid is not None:
         die_with_parent(parent_pid, kernel_signal)
     if num_threads is not None:
-        try:
-            import torch
-
-            torch.set_num_threads(num_threads)
-            torch.set_num_interop_threads(1)
-        except (ImportError, RuntimeError):
-            pass
+        for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+            os.environ[var] = str(num_threads)  # for torch imported later, by an evaluator that needs it
+        torch = sys.modules.get("torch")  # a training evaluator's module has imported it; a table's has not
+        if torch is not None:
+            try:
+                torch.set_num_threads(num_threads)
+                torch.set_num_interop_threads(1)
+            except RuntimeError:
+                pass
     try:
         conn.send(("ready", os.getpid()))
         while True:

@@ -56,6 +56,22 @@ def test_a_table_benchmark_its_workers_and_its_report_import_no_torch(tmp_path: 
     assert len(list((out / "runs").glob("*/seed*/history.jsonl"))) == 4
 
 
+def torch_threads_in_this_process() -> tuple[bool, int]:
+    """(whether torch was loaded before this call, torch's intra-op threads): run in a benchmark worker."""
+    loaded = "torch" in sys.modules
+    import torch
+
+    return loaded, torch.get_num_threads()
+
+
+def test_a_benchmark_worker_that_imports_torch_later_runs_it_on_one_thread() -> None:
+    # the pool's workers no longer import torch to set its threads; the environment they set does it
+    from nas_env.benchmarks.harness.runner import worker_pool
+
+    with worker_pool(1) as pool:
+        assert pool.submit(torch_threads_in_this_process).result(timeout=300) == (False, 1)
+
+
 def test_a_torch_agent_imports_torch_when_named(tmp_path: Path) -> None:
     assert imports_of("search", "--env", "nas_env/NB201-v0", "--agent", "reinforce-table", "--budget", "5",
                       "--out", str(tmp_path / "run"), "--no-progress", cwd=tmp_path) == ["torch"]
