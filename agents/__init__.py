@@ -19,7 +19,6 @@ Configs) are imported on first access, so ``import nas_env.agents`` and a search
 ``grid`` or ``evolution`` never import torch.
 """
 
-
 from nas_env.agents.base import Agent
 from nas_env.agents.budget import Budget, BudgetExhausted
 from nas_env.agents.evolution import EvolutionConfig, RegularizedEvolution  # noqa: E402, I001  (built-ins last)

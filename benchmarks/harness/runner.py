@@ -17,7 +17,6 @@ and package versions; resuming with a different protocol is refused.
 from __future__ import annotations
 
 import os
-import sys
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -137,14 +136,12 @@ def _init_worker(parent_pid: int | None = None) -> None:
     """One thread per worker process: the workers are the parallelism. A worker exits with its parent
     and leaves Ctrl-C to it (:mod:`nas_env.executors.lifeline`)."""
     from nas_env.executors.lifeline import die_with_parent, ignore_sigint
+    from nas_env.executors.threads import limit_worker_threads
 
     ignore_sigint()
     if parent_pid is not None:
         die_with_parent(parent_pid, kernel_signal=False)  # the pool may start workers from its own thread
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ[var] = "1"  # torch, imported later by a run that needs it, starts with one thread
-    if "torch" in sys.modules:  # a table-only run never imports torch (a second or more per worker)
-        sys.modules["torch"].set_num_threads(1)
+    limit_worker_threads(1)  # a table-only run never imports torch
 
 
 def worker_pool(workers: int) -> ProcessPoolExecutor:

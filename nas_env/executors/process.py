@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
-import sys
 import threading
 import time
 from collections import deque
@@ -16,6 +15,7 @@ from typing import Any
 from nas_env.evaluators.base import Evaluator, failure_metrics
 from nas_env.executors.base import Executor, ExecutorError, Request, safe_evaluate
 from nas_env.executors.lifeline import die_with_parent, ignore_sigint, sigint_ignored
+from nas_env.executors.threads import limit_worker_threads
 from nas_env.validation import check_int, check_real
 
 __all__ = ["START_ATTEMPTS", "ProcessExecutor"]
@@ -39,15 +39,7 @@ def _worker_main(conn: Connection, evaluator: Evaluator, num_threads: int | None
     if parent_pid is not None:
         die_with_parent(parent_pid, kernel_signal)
     if num_threads is not None:
-        for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-            os.environ[var] = str(num_threads)  # for torch imported later, by an evaluator that needs it
-        torch = sys.modules.get("torch")  # a training evaluator's module has imported it; a table's has not
-        if torch is not None:
-            try:
-                torch.set_num_threads(num_threads)
-                torch.set_num_interop_threads(1)
-            except RuntimeError:
-                pass
+        limit_worker_threads(num_threads)
     try:
         conn.send(("ready", os.getpid()))
         while True:

@@ -89,7 +89,7 @@ def test_each_built_in_name_is_registered_by_the_module_listed_for_it() -> None:
     for name, module in BUILTIN_AGENTS.items():
         cls = agent_class(name)
         assert (cls.name, cls.__module__) == (name, module)
-    assert agent_names() == sorted(BUILTIN_AGENTS)
+    assert set(BUILTIN_AGENTS) <= set(agent_names())  # (this process may hold a test's own agents too)
     # every module of the package that registers an agent is listed (a new built-in cannot be forgotten)
     registering = {f"nas_env.agents.{p.stem}" for p in (REPO / "agents").glob("*.py")
                    if re.search(r"^@register_agent\(", p.read_text(encoding="utf-8"), re.MULTILINE)}
