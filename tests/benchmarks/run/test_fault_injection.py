@@ -157,8 +157,10 @@ def workers_of(pid: int) -> list[int]:
 def test_sigkill_parent_and_workers_at_random_points_then_resume_exactly(tmp_path):
     rng = random.Random(15)
     budget, out, shared = 10, tmp_path / "run", tmp_path / "shared.sqlite"
-    ref = subprocess.run(command(tmp_path / "ref", budget, "--store", str(tmp_path / "ref.sqlite")), env=ENV,
-                         cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    # the reference trains in the search's own process (--executor none): the killed and resumed searches with
+    # worker processes must give its exact history, and it starts no workers of its own
+    ref = subprocess.run(command(tmp_path / "ref", budget, "--store", str(tmp_path / "ref.sqlite"), workers=0),
+                         env=ENV, cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert ref.returncode == 0, ref.stderr
     tree: set[int] = set()
     killed = []
