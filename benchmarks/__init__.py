@@ -18,8 +18,7 @@ The public functions are importable from here: ``run_search``, ``run_benchmark``
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from nas_env.lazy_exports import lazy_exports
 
 _PUBLIC = {
     "run_search": "nas_env.benchmarks.run.search",
@@ -35,7 +34,5 @@ _PUBLIC = {
 __all__ = sorted(_PUBLIC)
 
 
-def __getattr__(name: str) -> Any:  # lazy: `nas-env` should not import matplotlib to start a search
-    if name in _PUBLIC:
-        return getattr(importlib.import_module(_PUBLIC[name]), name)
-    raise AttributeError(f"module 'benchmarks' has no attribute {name!r}")
+#: lazy: `nas-env` should not import matplotlib to start a search
+__getattr__, __dir__ = lazy_exports(__name__, _PUBLIC)

@@ -23,10 +23,10 @@ import argparse
 import errno
 import sys
 from collections.abc import Sequence
-from typing import Any
 
 from nas_env import interrupt
 from nas_env.benchmarks.cli.errors import CLIError
+from nas_env.lazy_exports import lazy_exports
 
 __all__ = ["CLIError", "build_parser", "format_summary", "main"]
 
@@ -104,11 +104,6 @@ def os_error_line(exc: OSError) -> str:
     return text
 
 
-def __getattr__(name: str) -> Any:
-    """``format_summary`` (from :mod:`.search`), imported on first use: importing this package stays light, so
-    that the command's Ctrl-C handling is in place before the heavy imports."""
-    if name == "format_summary":
-        from nas_env.benchmarks.cli.search import format_summary
-
-        return format_summary
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+#: ``format_summary`` (from :mod:`.search`), imported on first use: importing this package stays light, so that the
+#: command's Ctrl-C handling is in place before the heavy imports
+__getattr__, __dir__ = lazy_exports(__name__, {"format_summary": "nas_env.benchmarks.cli.search"})

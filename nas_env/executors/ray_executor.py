@@ -30,6 +30,7 @@ from urllib.parse import urlparse
 from nas_env.evaluators.base import Evaluator, failure_metrics
 from nas_env.executors.base import Executor, ExecutorError, Request, safe_evaluate
 from nas_env.executors.lifeline import reap_descendants_on_exit
+from nas_env.executors.threads import limit_worker_threads
 
 __all__ = ["RayExecutor", "check_ray_address"]
 
@@ -64,12 +65,7 @@ def check_ray_address(address: str, timeout: float = 5.0) -> None:
 class _EvalActor:
     def __init__(self, evaluator: Evaluator, num_threads: int | None):
         if num_threads is not None:
-            try:
-                import torch
-
-                torch.set_num_threads(num_threads)
-            except ImportError:
-                pass
+            limit_worker_threads(num_threads)  # an actor that only reads tables imports no torch
         self.evaluator = evaluator
 
     def evaluate(self, request: Request) -> dict[str, Any]:
