@@ -12,8 +12,10 @@ the pause itself instead of sleeping.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -262,6 +264,33 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def pytest_configure(config: pytest.Config) -> None:
     """In a pytest-xdist worker, one intra-op torch thread: two test processes on two cores with two threads each
-    oversubscribe the cores, and OpenMP's spin-waits then make tiny networks many times slower."""
+    oversubscribe the cores, and OpenMP's spin-waits then make tiny networks many times slower. In every test process,
+    the suite's own temporary folder (:func:`keep_temporary_files`)."""
     if os.environ.get("PYTEST_XDIST_WORKER"):
         torch.set_num_threads(1)
+    config.add_cleanup(keep_temporary_files())
+
+
+def keep_temporary_files() -> Callable[[], None]:
+    """Point ``tempfile`` and ``$TMPDIR`` (which subprocesses inherit) at a new folder of this test process; return
+    what removes it. What the tests run but do not own writes temporary files that nothing removes (Stable-Baselines3's
+    empty ``SB3-<date>`` log folder per model, the tutorials' result folders, Chromium's profiles): without this, every
+    run of the suite left about 20 folders in the system's temporary folder. pytest's own ``tmp_path`` folders stay in
+    the system's temporary folder (``$PYTEST_DEBUG_TEMPROOT``), kept as pytest keeps them, to look at after a failure,
+    and so do Ray's sessions (``$RAY_TMPDIR``: its socket paths must stay short)."""
+    root = tempfile.gettempdir()
+    os.environ.setdefault("PYTEST_DEBUG_TEMPROOT", root)
+    os.environ.setdefault("RAY_TMPDIR", root)
+    own = tempfile.mkdtemp(prefix="nas-env-tests-")
+    previous = os.environ.get("TMPDIR"), tempfile.tempdir
+    os.environ["TMPDIR"], tempfile.tempdir = own, own
+
+    def restore() -> None:
+        if previous[0] is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = previous[0]
+        tempfile.tempdir = previous[1]
+        shutil.rmtree(own, ignore_errors=True)
+
+    return restore
