@@ -153,7 +153,7 @@ SLOW = (
     "tests/benchmarks/cli/test_interrupt.py",
     "tests/nas_env/evaluators/test_failure_kinds.py::test_an_allocation_the_machine_refused_is_trained_again",
     "tests/benchmarks/suite/test_suite_cli.py",
-    "tests/project/test_suite_layout.py::test_a_grouped_module_runs_in_one_test_process",
+    "tests/project/test_suite_layout.py::test_a_grouped_module_runs_in_one_test_process_and_no_temporary_file_is_left",
     "tests/benchmarks/cli/test_command_imports.py::test_a_",
 )
 

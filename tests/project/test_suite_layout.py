@@ -35,8 +35,9 @@ def test_temporary_files_go_to_the_suites_own_folder(tmp_path):
     assert own not in tmp_path.parents  # pytest's own folders stay where pytest keeps them
 
 
-def test_a_grouped_module_runs_in_one_test_process(tmp_path):
-    """... and the run leaves nothing in the system's temporary folder but pytest's own folders."""
+def test_a_grouped_module_runs_in_one_test_process_and_no_temporary_file_is_left(tmp_path):
+    """The run of the README's command (two test processes) also leaves nothing in the system's temporary folder but
+    pytest's own folders."""
     system = tmp_path / "system"
     system.mkdir()
     env = {key: value for key, value in os.environ.items() if key not in ("PYTEST_DEBUG_TEMPROOT", "RAY_TMPDIR")}
